@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/**
+ * CDK app entry: loads the gateway config named by GATEWAY_CONFIG (default
+ * config/local.yaml), fails with the field's name when it is invalid, and
+ * defines the stack. GATEWAY_LOCAL=1 (set by the local deploy) makes stateful
+ * resources disposable.
+ */
+import { App, RemovalPolicy } from 'aws-cdk-lib';
+import { ConfigError, configPath, loadGatewayConfig } from '../core/config/load';
+import { GatewayStack } from '../lib/gateway-stack';
+
+function main(): void {
+  let config;
+  try {
+    config = loadGatewayConfig(configPath());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const app = new App();
+  new GatewayStack(app, config.stackName, {
+    config,
+    statefulRemovalPolicy: process.env.GATEWAY_LOCAL === '1' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  });
+  app.synth();
+}
+
+main();

@@ -1,0 +1,298 @@
+/**
+ * The HTTPS API, independent of API Gateway: routes a request to submit, batch,
+ * read or dry-run, and maps every outcome to a JSON or problem+json response.
+ * Invalid input always ends in a 4xx that names the field; nothing is stored
+ * for a rejected request.
+ */
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import * as z from 'zod/mini';
+import type { RuntimeConfig } from '../config/runtime';
+import { sha256Hex } from '../config/runtime';
+import { IDEMPOTENCY_KEY_PATTERN, messageId, requestHash } from '../domain/idempotency';
+import type { MessageRecord } from '../domain/message';
+import { RoutingTable, type HealthCheck } from '../domain/routing';
+import { validateSubmission, zodProblems, type FieldProblem, type ValidSubmission } from '../domain/submission';
+import { json, problem } from '../http/problem';
+
+export interface ApiRequest {
+  method: string;
+  /** Path below the stage, e.g. "/v1/messages/123". */
+  path: string;
+  /** Header names in any case. */
+  headers: Record<string, string | undefined>;
+  query: Record<string, string | undefined>;
+  body: string | null;
+}
+
+/** What the API needs from the message table. */
+export interface MessageRepository {
+  create(record: MessageRecord): Promise<{ created: true } | { created: false; existing: MessageRecord }>;
+  get(id: string): Promise<MessageRecord | undefined>;
+}
+
+export interface ApiDependencies {
+  config: RuntimeConfig;
+  messages: MessageRepository;
+  /** Current carrier health, for dry runs. */
+  health: () => Promise<HealthCheck>;
+  now?: () => Date;
+  log?: (event: string, data: Record<string, unknown>) => void;
+}
+
+export const MAX_SINGLE_BODY_BYTES = 16 * 1024;
+export const MAX_BATCH_BODY_BYTES = 1024 * 1024;
+
+const BatchBody = z.strictObject({ messages: z.array(z.unknown()).check(z.minLength(1, 'messages must hold at least one message')) });
+
+type Handler = (req: ApiRequest, tenantId: string, params: Record<string, string>) => Promise<APIGatewayProxyResult>;
+
+function header(req: ApiRequest, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(req.headers)) if (k.toLowerCase() === wanted) return v;
+  return undefined;
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value === 'true' || value === '1';
+}
+
+export class MessagesApi {
+  private readonly keyToTenant = new Map<string, string>();
+  private readonly routing: RoutingTable;
+  private readonly now: () => Date;
+  private readonly log: (event: string, data: Record<string, unknown>) => void;
+
+  constructor(private readonly deps: ApiDependencies) {
+    for (const t of deps.config.tenants) for (const h of t.apiKeySha256) this.keyToTenant.set(h, t.id);
+    this.routing = new RoutingTable(deps.config.routes);
+    this.now = deps.now ?? (() => new Date());
+    this.log = deps.log ?? (() => undefined);
+  }
+
+  async handle(req: ApiRequest): Promise<APIGatewayProxyResult> {
+    const path = req.path.replace(/\/+$/, '') || '/';
+    const segments = path.split('/').filter(Boolean);
+    let methods: Record<string, Handler> | undefined;
+    const params: Record<string, string> = {};
+    if (segments.length === 2 && segments[0] === 'v1' && segments[1] === 'messages') {
+      methods = { POST: (r, t) => this.submit(r, t) };
+    } else if (segments.length === 3 && segments[0] === 'v1' && segments[1] === 'messages' && segments[2] === 'batch') {
+      methods = { POST: (r, t) => this.submitBatch(r, t) };
+    } else if (segments.length === 3 && segments[0] === 'v1' && segments[1] === 'messages') {
+      params.id = decodeURIComponent(segments[2]!);
+      methods = { GET: (r, t, p) => this.read(t, p.id!) };
+    }
+    if (!methods) return problem(404, 'not-found', `no resource at ${path}`);
+    const run = methods[req.method.toUpperCase()];
+    if (!run) {
+      const allow = Object.keys(methods).join(', ');
+      return problem(405, 'method-not-allowed', `${req.method} is not allowed on ${path}; use ${allow}`, { allow });
+    }
+    const tenantId = this.authenticate(req);
+    if (!tenantId) {
+      this.log('REQUEST_REJECTED', { reason: 'unauthorized', path });
+      return problem(401, 'unauthorized', header(req, 'x-api-key') ? 'the x-api-key header does not hold a valid API key' : 'the x-api-key header is missing');
+    }
+    return run(req, tenantId, params);
+  }
+
+  private authenticate(req: ApiRequest): string | undefined {
+    const key = header(req, 'x-api-key');
+    if (!key) return undefined;
+    return this.keyToTenant.get(sha256Hex(key));
+  }
+
+  /** Content type, size and JSON checks shared by the POST routes. */
+  private parseJsonBody(req: ApiRequest, maxBytes: number): { ok: true; value: unknown } | { ok: false; response: APIGatewayProxyResult } {
+    const type = header(req, 'content-type');
+    if (!type || !/^application\/json\s*(;|$)/i.test(type.trim())) {
+      return { ok: false, response: problem(415, 'unsupported-media-type', `content-type must be application/json, got ${type ? JSON.stringify(type) : 'none'}`) };
+    }
+    const body = req.body ?? '';
+    const size = Buffer.byteLength(body, 'utf8');
+    if (size > maxBytes) {
+      return { ok: false, response: problem(413, 'payload-too-large', `the body is ${size} bytes; the limit for this resource is ${maxBytes} bytes`, { limit: maxBytes }) };
+    }
+    if (body.trim() === '') return { ok: false, response: problem(400, 'invalid-json', 'the request body is empty') };
+    try {
+      return { ok: true, value: JSON.parse(body) };
+    } catch (err) {
+      return { ok: false, response: problem(400, 'invalid-json', `the request body is not valid JSON: ${(err as Error).message}`) };
+    }
+  }
+
+  private idempotencyKey(req: ApiRequest): { ok: true; key: string | undefined } | { ok: false; response: APIGatewayProxyResult } {
+    const key = header(req, 'idempotency-key');
+    if (key === undefined) return { ok: true, key: undefined };
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      return {
+        ok: false,
+        response: problem(400, 'validation-failed', 'Idempotency-Key must be 1-255 printable ASCII characters without spaces', {
+          errors: [{ field: 'Idempotency-Key', problem: 'must be 1-255 printable ASCII characters without spaces' }],
+        }),
+      };
+    }
+    return { ok: true, key };
+  }
+
+  private newRecord(id: string, tenantId: string, v: ValidSubmission, hash: string): MessageRecord {
+    const now = this.now();
+    const at = now.toISOString();
+    return {
+      id,
+      tenantId,
+      status: 'ACCEPTED',
+      to: v.to,
+      ...(v.country ? { country: v.country } : {}),
+      ...(v.from !== undefined ? { from: v.from } : {}),
+      text: v.text,
+      type: v.type,
+      encoding: v.encoding,
+      segments: v.segments,
+      ...(v.reference !== undefined ? { reference: v.reference } : {}),
+      ...(v.callbackUrl !== undefined ? { callbackUrl: v.callbackUrl } : {}),
+      validUntil: new Date(now.getTime() + v.validitySeconds * 1000).toISOString(),
+      createdAt: at,
+      updatedAt: at,
+      attempt: 0,
+      history: [{ status: 'ACCEPTED', at }],
+      requestHash: hash,
+    };
+  }
+
+  /** Stores one message; a replay of the same request returns the stored one. */
+  private async store(record: MessageRecord): Promise<{ record: MessageRecord; replayed: boolean } | { reused: true }> {
+    const result = await this.deps.messages.create(record);
+    if (result.created) {
+      this.log('MESSAGE_ACCEPTED', { messageId: record.id, tenantId: record.tenantId, to: record.to, segments: record.segments });
+      return { record, replayed: false };
+    }
+    const existing = result.existing;
+    if (existing.tenantId !== record.tenantId || existing.requestHash !== record.requestHash) return { reused: true };
+    this.log('MESSAGE_REPLAYED', { messageId: existing.id, tenantId: existing.tenantId });
+    return { record: existing, replayed: true };
+  }
+
+  private accepted(record: MessageRecord) {
+    // The first result of the request, whatever the message's status is now.
+    return { id: record.id, status: 'ACCEPTED' as const, encoding: record.encoding, segments: record.segments };
+  }
+
+  private async dryRun(tenantId: string, v: ValidSubmission) {
+    const health = await this.deps.health();
+    const decision = this.routing.select({ to: v.to, ...(v.country ? { country: v.country } : {}), tenantId, ...(v.from ? { from: v.from } : {}), type: v.type }, health);
+    return {
+      dryRun: true,
+      encoding: v.encoding,
+      segments: v.segments,
+      to: v.to,
+      ...(v.country ? { country: v.country } : {}),
+      route:
+        decision.outcome === 'routed'
+          ? { outcome: 'routed', routeId: decision.routeId, carrierId: decision.carrierId, reason: decision.reason, skippedCarriers: decision.skipped }
+          : { outcome: 'no_route', reason: decision.reason },
+    };
+  }
+
+  private async submit(req: ApiRequest, tenantId: string): Promise<APIGatewayProxyResult> {
+    const idem = this.idempotencyKey(req);
+    if (!idem.ok) return idem.response;
+    const body = this.parseJsonBody(req, MAX_SINGLE_BODY_BYTES);
+    if (!body.ok) return body.response;
+    const result = validateSubmission(body.value, this.deps.config.limits);
+    if (!result.ok) return this.invalid(result.problems);
+    if (isTrue(req.query.dryRun)) return json(200, await this.dryRun(tenantId, result.value));
+
+    const id = messageId(tenantId, idem.key);
+    const stored = await this.store(this.newRecord(id, tenantId, result.value, requestHash('POST /v1/messages', body.value)));
+    if ('reused' in stored) return this.keyReused(idem.key);
+    return json(202, this.accepted(stored.record), {
+      location: `/v1/messages/${stored.record.id}`,
+      ...(stored.replayed ? { 'idempotent-replayed': 'true' } : {}),
+    });
+  }
+
+  private async submitBatch(req: ApiRequest, tenantId: string): Promise<APIGatewayProxyResult> {
+    const idem = this.idempotencyKey(req);
+    if (!idem.ok) return idem.response;
+    const body = this.parseJsonBody(req, MAX_BATCH_BODY_BYTES);
+    if (!body.ok) return body.response;
+    const batch = BatchBody.safeParse(body.value);
+    if (!batch.success) return this.invalid(zodProblems(batch.error));
+    const max = this.deps.config.limits.maxBatchSize;
+    if (batch.data.messages.length > max) {
+      return this.invalid([{ field: 'messages', problem: `a batch holds at most ${max} messages, got ${batch.data.messages.length}` }]);
+    }
+    const dryRun = isTrue(req.query.dryRun);
+    const hash = requestHash('POST /v1/messages/batch', body.value);
+    const validated = batch.data.messages.map((m, i) => validateSubmission(m, this.deps.config.limits, `messages[${i}]`));
+
+    const results = await mapLimit(validated, 16, async (v, index) => {
+      if (!v.ok) return { index, outcome: 'rejected' as const, errors: v.problems };
+      if (dryRun) return { index, outcome: 'dry-run' as const, ...(await this.dryRun(tenantId, v.value)) };
+      const stored = await this.store(this.newRecord(messageId(tenantId, idem.key, index), tenantId, v.value, hash));
+      if ('reused' in stored) return { index, outcome: 'reused' as const };
+      return { index, outcome: 'accepted' as const, ...this.accepted(stored.record) };
+    });
+    if (results.some((r) => r.outcome === 'reused')) return this.keyReused(idem.key);
+    const accepted = results.filter((r) => r.outcome === 'accepted').length;
+    const rejected = results.filter((r) => r.outcome === 'rejected').length;
+    const status = dryRun ? 200 : accepted > 0 ? 202 : 422;
+    return json(status, { accepted, rejected, results });
+  }
+
+  private async read(tenantId: string, id: string): Promise<APIGatewayProxyResult> {
+    const record = /^[0-9a-f-]{36}$/.test(id) ? await this.deps.messages.get(id) : undefined;
+    // Another tenant's message is indistinguishable from a missing one.
+    if (!record || record.tenantId !== tenantId) return problem(404, 'not-found', `no message ${id}`);
+    return json(200, publicView(record));
+  }
+
+  private invalid(problems: FieldProblem[]): APIGatewayProxyResult {
+    const detail = problems.map((p) => `${p.field}: ${p.problem}`).join('; ');
+    this.log('REQUEST_REJECTED', { reason: 'validation-failed', fields: problems.map((p) => p.field) });
+    return problem(422, 'validation-failed', detail, { errors: problems });
+  }
+
+  private keyReused(key: string | undefined): APIGatewayProxyResult {
+    return problem(422, 'idempotency-key-reused', `Idempotency-Key ${JSON.stringify(key)} was used before with a different request body`, {
+      errors: [{ field: 'Idempotency-Key', problem: 'already used with a different request body' }],
+    });
+  }
+}
+
+/** The message as GET /v1/messages/{id} shows it (no text, no internal fields). */
+export function publicView(r: MessageRecord) {
+  return {
+    id: r.id,
+    status: r.status,
+    to: r.to,
+    ...(r.from !== undefined ? { from: r.from } : {}),
+    ...(r.reference !== undefined ? { reference: r.reference } : {}),
+    type: r.type,
+    encoding: r.encoding,
+    segments: r.segments,
+    attempt: r.attempt,
+    ...(r.carrierId !== undefined ? { carrierId: r.carrierId } : {}),
+    ...(r.reason !== undefined ? { reason: r.reason } : {}),
+    ...(r.receipt !== undefined ? { receipt: r.receipt } : {}),
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    validUntil: r.validUntil,
+    history: r.history,
+  };
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+

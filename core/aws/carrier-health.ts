@@ -1,0 +1,73 @@
+/**
+ * Carrier heartbeats: the SMPP worker writes one item per carrier (per task)
+ * every few seconds; the router and dry runs read them to fail over.
+ *
+ *   CARRIER#<carrierId> / HEARTBEAT#<taskId>
+ *     carrierId, taskId, bindsUp, bindsConfigured, lastError?, updatedAt (ISO), expiresAt (TTL)
+ *
+ * A carrier is healthy when any heartbeat is fresher than staleAfterSeconds and
+ * reports at least one bind up.
+ */
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
+import type { HealthCheck } from '../domain/routing';
+import { dynamo } from './clients';
+
+export const Heartbeat = z.object({
+  carrierId: z.string(),
+  taskId: z.string(),
+  bindsUp: z.int().check(z.gte(0)),
+  bindsConfigured: z.int().check(z.gte(0)),
+  lastError: z.optional(z.string()),
+  updatedAt: z.iso.datetime(),
+});
+export type Heartbeat = z.infer<typeof Heartbeat>;
+
+export function isHealthy(beats: Heartbeat[], now: Date, staleAfterSeconds: number): boolean {
+  return beats.some((b) => b.bindsUp > 0 && now.getTime() - Date.parse(b.updatedAt) <= staleAfterSeconds * 1000);
+}
+
+export class CarrierHealth {
+  private cache: { at: number; check: HealthCheck } | undefined;
+
+  constructor(
+    private readonly tableName: string,
+    private readonly carrierIds: readonly string[],
+    private readonly staleAfterSeconds: number,
+    private readonly cacheMs = 5_000,
+    private readonly client: DynamoDBDocumentClient = dynamo(),
+  ) {}
+
+  async heartbeats(carrierId: string): Promise<Heartbeat[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+        ExpressionAttributeValues: { ':pk': `CARRIER#${carrierId}`, ':sk': 'HEARTBEAT#' },
+      }),
+    );
+    return (out.Items ?? []).flatMap((item) => {
+      const parsed = Heartbeat.safeParse(item);
+      return parsed.success ? [parsed.data] : [];
+    });
+  }
+
+  /** A health check over all carriers, read at most every cacheMs. */
+  async current(now = new Date()): Promise<HealthCheck> {
+    if (this.cache && now.getTime() - this.cache.at < this.cacheMs) return this.cache.check;
+    const entries = await Promise.all(this.carrierIds.map(async (id) => [id, isHealthy(await this.heartbeats(id), now, this.staleAfterSeconds)] as const));
+    const healthy = new Map(entries);
+    const check: HealthCheck = (id) => healthy.get(id) ?? false;
+    this.cache = { at: now.getTime(), check };
+    return check;
+  }
+
+  async write(beat: Heartbeat, ttlSeconds = 86_400): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: `CARRIER#${beat.carrierId}`, sk: `HEARTBEAT#${beat.taskId}`, kind: 'heartbeat', ...beat, expiresAt: Math.floor(Date.now() / 1000) + ttlSeconds },
+      }),
+    );
+  }
+}

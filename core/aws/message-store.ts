@@ -1,0 +1,128 @@
+/**
+ * The message table, reached through intention-revealing methods. One table:
+ *   MSG#<id> / MSG            the message record (status, history, attempt, …)
+ * Later item kinds (SMSC-id mappings, retry timers, heartbeats) share it.
+ * Every status change is a conditional write built from PREDECESSORS, so late or
+ * duplicate events never move a message backwards.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isFinal, PREDECESSORS, type MessageRecord, type MessageStatus, type StatusChange } from '../domain/message';
+import { dynamo } from './clients';
+
+export const messageKey = (id: string) => ({ pk: `MSG#${id}`, sk: 'MSG' });
+
+const DAY_SECONDS = 86_400;
+
+export interface TransitionOptions {
+  reason?: string;
+  carrierId?: string;
+  /** Only apply when the record's attempt equals this (guards per-attempt steps). */
+  expectedAttempt?: number;
+  /** Set the attempt number with the change (ROUTED starts attempt n+1). */
+  attempt?: number;
+  /** Further attributes to set with the change (e.g. SMSC ids). */
+  set?: Record<string, unknown>;
+  now?: Date;
+}
+
+export type TransitionResult = { applied: true; record: MessageRecord } | { applied: false; current: MessageRecord | undefined };
+
+export class MessageStore {
+  constructor(
+    private readonly tableName: string,
+    private readonly retentionDays: number,
+    private readonly client: DynamoDBDocumentClient = dynamo(),
+  ) {}
+
+  private expiresAt(from: Date | string): number {
+    return Math.floor(new Date(from).getTime() / 1000) + this.retentionDays * DAY_SECONDS;
+  }
+
+  /**
+   * Stores a new message (status ACCEPTED). Idempotent by id: when a record with
+   * this id exists, nothing is written and the existing record is returned.
+   */
+  async create(record: MessageRecord): Promise<{ created: true } | { created: false; existing: MessageRecord }> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          // Retention counts from the end of validity, so even a message that never
+          // reached a final state is cleaned up eventually; final states reset it.
+          Item: { ...messageKey(record.id), kind: 'message', ...record, expiresAt: this.expiresAt(record.validUntil) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { created: true };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      const existing = await this.get(record.id);
+      if (!existing) throw new Error(`message ${record.id} exists but cannot be read`);
+      return { created: false, existing };
+    }
+  }
+
+  async get(id: string): Promise<MessageRecord | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: messageKey(id), ConsistentRead: true }));
+    return out.Item ? toRecord(out.Item) : undefined;
+  }
+
+  /** Moves a message to `to` if its current status allows it (and the attempt matches, when given). */
+  async transition(id: string, to: MessageStatus, options: TransitionOptions = {}): Promise<TransitionResult> {
+    const now = (options.now ?? new Date()).toISOString();
+    const change: StatusChange = {
+      status: to,
+      at: now,
+      ...(options.reason !== undefined ? { reason: options.reason } : {}),
+      ...(options.carrierId !== undefined ? { carrierId: options.carrierId } : {}),
+      ...(options.attempt !== undefined ? { attempt: options.attempt } : {}),
+    };
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':to': to, ':now': now, ':change': [change] };
+    const sets = ['#status = :to', 'updatedAt = :now', 'history = list_append(history, :change)'];
+    const setAttr = (name: string, value: unknown) => {
+      names[`#${name}`] = name;
+      values[`:${name}`] = value;
+      sets.push(`#${name} = :${name}`);
+    };
+    if (options.reason !== undefined) setAttr('reason', options.reason);
+    if (options.carrierId !== undefined) setAttr('carrierId', options.carrierId);
+    if (options.attempt !== undefined) setAttr('attempt', options.attempt);
+    for (const [k, v] of Object.entries(options.set ?? {})) setAttr(k, v);
+    if (isFinal(to)) setAttr('expiresAt', this.expiresAt(now));
+
+    const predecessors = PREDECESSORS[to];
+    const placeholders = predecessors.map((_, i) => `:from${i}`);
+    predecessors.forEach((s, i) => (values[`:from${i}`] = s));
+    let condition = `attribute_exists(pk) AND #status IN (${placeholders.join(', ')})`;
+    if (options.expectedAttempt !== undefined) {
+      names['#attemptGuard'] = 'attempt';
+      values[':expectedAttempt'] = options.expectedAttempt;
+      condition += ' AND #attemptGuard = :expectedAttempt';
+    }
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: messageKey(id),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { applied: true, record: toRecord(out.Attributes ?? {}) };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      return { applied: false, current: await this.get(id) };
+    }
+  }
+}
+
+/** Strips the table's own attributes from an item. */
+export function toRecord(item: Record<string, unknown>): MessageRecord {
+  const { pk: _pk, sk: _sk, kind: _kind, expiresAt: _exp, ...rest } = item;
+  return rest as unknown as MessageRecord;
+}

@@ -1,0 +1,60 @@
+/**
+ * The part of the gateway config the Lambdas need at run time: tenants with the
+ * SHA-256 of their API keys (never the keys), carriers without credentials,
+ * routes and limits. The CDK app compiles it from the validated config and
+ * injects it into each bundle as the constant process.env.GATEWAY_RUNTIME_CONFIG,
+ * so a changed config is a redeploy and a cold start reads no file.
+ */
+import { createHash } from 'node:crypto';
+import type { GatewayConfig, RouteConfig } from './schema';
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+export interface RuntimeConfig {
+  version: 1;
+  retentionDays: number;
+  limits: GatewayConfig['limits'];
+  health: GatewayConfig['health'];
+  tenants: { id: string; apiKeySha256: string[]; callbackUrl?: string }[];
+  carriers: { id: string; maxAttempts: number; tps: number }[];
+  routes: RouteConfig[];
+}
+
+export function toRuntimeConfig(config: GatewayConfig): RuntimeConfig {
+  return {
+    version: 1,
+    retentionDays: config.retentionDays,
+    limits: config.limits,
+    health: config.health,
+    tenants: config.tenants.map((t) => ({
+      id: t.id,
+      apiKeySha256: [...t.apiKeySha256, ...t.apiKeys.map(sha256Hex)],
+      ...(t.callbackUrl ? { callbackUrl: t.callbackUrl } : {}),
+    })),
+    carriers: config.carriers.map((c) => ({ id: c.id, maxAttempts: c.maxAttempts, tps: c.tps })),
+    routes: config.routes,
+  };
+}
+
+let cached: RuntimeConfig | undefined;
+
+/** The runtime config of this process (bundled constant in Lambdas, environment in tests). */
+export function runtimeConfig(): RuntimeConfig {
+  if (cached) return cached;
+  const raw = process.env.GATEWAY_RUNTIME_CONFIG;
+  if (!raw) throw new Error('GATEWAY_RUNTIME_CONFIG is not set: the bundle was not built by the CDK app');
+  // Not external input: the CDK app wrote it from a config it had fully validated.
+  const parsed: unknown = JSON.parse(raw);
+  if (typeof parsed !== 'object' || parsed === null || (parsed as { version?: unknown }).version !== 1) {
+    throw new Error('GATEWAY_RUNTIME_CONFIG is not a version 1 runtime config');
+  }
+  cached = parsed as RuntimeConfig;
+  return cached;
+}
+
+/** For tests that switch configs within one process. */
+export function resetRuntimeConfigCache(): void {
+  cached = undefined;
+}

@@ -1,0 +1,119 @@
+/**
+ * The gateway configuration: one file (YAML or JSON) shared by the CDK app, the
+ * Lambdas (as a compiled runtime subset) and the SMPP worker. Every field is
+ * documented in README.md#configuration; keep the two in step.
+ */
+import { z } from 'zod';
+
+const Id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1-40 lowercase letters, digits or dashes, starting with a letter or digit');
+
+const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256 digest (64 characters)');
+
+export const TenantConfig = z.strictObject({
+  id: Id,
+  /** Plaintext API keys. Meant for local configs only: the app hashes them at synth, only hashes are deployed. */
+  apiKeys: z.array(z.string().min(16, 'an API key must be at least 16 characters')).default([]),
+  /** SHA-256 hex digests of API keys: the form to use for real deployments. */
+  apiKeySha256: z.array(Sha256Hex).default([]),
+  /** Default callback URL for this tenant's status events (per-message callbackUrl overrides it). */
+  callbackUrl: z.url().optional(),
+  /** Requests per second allowed at the API for this tenant. */
+  rateLimitPerSecond: z.number().int().positive().default(50),
+});
+
+export const ReceiptIdFormat = z.enum(['as-is', 'hex', 'decimal']);
+export const SplitMode = z.enum(['udh', 'sar', 'payload']);
+export const BindMode = z.enum(['transceiver', 'transmitter-receiver']);
+
+export const CarrierConfig = z
+  .strictObject({
+    id: Id,
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    tls: z.boolean().default(false),
+    systemId: z.string().min(1).max(15, 'SMPP system_id is at most 15 characters'),
+    /** Plaintext password: local configs only. Use passwordSecret for real deployments. */
+    password: z.string().max(8, 'SMPP passwords are at most 8 characters').optional(),
+    /** Name or ARN of a Secrets Manager secret holding the SMPP password. */
+    passwordSecret: z.string().min(1).optional(),
+    systemType: z.string().max(12).default(''),
+    binds: z.number().int().min(1).max(32).default(1),
+    bindMode: BindMode.default('transceiver'),
+    /** Outstanding submit_sm per bind. */
+    window: z.number().int().min(1).max(1000).default(10),
+    /** Segments per second allowed by the carrier account (all binds together). */
+    tps: z.number().positive().max(10000).default(10),
+    receiptIdFormat: ReceiptIdFormat.default('as-is'),
+    splitMode: SplitMode.default('udh'),
+    enquireLinkSeconds: z.number().int().min(5).max(600).default(30),
+    responseTimeoutSeconds: z.number().int().min(1).max(120).default(15),
+    maxAttempts: z.number().int().min(1).max(20).default(5),
+    /** When true, `npm run local` starts an SMSC simulator for this carrier. */
+    simulated: z.boolean().default(false),
+  })
+  .refine((c) => c.password !== undefined || c.passwordSecret !== undefined, {
+    message: 'a carrier needs password (local) or passwordSecret (Secrets Manager)',
+    path: ['password'],
+  });
+
+export const RouteMatch = z.strictObject({
+  /** E.164 prefixes with the leading "+", e.g. "+4477". */
+  prefix: z.array(z.string().regex(/^\+[0-9]{1,15}$/, 'a prefix is "+" followed by digits')).optional(),
+  /** ISO 3166-1 alpha-2 country codes, derived from the destination number. */
+  country: z.array(z.string().regex(/^[A-Z]{2}$/, 'a country is an ISO 3166-1 alpha-2 code such as "GB"')).optional(),
+  tenant: z.array(Id).optional(),
+  sender: z.array(z.string().min(1)).optional(),
+  type: z.array(z.enum(['transactional', 'promotional'])).optional(),
+});
+
+const WeightedCarrier = z.strictObject({ id: Id, weight: z.number().int().min(1).max(1000) });
+
+export const RouteConfig = z.discriminatedUnion('kind', [
+  z.strictObject({ id: Id, kind: z.literal('static'), match: RouteMatch.optional(), default: z.boolean().default(false), carrier: Id }),
+  z.strictObject({ id: Id, kind: z.literal('weighted'), match: RouteMatch.optional(), default: z.boolean().default(false), carriers: z.array(WeightedCarrier).min(1) }),
+  z.strictObject({ id: Id, kind: z.literal('failover'), match: RouteMatch.optional(), default: z.boolean().default(false), carriers: z.array(Id).min(1) }),
+]);
+
+export const GatewayConfig = z.strictObject({
+  /** Name of the CloudFormation stack. */
+  stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default('SmsGateway'),
+  /** How long finished message records are kept before DynamoDB TTL removes them. */
+  retentionDays: z.number().int().min(1).max(3650).default(30),
+  limits: z
+    .strictObject({
+      maxSegments: z.number().int().min(1).max(255).default(10),
+      maxBatchSize: z.number().int().min(1).max(100).default(100),
+      defaultValiditySeconds: z.number().int().min(60).max(7 * 86400).default(86400),
+    })
+    .prefault({}),
+  health: z
+    .strictObject({
+      /** A carrier whose heartbeat is older than this is unhealthy (failover skips it). */
+      staleAfterSeconds: z.number().int().min(5).max(3600).default(60),
+    })
+    .prefault({}),
+  network: z
+    .strictObject({
+      /** NAT gateway for a static egress IP the carriers can whitelist. Off for emulators. */
+      natGateway: z.boolean().default(true),
+    })
+    .prefault({}),
+  worker: z
+    .strictObject({
+      desiredCount: z.number().int().min(0).max(20).default(1),
+      cpu: z.number().int().default(512),
+      memoryMiB: z.number().int().default(1024),
+    })
+    .prefault({}),
+  tenants: z.array(TenantConfig).min(1, 'at least one tenant is needed'),
+  carriers: z.array(CarrierConfig).default([]),
+  routes: z.array(RouteConfig).default([]),
+});
+
+export type GatewayConfig = z.infer<typeof GatewayConfig>;
+export type TenantConfig = z.infer<typeof TenantConfig>;
+export type CarrierConfig = z.infer<typeof CarrierConfig>;
+export type RouteConfig = z.infer<typeof RouteConfig>;
+export type RouteMatch = z.infer<typeof RouteMatch>;

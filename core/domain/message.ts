@@ -1,0 +1,108 @@
+/**
+ * The message record and its status model. Pure code: the DynamoDB repository
+ * turns `PREDECESSORS` into the condition expression that guards every write, so
+ * a late or duplicate event can never move a message backwards.
+ */
+import type { Encoding } from './encoding';
+import type { MessageType } from './routing';
+
+export const STATUSES = [
+  'ACCEPTED',
+  'ROUTED',
+  'SUBMITTED',
+  'RETRYING',
+  'DELIVERED',
+  'UNDELIVERED',
+  'EXPIRED',
+  'REJECTED',
+  'FAILED',
+  'UNKNOWN',
+  'CANCELED',
+] as const;
+export type MessageStatus = (typeof STATUSES)[number];
+
+export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set([
+  'DELIVERED',
+  'UNDELIVERED',
+  'EXPIRED',
+  'REJECTED',
+  'FAILED',
+  'UNKNOWN',
+  'CANCELED',
+]);
+
+export function isFinal(status: MessageStatus): boolean {
+  return FINAL_STATUSES.has(status);
+}
+
+/**
+ * For each status, the statuses a message may be in when it moves there.
+ * ROUTED is reachable from RETRYING (the next attempt, which may pick another
+ * carrier); SUBMITTED only from ROUTED; receipts only move SUBMITTED messages.
+ */
+export const PREDECESSORS: Readonly<Record<MessageStatus, readonly MessageStatus[]>> = {
+  ACCEPTED: [],
+  ROUTED: ['ACCEPTED', 'RETRYING'],
+  SUBMITTED: ['ROUTED'],
+  RETRYING: ['ROUTED', 'SUBMITTED'],
+  DELIVERED: ['SUBMITTED'],
+  UNDELIVERED: ['SUBMITTED'],
+  EXPIRED: ['ACCEPTED', 'ROUTED', 'RETRYING', 'SUBMITTED'],
+  REJECTED: ['ACCEPTED', 'RETRYING', 'SUBMITTED'],
+  FAILED: ['ACCEPTED', 'ROUTED', 'RETRYING', 'SUBMITTED'],
+  UNKNOWN: ['SUBMITTED'],
+  CANCELED: ['ACCEPTED', 'ROUTED', 'RETRYING'],
+};
+
+export function canTransition(from: MessageStatus, to: MessageStatus): boolean {
+  return PREDECESSORS[to].includes(from);
+}
+
+export interface StatusChange {
+  status: MessageStatus;
+  /** ISO-8601 time of the change. */
+  at: string;
+  reason?: string;
+  carrierId?: string;
+  attempt?: number;
+}
+
+/** What the carrier reported for the message (all segments together). */
+export interface ReceiptDetails {
+  /** Receipt state of the message: DELIVERED only when every segment is. */
+  state: string;
+  /** SMSC message id of each segment, in segment order. */
+  smscIds: string[];
+  errorCode?: string;
+  /** ISO-8601 time of the last receipt. */
+  receivedAt?: string;
+}
+
+/** What the API accepted, before any routing: the durable part of a submission. */
+export interface MessageRecord {
+  id: string;
+  tenantId: string;
+  status: MessageStatus;
+  /** E.164 destination with "+". */
+  to: string;
+  country?: string;
+  from?: string;
+  text: string;
+  type: MessageType;
+  encoding: Encoding;
+  segments: number;
+  reference?: string;
+  callbackUrl?: string;
+  /** ISO-8601: after this the message is not attempted any more (EXPIRED). */
+  validUntil: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Attempt number of the current or last delivery attempt (0 before the first). */
+  attempt: number;
+  carrierId?: string;
+  reason?: string;
+  history: StatusChange[];
+  receipt?: ReceiptDetails;
+  /** SHA-256 of the request that created it, for idempotent replays. */
+  requestHash?: string;
+}

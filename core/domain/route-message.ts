@@ -1,0 +1,97 @@
+/**
+ * Routing one ingest envelope: pick the carrier, claim the attempt with a
+ * conditional ROUTED write, hand the message to the carrier queue. Idempotent:
+ * a redelivered envelope whose attempt is already ROUTED is re-sent with the
+ * same deduplication id (the FIFO carrier queue drops it); one that is further
+ * along changes nothing.
+ */
+import type { CarrierEnvelope, IngestEnvelope } from './envelopes';
+import type { MessageRecord, MessageStatus } from './message';
+import type { HealthCheck, RoutingTable } from './routing';
+
+export interface RouterPorts {
+  transition(
+    id: string,
+    to: MessageStatus,
+    options: { reason?: string; carrierId?: string; attempt?: number; expectedAttempt?: number },
+  ): Promise<{ applied: true; record: MessageRecord } | { applied: false; current: MessageRecord | undefined }>;
+  enqueueForCarrier(envelope: CarrierEnvelope): Promise<void>;
+  health(): Promise<HealthCheck>;
+  now(): Date;
+}
+
+export type RouteOutcome =
+  | { outcome: 'routed'; carrierId: string; routeId?: string; redelivered: boolean }
+  | { outcome: 'rejected'; reason: string }
+  | { outcome: 'expired' }
+  | { outcome: 'skipped'; status: MessageStatus | 'MISSING' };
+
+export class MessageMissingError extends Error {
+  constructor(readonly messageId: string) {
+    super(`message ${messageId} is not in the table`);
+    this.name = 'MessageMissingError';
+  }
+}
+
+function toCarrierEnvelope(record: MessageRecord, carrierId: string, attempt: number): CarrierEnvelope {
+  return {
+    v: 1,
+    messageId: record.id,
+    tenantId: record.tenantId,
+    attempt,
+    carrierId,
+    to: record.to,
+    ...(record.from !== undefined ? { from: record.from } : {}),
+    text: record.text,
+    encoding: record.encoding,
+    segments: record.segments,
+    validUntil: record.validUntil,
+  };
+}
+
+export async function routeMessage(envelope: IngestEnvelope, table: RoutingTable, ports: RouterPorts): Promise<RouteOutcome> {
+  const previous = envelope.attempt - 1;
+  const skipped = async (result: { applied: false; current: MessageRecord | undefined }): Promise<RouteOutcome> => {
+    if (!result.current) throw new MessageMissingError(envelope.messageId);
+    return { outcome: 'skipped', status: result.current.status };
+  };
+
+  if (ports.now().getTime() > Date.parse(envelope.validUntil)) {
+    const r = await ports.transition(envelope.messageId, 'EXPIRED', { reason: 'validity_elapsed', expectedAttempt: previous });
+    return r.applied ? { outcome: 'expired' } : skipped(r);
+  }
+
+  const decision = table.select(
+    {
+      to: envelope.to,
+      ...(envelope.country !== undefined ? { country: envelope.country } : {}),
+      tenantId: envelope.tenantId,
+      ...(envelope.from !== undefined ? { from: envelope.from } : {}),
+      type: envelope.type,
+    },
+    await ports.health(),
+  );
+  if (decision.outcome === 'no_route') {
+    const r = await ports.transition(envelope.messageId, 'REJECTED', { reason: 'no_route', expectedAttempt: previous });
+    return r.applied ? { outcome: 'rejected', reason: 'no_route' } : skipped(r);
+  }
+
+  const claim = await ports.transition(envelope.messageId, 'ROUTED', {
+    carrierId: decision.carrierId,
+    attempt: envelope.attempt,
+    expectedAttempt: previous,
+    reason: decision.reason,
+  });
+  if (claim.applied) {
+    await ports.enqueueForCarrier(toCarrierEnvelope(claim.record, decision.carrierId, envelope.attempt));
+    return { outcome: 'routed', carrierId: decision.carrierId, routeId: decision.routeId, redelivered: false };
+  }
+  const current = claim.current;
+  if (current && current.status === 'ROUTED' && current.attempt === envelope.attempt && current.carrierId) {
+    // Redelivered after the claim: the first run may have died before sending.
+    await ports.enqueueForCarrier(toCarrierEnvelope(current, current.carrierId, envelope.attempt));
+    return { outcome: 'routed', carrierId: current.carrierId, redelivered: true };
+  }
+  return skipped(claim);
+}
+

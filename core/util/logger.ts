@@ -1,0 +1,24 @@
+/**
+ * Structured JSON logs (Powertools Logger) with a small, stable set of event
+ * names shared by code, log queries and alarms. Never pass message text; pass
+ * numbers through maskNumber.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+
+export const LogEvent = {
+  MESSAGE_ACCEPTED: 'MESSAGE_ACCEPTED',
+  MESSAGE_REPLAYED: 'MESSAGE_REPLAYED',
+  REQUEST_REJECTED: 'REQUEST_REJECTED',
+  MESSAGE_ENQUEUED: 'MESSAGE_ENQUEUED',
+  MESSAGE_ROUTED: 'MESSAGE_ROUTED',
+  MESSAGE_REJECTED: 'MESSAGE_REJECTED',
+  TRANSITION_SKIPPED: 'TRANSITION_SKIPPED',
+  RECORD_FAILED: 'RECORD_FAILED',
+  UNEXPECTED_ERROR: 'UNEXPECTED_ERROR',
+} as const;
+export type LogEvent = (typeof LogEvent)[keyof typeof LogEvent];
+
+export function createLogger(serviceName: string): Logger {
+  // Level from POWERTOOLS_LOG_LEVEL (default INFO), read by Powertools itself.
+  return new Logger({ serviceName });
+}

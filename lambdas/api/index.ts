@@ -1,0 +1,49 @@
+/**
+ * API Gateway (REST, proxy integration) → MessagesApi. Parses the event, calls
+ * the API, maps an unexpected failure to 503 (never a bare 5xx from bad input:
+ * every input problem is a 4xx inside MessagesApi).
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { MessagesApi } from '../../core/api/messages-api';
+import { CarrierHealth } from '../../core/aws/carrier-health';
+import { lambdaEnv } from '../../core/aws/env';
+import { MessageStore } from '../../core/aws/message-store';
+import { runtimeConfig } from '../../core/config/runtime';
+import { problem } from '../../core/http/problem';
+import { createLogger, LogEvent } from '../../core/util/logger';
+import { maskNumber } from '../../core/util/mask';
+
+const logger = createLogger('api');
+const config = runtimeConfig();
+const env = lambdaEnv();
+const health = new CarrierHealth(env.TABLE_NAME, config.carriers.map((c) => c.id), config.health.staleAfterSeconds);
+const api = new MessagesApi({
+  config,
+  messages: new MessageStore(env.TABLE_NAME, config.retentionDays),
+  health: () => health.current(),
+  log: (event, data) => logger.info(event, { ...data, ...(typeof data.to === 'string' ? { to: maskNumber(data.to) } : {}) }),
+});
+
+/** The path below the stage: REST proxy events carry it in `path` (LocalStack/MiniStack may keep the stage prefix). */
+function pathOf(event: APIGatewayProxyEvent): string {
+  const proxy = event.pathParameters?.proxy;
+  if (proxy !== undefined) return `/${proxy}`;
+  const stage = event.requestContext?.stage;
+  return stage && event.path.startsWith(`/${stage}/`) ? event.path.slice(stage.length + 1) : event.path;
+}
+
+export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  try {
+    const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    return await api.handle({
+      method: event.httpMethod,
+      path: pathOf(event),
+      headers: event.headers ?? {},
+      query: event.queryStringParameters ?? {},
+      body,
+    });
+  } catch (err) {
+    logger.error(LogEvent.UNEXPECTED_ERROR, { error: (err as Error).name, detail: (err as Error).message });
+    return problem(503, 'service-unavailable', 'the request could not be completed; retry it (with the same Idempotency-Key)');
+  }
+};

@@ -1,0 +1,38 @@
+/**
+ * Ingest queue → routing table → carrier queue. Partial batch failures: a
+ * poison record fails alone and, after maxReceiveCount, lands in the DLQ.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { CarrierHealth } from '../../core/aws/carrier-health';
+import { carrierQueueUrls, lambdaEnv } from '../../core/aws/env';
+import { MessageStore } from '../../core/aws/message-store';
+import { CarrierQueues } from '../../core/aws/queues';
+import { runtimeConfig } from '../../core/config/runtime';
+import { IngestEnvelope } from '../../core/domain/envelopes';
+import { routeMessage } from '../../core/domain/route-message';
+import { RoutingTable } from '../../core/domain/routing';
+import { createLogger, LogEvent } from '../../core/util/logger';
+
+const logger = createLogger('router');
+const config = runtimeConfig();
+const env = lambdaEnv();
+const messages = new MessageStore(env.TABLE_NAME, config.retentionDays);
+const queues = new CarrierQueues(carrierQueueUrls());
+const health = new CarrierHealth(env.TABLE_NAME, config.carriers.map((c) => c.id), config.health.staleAfterSeconds);
+const table = new RoutingTable(config.routes);
+const processor = new BatchProcessor(EventType.SQS);
+
+async function routeRecord(record: SQSRecord): Promise<void> {
+  const envelope = IngestEnvelope.parse(JSON.parse(record.body));
+  const result = await routeMessage(envelope, table, {
+    transition: (id, to, options) => messages.transition(id, to, options),
+    enqueueForCarrier: (e) => queues.enqueue(e),
+    health: () => health.current(),
+    now: () => new Date(),
+  });
+  const event = result.outcome === 'routed' ? LogEvent.MESSAGE_ROUTED : result.outcome === 'skipped' ? LogEvent.TRANSITION_SKIPPED : LogEvent.MESSAGE_REJECTED;
+  logger.info(event, { messageId: envelope.messageId, attempt: envelope.attempt, ...result });
+}
+
+export const handler = async (event: SQSEvent, context: Context) => processPartialResponse(event, routeRecord, processor, { context });

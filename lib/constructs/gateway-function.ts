@@ -1,0 +1,68 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { RuntimeConfig } from '../../core/config/runtime';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+export interface GatewayFunctionProps {
+  /** Folder under lambdas/ holding index.ts. */
+  readonly name: string;
+  /** Compiled runtime config, bundled as a constant. */
+  readonly runtimeConfig: RuntimeConfig;
+  readonly environment?: Record<string, string>;
+  /** @default Duration.seconds(15) */
+  readonly timeout?: Duration;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  readonly description?: string;
+}
+
+/**
+ * A Lambda function of the gateway: Node.js 22 on arm64, bundled and minified
+ * by the local esbuild (no Docker), the AWS SDK v3 taken from the runtime,
+ * the runtime config injected as a constant, and its own log group with a
+ * retention (the deprecated logRetention custom resource is avoided).
+ */
+export class GatewayFunction extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: GatewayFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: path.join(REPO_ROOT, 'lambdas', props.name, 'index.ts'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(15),
+      description: props.description,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      environment: { ...props.environment },
+      bundling: {
+        minify: true,
+        sourceMap: false,
+        // Runs on the Lambda Node.js 22 runtime and on the emulator's local Node 20.
+        target: 'node20',
+        format: OutputFormat.CJS,
+        // ESM entry points let esbuild tree-shake (zod/mini, libphonenumber-js).
+        mainFields: ['module', 'main'],
+        externalModules: ['@aws-sdk/*'],
+        define: { 'process.env.GATEWAY_RUNTIME_CONFIG': JSON.stringify(JSON.stringify(props.runtimeConfig)) },
+      },
+    });
+  }
+}

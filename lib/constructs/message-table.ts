@@ -1,0 +1,37 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+export interface MessageTableProps {
+  /** Customer-managed key for encryption at rest. @default the AWS-owned DynamoDB key */
+  readonly encryptionKey?: kms.IKey;
+  /** @default RemovalPolicy.RETAIN (messages are customer data) */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The gateway's single table: message records, SMSC-id mappings, retry timers,
+ * heartbeats (keys pk/sk). On-demand, point-in-time recovery, TTL on
+ * `expiresAt`, and a stream with new and old images (the outbox).
+ */
+export class MessageTable extends Construct {
+  public static readonly TTL_ATTRIBUTE = 'expiresAt';
+  public readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: MessageTableProps = {}) {
+    super(scope, id);
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: MessageTable.TTL_ATTRIBUTE,
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      ...(props.encryptionKey
+        ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
+        : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+}

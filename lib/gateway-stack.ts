@@ -1,0 +1,129 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { toRuntimeConfig } from '../core/config/runtime';
+import type { GatewayConfig } from '../core/config/schema';
+import { GatewayFunction } from './constructs/gateway-function';
+import { MessageTable } from './constructs/message-table';
+import { QueueWithDlq } from './constructs/queue-with-dlq';
+
+export interface GatewayStackProps extends StackProps {
+  /** The validated gateway configuration. */
+  readonly config: GatewayConfig;
+  /**
+   * Removal policy of stateful resources (table). RETAIN for real deployments,
+   * DESTROY for throwaway local stacks. @default RemovalPolicy.RETAIN
+   */
+  readonly statefulRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The SMS gateway: HTTPS API → message table (outbox stream) → ingest queue →
+ * router → one FIFO queue per carrier (→ SMPP worker).
+ */
+export class GatewayStack extends Stack {
+  public readonly table: MessageTable;
+  public readonly ingest: QueueWithDlq;
+  public readonly carrierQueues: Record<string, QueueWithDlq> = {};
+  public readonly api: apigateway.RestApi;
+
+  constructor(scope: Construct, id: string, props: GatewayStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const runtimeConfig = toRuntimeConfig(config);
+
+    this.table = new MessageTable(this, 'Messages', { removalPolicy: props.statefulRemovalPolicy ?? RemovalPolicy.RETAIN });
+    const table = this.table.table;
+
+    this.ingest = new QueueWithDlq(this, 'Ingest', { visibilityTimeout: Duration.seconds(90) });
+    for (const carrier of config.carriers) {
+      this.carrierQueues[carrier.id] = new QueueWithDlq(this, `Carrier-${carrier.id}`, {
+        fifo: true,
+        // Longer than the worker's response timeout plus its drain time.
+        visibilityTimeout: Duration.seconds(Math.max(60, carrier.responseTimeoutSeconds * 4)),
+        maxReceiveCount: 10,
+      });
+    }
+    const carrierQueueUrls = JSON.stringify(Object.fromEntries(Object.entries(this.carrierQueues).map(([id, q]) => [id, q.queue.queueUrl])));
+
+    // HTTPS API: one function behind a proxy resource, so unknown paths and methods get problem+json too.
+    const apiFn = new GatewayFunction(this, 'ApiFunction', {
+      name: 'api',
+      runtimeConfig,
+      description: 'HTTPS API: submit, batch, read and dry-run messages',
+      environment: { TABLE_NAME: table.tableName },
+    });
+    table.grant(apiFn.function, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query');
+
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    this.api = new apigateway.LambdaRestApi(this, 'Api', {
+      handler: apiFn.function,
+      proxy: true,
+      description: 'SMS gateway HTTPS API',
+      endpointTypes: [apigateway.EndpointType.REGIONAL],
+      deployOptions: {
+        stageName: 'live',
+        throttlingRateLimit: Math.max(10, config.tenants.reduce((sum, t) => sum + t.rateLimitPerSecond, 0)),
+        throttlingBurstLimit: Math.max(20, config.tenants.reduce((sum, t) => sum + t.rateLimitPerSecond, 0) * 2),
+        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        tracingEnabled: false,
+      },
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // Outbox: new message records → ingest queue. Records that keep failing go to a DLQ, not lost silently.
+    const outboxFailures = new sqs.Queue(this, 'OutboxFailures', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    const outboxFn = new GatewayFunction(this, 'OutboxFunction', {
+      name: 'outbox',
+      runtimeConfig,
+      description: 'Table stream → ingest queue (the outbox)',
+      environment: { TABLE_NAME: table.tableName, INGEST_QUEUE_URL: this.ingest.queue.queueUrl },
+    });
+    this.ingest.queue.grantSendMessages(outboxFn.function);
+    outboxFn.function.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.millis(0) ,
+        bisectBatchOnError: true,
+        retryAttempts: 100,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(outboxFailures),
+        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
+      }),
+    );
+
+    // Router: ingest queue → carrier queue.
+    const routerFn = new GatewayFunction(this, 'RouterFunction', {
+      name: 'router',
+      runtimeConfig,
+      description: 'Ingest queue → routing table → carrier queue',
+      environment: { TABLE_NAME: table.tableName, CARRIER_QUEUE_URLS: carrierQueueUrls },
+    });
+    table.grant(routerFn.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
+    for (const q of Object.values(this.carrierQueues)) q.queue.grantSendMessages(routerFn.function);
+    routerFn.function.addEventSource(new SqsEventSource(this.ingest.queue, { batchSize: 10, reportBatchItemFailures: true }));
+
+    const output = (id: string, value: string) => new CfnOutput(this, id, { value });
+    output('ApiUrl', this.api.url);
+    output('ApiId', this.api.restApiId);
+    output('ApiStage', this.api.deploymentStage.stageName);
+    output('TableName', table.tableName);
+    output('TableStreamArn', table.tableStreamArn ?? '');
+    output('IngestQueueUrl', this.ingest.queue.queueUrl);
+    output('IngestDlqUrl', this.ingest.deadLetterQueue.queueUrl);
+    output('OutboxFailuresQueueUrl', outboxFailures.queueUrl);
+    output('CarrierQueueUrls', carrierQueueUrls);
+    output('CarrierDlqUrls', JSON.stringify(Object.fromEntries(Object.entries(this.carrierQueues).map(([id, q]) => [id, q.deadLetterQueue.queueUrl]))));
+    output('ApiFunctionName', apiFn.function.functionName);
+    output('RouterFunctionName', routerFn.function.functionName);
+    output('OutboxFunctionName', outboxFn.function.functionName);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * npm run deploy:local — deploys the stack to the LocalStack-compatible endpoint
+ * (AWS_ENDPOINT_URL, or MiniStack started on localhost:4566), applies what the
+ * emulator does not take from the template, and writes .local/outputs.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient, UpdateTimeToLiveCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { configPath, loadGatewayConfig } from '../core/config/load';
+import { ensureEmulator, LOCAL_DIR, localAwsEnv, REPO_ROOT } from './emulator';
+
+export interface LocalOutputs {
+  endpoint: string;
+  stackName: string;
+  region: string;
+  apiUrl: string;
+  apiKey: string;
+  apiKeys: Record<string, string[]>;
+  tableName: string;
+  ingestQueueUrl: string;
+  ingestDlqUrl: string;
+  carrierQueueUrls: Record<string, string>;
+  carrierDlqUrls: Record<string, string>;
+  functions: { api: string; router: string; outbox: string };
+  raw: Record<string, string>;
+}
+
+export const OUTPUTS_FILE = join(LOCAL_DIR, 'outputs.json');
+
+function run(cmd: string, args: string[], env: Record<string, string>): void {
+  const res = spawnSync(cmd, args, { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+  if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with exit code ${res.status}`);
+}
+
+export async function deployLocal(): Promise<LocalOutputs> {
+  const config = loadGatewayConfig(configPath());
+  const emulator = await ensureEmulator();
+  const env = { ...localAwsEnv(emulator.endpoint), GATEWAY_LOCAL: '1', GATEWAY_CONFIG: configPath() };
+  // This process's own SDK calls (post-deploy fixes) use the same endpoint and credentials.
+  Object.assign(process.env, env);
+  mkdirSync(LOCAL_DIR, { recursive: true });
+  const cdkOutputs = join(LOCAL_DIR, 'cdk-outputs.json');
+  const cdklocal = join(REPO_ROOT, 'node_modules', '.bin', 'cdklocal');
+  run(cdklocal, ['bootstrap', '--quiet', `aws://000000000000/${env.AWS_REGION}`], env);
+  run(cdklocal, ['deploy', '--require-approval', 'never', '--outputs-file', cdkOutputs, config.stackName], env);
+
+  const raw = (JSON.parse(readFileSync(cdkOutputs, 'utf8')) as Record<string, Record<string, string>>)[config.stackName];
+  if (!raw) throw new Error(`no outputs for stack ${config.stackName} in ${cdkOutputs}`);
+  const out = (key: string): string => {
+    const v = raw[key];
+    if (v === undefined) throw new Error(`stack output ${key} is missing`);
+    return v;
+  };
+
+  // Emulator gap: MiniStack does not apply TimeToLiveSpecification from the template.
+  const dynamo = new DynamoDBClient({});
+  const ttl = await dynamo.send(new DescribeTimeToLiveCommand({ TableName: out('TableName') }));
+  if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
+    await dynamo.send(new UpdateTimeToLiveCommand({ TableName: out('TableName'), TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' } }));
+  }
+
+  const apiKeys = Object.fromEntries(config.tenants.map((t) => [t.id, t.apiKeys]));
+  const firstKey = config.tenants.find((t) => t.apiKeys.length > 0)?.apiKeys[0] ?? '';
+  const outputs: LocalOutputs = {
+    endpoint: emulator.endpoint,
+    stackName: config.stackName,
+    region: env.AWS_REGION,
+    // LocalStack and MiniStack both serve stages at /_aws/execute-api/{apiId}/{stage}.
+    apiUrl: `${emulator.endpoint}/_aws/execute-api/${out('ApiId')}/${out('ApiStage')}`,
+    apiKey: firstKey,
+    apiKeys,
+    tableName: out('TableName'),
+    ingestQueueUrl: out('IngestQueueUrl'),
+    ingestDlqUrl: out('IngestDlqUrl'),
+    carrierQueueUrls: JSON.parse(out('CarrierQueueUrls')) as Record<string, string>,
+    carrierDlqUrls: JSON.parse(out('CarrierDlqUrls')) as Record<string, string>,
+    functions: { api: out('ApiFunctionName'), router: out('RouterFunctionName'), outbox: out('OutboxFunctionName') },
+    raw,
+  };
+  writeFileSync(OUTPUTS_FILE, `${JSON.stringify(outputs, null, 2)}\n`);
+  console.log(`deployed ${config.stackName} to ${emulator.endpoint}; outputs in .local/outputs.json`);
+  console.log(`API: ${outputs.apiUrl}`);
+  return outputs;
+}
+
+if (require.main === module) {
+  deployLocal().catch((err: unknown) => {
+    console.error((err as Error).message);
+    process.exit(1);
+  });
+}

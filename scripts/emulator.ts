@@ -1,0 +1,105 @@
+/**
+ * The LocalStack-compatible emulator for local runs and tests: uses the endpoint
+ * in AWS_ENDPOINT_URL when set, else localhost:4566 when something answers
+ * there, else starts MiniStack (pinned, installed with pip into .local/venv).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '..');
+export const LOCAL_DIR = join(REPO_ROOT, '.local');
+export const MINISTACK_VERSION = '1.5.33';
+export const DEFAULT_ENDPOINT = 'http://localhost:4566';
+
+const VENV = join(LOCAL_DIR, 'venv');
+
+/** Credentials and endpoint variables every local command (CDK, SDK, worker) uses. */
+export function localAwsEnv(endpoint: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    // cdklocal needs the S3 endpoint too when LocalStack DNS names do not resolve.
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'test',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    AWS_DEFAULT_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    CDK_DEFAULT_ACCOUNT: '000000000000',
+    CDK_DEFAULT_REGION: process.env.AWS_REGION ?? 'us-east-1',
+  };
+}
+
+export async function isUp(endpoint: string): Promise<boolean> {
+  for (const path of ['/_ministack/health', '/_localstack/health']) {
+    try {
+      const res = await fetch(`${endpoint}${path}`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return true;
+    } catch {
+      // not answering on this path
+    }
+  }
+  return false;
+}
+
+function installMinistack(): string {
+  const bin = join(VENV, 'bin', 'ministack');
+  const pip = join(VENV, 'bin', 'pip');
+  const installed = existsSync(pip) && spawnSync(pip, ['show', 'ministack'], { encoding: 'utf8' }).stdout.includes(`Version: ${MINISTACK_VERSION}`);
+  if (!installed) {
+    mkdirSync(LOCAL_DIR, { recursive: true });
+    console.log(`installing MiniStack ${MINISTACK_VERSION} into ${VENV}`);
+    const python = process.env.PYTHON ?? 'python3';
+    if (!existsSync(pip) && spawnSync(python, ['-m', 'venv', VENV], { stdio: 'inherit' }).status !== 0) throw new Error('python3 -m venv failed');
+    if (spawnSync(pip, ['install', '--quiet', `ministack==${MINISTACK_VERSION}`], { stdio: 'inherit' }).status !== 0) throw new Error('pip install ministack failed');
+  }
+  return bin;
+}
+
+export interface Emulator {
+  endpoint: string;
+  /** True when this process started it (and should stop it). */
+  started: boolean;
+  stop(): void;
+}
+
+/** Returns a running emulator, starting MiniStack when none answers. */
+export async function ensureEmulator(): Promise<Emulator> {
+  const explicit = process.env.AWS_ENDPOINT_URL;
+  const endpoint = explicit ?? DEFAULT_ENDPOINT;
+  if (await isUp(endpoint)) return { endpoint, started: false, stop: () => undefined };
+  if (explicit) throw new Error(`AWS_ENDPOINT_URL=${explicit} does not answer; start your emulator or unset the variable`);
+
+  const bin = installMinistack();
+  const log = openSync(join(LOCAL_DIR, 'ministack.log'), 'a');
+  const child = spawn(bin, [], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: {
+      ...process.env,
+      // The Lambda local executor runs functions with this Node; NODE_PATH gives them
+      // the real AWS SDK v3, as the Lambda Node.js runtime does (bundles keep it external).
+      NODE_PATH: join(REPO_ROOT, 'node_modules'),
+      GATEWAY_PORT: '4566',
+    },
+  });
+  child.unref();
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (await isUp(endpoint)) {
+      console.log(`MiniStack ${MINISTACK_VERSION} started on ${endpoint} (pid ${child.pid}, log .local/ministack.log)`);
+      return {
+        endpoint,
+        started: true,
+        stop: () => {
+          try {
+            process.kill(-child.pid!, 'SIGTERM');
+          } catch {
+            // already gone
+          }
+        },
+      };
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('MiniStack did not become healthy within 60 s; see .local/ministack.log');
+}
