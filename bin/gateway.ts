@@ -7,6 +7,7 @@
  */
 import { App, RemovalPolicy } from 'aws-cdk-lib';
 import { ConfigError, configPath, loadGatewayConfig } from '../core/config/load';
+import { routingWarnings } from '../core/domain/routing';
 import { GatewayStack } from '../lib/gateway-stack';
 
 function main(): void {
@@ -20,6 +21,7 @@ function main(): void {
     }
     throw err;
   }
+  for (const warning of routingWarnings(config.routes)) console.warn(`warning: ${warning}`);
   const app = new App();
   new GatewayStack(app, config.stackName, {
     config,

@@ -36,7 +36,7 @@ function run(cmd: string, args: string[], env: Record<string, string>): void {
 export async function deployLocal(): Promise<LocalOutputs> {
   const config = loadGatewayConfig(configPath());
   const emulator = await ensureEmulator();
-  const env = { ...localAwsEnv(emulator.endpoint), GATEWAY_LOCAL: '1', GATEWAY_CONFIG: configPath() };
+  const env: Record<string, string> & { AWS_REGION: string } = { ...localAwsEnv(emulator.endpoint), AWS_REGION: localAwsEnv(emulator.endpoint).AWS_REGION!, GATEWAY_LOCAL: '1', GATEWAY_CONFIG: configPath() };
   // This process's own SDK calls (post-deploy fixes) use the same endpoint and credentials.
   Object.assign(process.env, env);
   mkdirSync(LOCAL_DIR, { recursive: true });

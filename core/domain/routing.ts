@@ -6,8 +6,9 @@
  * - Routes are tried in order; the first route whose filters all match wins.
  *   A route's destination filter is a list of E.164 prefixes or of countries;
  *   tenant, sender and type filters are optional and must all match too.
- * - The default route (exactly one, the last entry, no filters) takes what
- *   nothing else matched.
+ * - The default route (at most one, the last entry, no filters) takes what
+ *   nothing else matched; without one such messages end REJECTED (no_route),
+ *   and synth warns about it.
  * - A route listed after one that covers all it could match can never win: that
  *   is a config error, so more specific routes (longer prefixes) must come first.
  * - static: one carrier. weighted: a carrier drawn by weight among the healthy
@@ -200,6 +201,16 @@ export function checkRoutingTable(routes: readonly RouteConfig[], carrierIds: re
       }
     }
   });
-  if (!routes.some((r) => r.default)) problems.push('routes: no default route (add a route with default: true as the last entry)');
   return problems;
+}
+
+/**
+ * Findings that are legal but worth saying at synth: a table without a default
+ * route rejects (no_route) every message no route matches.
+ */
+export function routingWarnings(routes: readonly RouteConfig[]): string[] {
+  if (routes.length > 0 && !routes.some((r) => r.default)) {
+    return ['routes: no default route, so messages that match no route end REJECTED (no_route); add a route with default: true as the last entry to catch them'];
+  }
+  return [];
 }

@@ -1,0 +1,103 @@
+/**
+ * Routing on the emulator: the router Lambda fed by the ingest queue, carrier
+ * FIFO queues, heartbeats in the table (config/local.yaml routes).
+ */
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CarrierHealth } from '../../core/aws/carrier-health';
+import { clients, drain, http, outputs, ukMobile, useLocalAws, waitFor } from '../support/local';
+
+let c: ReturnType<typeof clients>;
+let health: CarrierHealth;
+
+beforeAll(() => {
+  useLocalAws();
+  c = clients();
+  health = new CarrierHealth(outputs().tableName, ['sim-a', 'sim-b'], 30, 0, c.dynamo);
+});
+
+beforeEach(async () => {
+  for (const url of Object.values(outputs().carrierQueueUrls)) await drain(c.sqs, url);
+});
+
+async function record(id: string) {
+  const out = await c.dynamo.send(new GetCommand({ TableName: outputs().tableName, Key: { pk: `MSG#${id}`, sk: 'MSG' }, ConsistentRead: true }));
+  return out.Item;
+}
+
+async function settled(id: string) {
+  return waitFor(`message ${id} routed or rejected`, async () => {
+    const r = await record(id);
+    return r && r.status !== 'ACCEPTED' ? r : undefined;
+  });
+}
+
+async function beat(carrierId: string, ageSeconds: number, bindsUp = 1) {
+  await health.write({ carrierId, taskId: 'integration-test', bindsUp, bindsConfigured: 1, updatedAt: new Date(Date.now() - ageSeconds * 1000).toISOString() });
+}
+
+/** The router caches carrier health for 5 s per process. */
+const HEALTH_CACHE_MS = 5_500;
+
+describe('router', () => {
+  it('sends two destinations to two carrier queues', async () => {
+    await beat('sim-a', 0);
+    await beat('sim-b', 0);
+    await new Promise((r) => setTimeout(r, HEALTH_CACHE_MS));
+    const uk = await http('POST', '/v1/messages', { body: { to: ukMobile(), text: 'to the UK' } });
+    const de = await http('POST', '/v1/messages', { body: { to: '+4915123456789', text: 'nach Deutschland' } });
+    expect((await settled(uk.body.id)).carrierId).toBe('sim-a');
+    expect((await settled(de.body.id)).carrierId).toBe('sim-b');
+    const a = await drain(c.sqs, outputs().carrierQueueUrls['sim-a']!);
+    const b = await drain(c.sqs, outputs().carrierQueueUrls['sim-b']!);
+    expect(a.map((m) => JSON.parse(m.Body!).messageId)).toContain(uk.body.id);
+    expect(b.map((m) => JSON.parse(m.Body!).messageId)).toContain(de.body.id);
+  });
+
+  it('fails over when the first carrier heartbeat is stale', async () => {
+    await beat('sim-a', 120);
+    await beat('sim-b', 0);
+    await new Promise((r) => setTimeout(r, HEALTH_CACHE_MS));
+    const res = await http('POST', '/v1/messages', { body: { to: ukMobile(), text: 'failover' } });
+    const routed = await settled(res.body.id);
+    expect(routed.status).toBe('ROUTED');
+    expect(routed.carrierId).toBe('sim-b');
+    expect(routed.reason).toContain('failed over past sim-a');
+    await beat('sim-a', 0);
+  });
+
+  it('rejects an unroutable number with reason no_route, visible through the API', async () => {
+    const res = await http('POST', '/v1/messages', { body: { to: '+61412345678', text: 'no route to Australia' } });
+    expect(res.status).toBe(202);
+    await settled(res.body.id);
+    const shown = await http('GET', `/v1/messages/${res.body.id}`);
+    expect(shown.body).toMatchObject({ status: 'REJECTED', reason: 'no_route' });
+  });
+
+  it('does not enqueue a redelivered ingest record twice', async () => {
+    const res = await http('POST', '/v1/messages', { body: { to: ukMobile(), text: 'only once' } });
+    const routed = await settled(res.body.id);
+    const envelope = { v: 1, messageId: routed.id, tenantId: routed.tenantId, attempt: 1, to: routed.to, country: routed.country, type: routed.type, validUntil: routed.validUntil };
+    await c.sqs.send(new SendMessageCommand({ QueueUrl: outputs().ingestQueueUrl, MessageBody: JSON.stringify(envelope) }));
+    await new Promise((r) => setTimeout(r, 3000));
+    const queued = [...(await drain(c.sqs, outputs().carrierQueueUrls['sim-a']!)), ...(await drain(c.sqs, outputs().carrierQueueUrls['sim-b']!))];
+    expect(queued.filter((m) => JSON.parse(m.Body!).messageId === routed.id)).toHaveLength(1);
+    expect((await record(routed.id))!.history.filter((h: { status: string }) => h.status === 'ROUTED')).toHaveLength(1);
+  });
+});
+
+describe('dry run', () => {
+  it('answers with the route and carrier and stores nothing', async () => {
+    const to = ukMobile();
+    const res = await http('POST', '/v1/messages?dryRun=true', { body: { to, text: 'just checking €' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ dryRun: true, encoding: 'GSM7', segments: 1, route: { outcome: 'routed', routeId: 'uk', carrierId: expect.stringMatching(/^sim-/) } });
+    expect(res.body.route.reason).toContain('prefix +447');
+    const batch = await http('POST', '/v1/messages/batch?dryRun=true', { body: { messages: [{ to, text: 'a' }, { to: '+61412345678', text: 'b' }] } });
+    expect(batch.status).toBe(200);
+    expect(batch.body.results[1].route).toMatchObject({ outcome: 'no_route' });
+    const scan = await c.dynamo.send(new ScanCommand({ TableName: outputs().tableName, FilterExpression: '#to = :to', ExpressionAttributeNames: { '#to': 'to' }, ExpressionAttributeValues: { ':to': to } }));
+    expect(scan.Count).toBe(0);
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * What integration tests need to talk to the deployed stack: its outputs, an
+ * HTTP client for the API, SDK clients on the emulator, and polling helpers.
+ */
+import { readFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { OUTPUTS_FILE, type LocalOutputs } from '../../scripts/deploy-local';
+import { localAwsEnv } from '../../scripts/emulator';
+
+export function outputs(): LocalOutputs {
+  return JSON.parse(readFileSync(OUTPUTS_FILE, 'utf8')) as LocalOutputs;
+}
+
+export function useLocalAws(): LocalOutputs {
+  const out = outputs();
+  Object.assign(process.env, localAwsEnv(out.endpoint));
+  return out;
+}
+
+export const clients = () => ({
+  dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+  sqs: new SQSClient({}),
+  lambda: new LambdaClient({}),
+});
+
+export interface HttpResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export async function http<T = any>(
+  method: string,
+  path: string,
+  options: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<HttpResponse<T>> {
+  const out = outputs();
+  const headers: Record<string, string> = { ...options.headers };
+  const key = options.key === undefined ? out.apiKey : options.key;
+  if (key !== null) headers['x-api-key'] = key;
+  let body: string | undefined = options.raw;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${out.apiUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, body: parsed as T, text };
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Receives (and deletes) every message currently in a queue. */
+export async function drain(sqs: SQSClient, queueUrl: string, idleRounds = 1): Promise<Message[]> {
+  const all: Message[] = [];
+  let idle = 0;
+  while (idle < idleRounds) {
+    const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 60 }));
+    const msgs = res.Messages ?? [];
+    if (msgs.length === 0) {
+      idle++;
+      continue;
+    }
+    all.push(...msgs);
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: msgs.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+  }
+  return all;
+}
+
+/** A UK mobile number unique to this call (routes to the "uk" route). */
+let counter = Math.floor(Math.random() * 900_000);
+export function ukMobile(): string {
+  counter = (counter + 1) % 1_000_000;
+  return `+447400${String(counter).padStart(6, '0')}`;
+}
