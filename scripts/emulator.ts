@@ -41,7 +41,7 @@ export async function isUp(endpoint: string): Promise<boolean> {
   return false;
 }
 
-function installMinistack(): string {
+export function installMinistack(): string {
   const bin = join(VENV, 'bin', 'ministack');
   const pip = join(VENV, 'bin', 'pip');
   const installed = existsSync(pip) && spawnSync(pip, ['show', 'ministack'], { encoding: 'utf8' }).stdout.includes(`Version: ${MINISTACK_VERSION}`);
@@ -102,4 +102,21 @@ export async function ensureEmulator(): Promise<Emulator> {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error('MiniStack did not become healthy within 60 s; see .local/ministack.log');
+}
+
+if (require.main === module) {
+  const [command] = process.argv.slice(2);
+  if (command === 'install') {
+    console.log(`MiniStack ${MINISTACK_VERSION}: ${installMinistack()}`);
+  } else if (command === 'start') {
+    ensureEmulator()
+      .then((e) => console.log(`emulator on ${e.endpoint}${e.started ? ' (started)' : ' (already running)'}`))
+      .catch((err: unknown) => {
+        console.error((err as Error).message);
+        process.exit(1);
+      });
+  } else {
+    console.error('usage: tsx scripts/emulator.ts install|start');
+    process.exit(2);
+  }
 }
