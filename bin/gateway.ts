@@ -5,7 +5,8 @@
  * defines the stack. GATEWAY_LOCAL=1 (set by the local deploy) makes stateful
  * resources disposable.
  */
-import { App, RemovalPolicy } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, configPath, loadGatewayConfig } from '../core/config/load';
 import { routingWarnings } from '../core/domain/routing';
 import { GatewayStack } from '../lib/gateway-stack';
@@ -25,9 +26,12 @@ function main(): void {
   const app = new App();
   new GatewayStack(app, config.stackName, {
     config,
+    local: process.env.GATEWAY_LOCAL === '1',
     statefulRemovalPolicy: process.env.GATEWAY_LOCAL === '1' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });
+  // Every synth (and so every deploy) is checked against the AWS Solutions rules.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();
 }
 

@@ -3,6 +3,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { toRuntimeConfig } from '../core/config/runtime';
@@ -10,6 +11,8 @@ import type { GatewayConfig } from '../core/config/schema';
 import { GatewayFunction } from './constructs/gateway-function';
 import { MessageTable } from './constructs/message-table';
 import { QueueWithDlq } from './constructs/queue-with-dlq';
+import { SmppWorkerService } from './constructs/smpp-worker-service';
+import { acknowledgeNagFindings } from './nag-suppressions';
 
 export interface GatewayStackProps extends StackProps {
   /** The validated gateway configuration. */
@@ -19,6 +22,13 @@ export interface GatewayStackProps extends StackProps {
    * DESTROY for throwaway local stacks. @default RemovalPolicy.RETAIN
    */
   readonly statefulRemovalPolicy?: RemovalPolicy;
+  /**
+   * A deployment to a LocalStack-compatible emulator: the worker service is
+   * defined without an image build or tasks (emulators cannot run containers;
+   * the worker runs as a local Node process) and plaintext carrier passwords
+   * are allowed. @default false
+   */
+  readonly local?: boolean;
 }
 
 /**
@@ -30,10 +40,21 @@ export class GatewayStack extends Stack {
   public readonly ingest: QueueWithDlq;
   public readonly carrierQueues: Record<string, QueueWithDlq> = {};
   public readonly api: apigateway.RestApi;
+  public readonly inboundTopic: sns.Topic;
+  public readonly outboxFailures: sqs.Queue;
+  public readonly outboxFunction: GatewayFunction;
+  public readonly worker: SmppWorkerService;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id, props);
     const { config } = props;
+    const local = props.local ?? false;
+    if (!local) {
+      const plaintext = config.carriers.filter((c) => c.password !== undefined && c.passwordSecret === undefined).map((c) => c.id);
+      if (plaintext.length > 0) {
+        throw new Error(`carriers ${plaintext.join(', ')}: a plaintext password is for local use only; set passwordSecret (a Secrets Manager secret name or ARN) to deploy to AWS`);
+      }
+    }
     const runtimeConfig = toRuntimeConfig(config);
 
     this.table = new MessageTable(this, 'Messages', { removalPolicy: props.statefulRemovalPolicy ?? RemovalPolicy.RETAIN });
@@ -79,19 +100,18 @@ export class GatewayStack extends Stack {
     });
 
     // Outbox: new message records → ingest queue. Records that keep failing go to a DLQ, not lost silently.
-    const outboxFailures = new sqs.Queue(this, 'OutboxFailures', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    const outboxFn = new GatewayFunction(this, 'OutboxFunction', {
+    const outboxFailures = (this.outboxFailures = new sqs.Queue(this, 'OutboxFailures', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) }));
+    const outboxFn = (this.outboxFunction = new GatewayFunction(this, 'OutboxFunction', {
       name: 'outbox',
       runtimeConfig,
       description: 'Table stream → ingest queue (the outbox)',
       environment: { TABLE_NAME: table.tableName, INGEST_QUEUE_URL: this.ingest.queue.queueUrl },
-    });
+    }));
     this.ingest.queue.grantSendMessages(outboxFn.function);
     outboxFn.function.addEventSource(
       new DynamoEventSource(table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize: 100,
-        maxBatchingWindow: Duration.millis(0) ,
         bisectBatchOnError: true,
         retryAttempts: 100,
         reportBatchItemFailures: true,
@@ -111,6 +131,22 @@ export class GatewayStack extends Stack {
     for (const q of Object.values(this.carrierQueues)) q.queue.grantSendMessages(routerFn.function);
     routerFn.function.addEventSource(new SqsEventSource(this.ingest.queue, { batchSize: 10, reportBatchItemFailures: true }));
 
+    // Inbound (MO) messages, reassembled by the worker, one event each.
+    this.inboundTopic = new sns.Topic(this, 'InboundTopic', { displayName: 'SMS gateway inbound messages', enforceSSL: true });
+
+    this.worker = new SmppWorkerService(this, 'Worker', {
+      carriers: config.carriers,
+      carrierQueues: Object.fromEntries(Object.entries(this.carrierQueues).map(([id, q]) => [id, q.queue])),
+      table,
+      inboundTopic: this.inboundTopic,
+      retentionDays: config.retentionDays,
+      desiredCount: config.worker.desiredCount,
+      cpu: config.worker.cpu,
+      memoryMiB: config.worker.memoryMiB,
+      natGateway: config.network.natGateway,
+      image: local ? 'none' : 'asset',
+    });
+
     const output = (id: string, value: string) => new CfnOutput(this, id, { value });
     output('ApiUrl', this.api.url);
     output('ApiId', this.api.restApiId);
@@ -125,5 +161,10 @@ export class GatewayStack extends Stack {
     output('ApiFunctionName', apiFn.function.functionName);
     output('RouterFunctionName', routerFn.function.functionName);
     output('OutboxFunctionName', outboxFn.function.functionName);
+    output('InboundTopicArn', this.inboundTopic.topicArn);
+    output('WorkerClusterName', this.worker.cluster.clusterName);
+    output('WorkerServiceName', this.worker.service.serviceName);
+
+    acknowledgeNagFindings(this);
   }
 }

@@ -275,6 +275,8 @@ export function publicView(r: MessageRecord) {
     attempt: r.attempt,
     ...(r.carrierId !== undefined ? { carrierId: r.carrierId } : {}),
     ...(r.reason !== undefined ? { reason: r.reason } : {}),
+    ...(r.smscIds !== undefined ? { smscIds: r.smscIds } : {}),
+    ...(r.submittedAt !== undefined ? { submittedAt: r.submittedAt } : {}),
     ...(r.receipt !== undefined ? { receipt: r.receipt } : {}),
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,

@@ -69,13 +69,13 @@ export interface StatusChange {
 
 /** What the carrier reported for the message (all segments together). */
 export interface ReceiptDetails {
-  /** Receipt state of the message: DELIVERED only when every segment is. */
+  /** Receipt state that decided the outcome: DELIVERED only when every segment was delivered. */
   state: string;
-  /** SMSC message id of each segment, in segment order. */
-  smscIds: string[];
   errorCode?: string;
-  /** ISO-8601 time of the last receipt. */
-  receivedAt?: string;
+  /** ISO-8601 time the deciding receipt was recorded. */
+  receivedAt: string;
+  /** ISO-8601 `done date` of the receipt, when the carrier sent one. */
+  doneAt?: string;
 }
 
 /** What the API accepted, before any routing: the durable part of a submission. */
@@ -102,6 +102,9 @@ export interface MessageRecord {
   carrierId?: string;
   reason?: string;
   history: StatusChange[];
+  /** SMSC message id of each segment, in order, once SUBMITTED. */
+  smscIds?: string[];
+  submittedAt?: string;
   receipt?: ReceiptDetails;
   /** SHA-256 of the request that created it, for idempotent replays. */
   requestHash?: string;

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -24,7 +25,7 @@ export interface GatewayFunctionProps {
 }
 
 /**
- * A Lambda function of the gateway: Node.js 22 on arm64, bundled and minified
+ * A Lambda function of the gateway: Node.js 24 on arm64, bundled and minified
  * by the local esbuild (no Docker), the AWS SDK v3 taken from the runtime,
  * the runtime config injected as a constant, and its own log group with a
  * retention (the deprecated logRetention custom resource is avoided).
@@ -39,10 +40,14 @@ export class GatewayFunction extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // Its own role: writes to its own log group only (no AWS-managed basic execution policy).
+    const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `${id}: execution role` });
+    this.logGroup.grantWrite(role);
     this.function = new NodejsFunction(this, 'Function', {
+      role,
       entry: path.join(REPO_ROOT, 'lambdas', props.name, 'index.ts'),
       handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(15),
@@ -55,7 +60,7 @@ export class GatewayFunction extends Construct {
       bundling: {
         minify: true,
         sourceMap: false,
-        // Runs on the Lambda Node.js 22 runtime and on the emulator's local Node 20.
+        // Runs on the Lambda Node.js 24 runtime and on the emulator's local Node 20.
         target: 'node20',
         format: OutputFormat.CJS,
         // ESM entry points let esbuild tree-shake (zod/mini, libphonenumber-js).

@@ -1,0 +1,155 @@
+/**
+ * Delivery state written by the SMPP worker: SMSC-id mappings, receipts and
+ * the SUBMITTED transition.
+ *
+ *   SMSC#<carrierId>#<normalised smsc id> / SMSC
+ *     messageId, segment, segments, attempt     (written after submit_sm_resp)
+ *     pendingReceipt                            (written by a receipt that came first)
+ *
+ * Both sides write the same item, and DynamoDB serialises writes to one item:
+ * whichever comes second sees the other's data and applies the receipt. So a
+ * receipt that overtakes its submit_sm_resp is held, never dropped.
+ */
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CarrierEnvelope } from '../domain/envelopes';
+import type { MessageStatus } from '../domain/message';
+import type { Receipt, ReceiptState } from '../domain/receipt';
+import { aggregateSegments, statusForReceipt } from '../domain/receipt-outcome';
+import { dynamo } from './clients';
+import { messageKey, MessageStore, toRecord } from './message-store';
+
+const DAY = 86_400;
+
+export interface StoredReceipt {
+  state: ReceiptState;
+  errorCode?: string;
+  doneAt?: string;
+  receivedAt: string;
+}
+
+export type ReceiptResult =
+  | { outcome: 'applied'; messageId: string; status?: MessageStatus }
+  | { outcome: 'not-final'; messageId: string }
+  | { outcome: 'pending' };
+
+function isConditionalFailure(err: unknown): boolean {
+  return (err as Error).name === 'ConditionalCheckFailedException';
+}
+
+export class DeliveryStore {
+  private readonly messages: MessageStore;
+
+  constructor(
+    private readonly tableName: string,
+    private readonly retentionDays: number,
+    private readonly client: DynamoDBDocumentClient = dynamo(),
+  ) {
+    this.messages = new MessageStore(tableName, retentionDays, client);
+  }
+
+  private smscKey(carrierId: string, key: string) {
+    return { pk: `SMSC#${carrierId}#${key}`, sk: 'SMSC' };
+  }
+
+  private ttl(): number {
+    return Math.floor(Date.now() / 1000) + this.retentionDays * DAY;
+  }
+
+  /**
+   * After every segment was accepted: maps each SMSC id to the message, records
+   * SUBMITTED for this attempt, then applies receipts that arrived first.
+   * Returns false when the message was no longer ROUTED for this attempt.
+   */
+  async recordSubmitted(envelope: CarrierEnvelope, smscIds: string[], keys: string[]): Promise<boolean> {
+    const early: { segment: number; receipt: StoredReceipt }[] = [];
+    await Promise.all(
+      keys.map(async (key, segment) => {
+        const out = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: this.smscKey(envelope.carrierId, key),
+            UpdateExpression: 'SET messageId = :m, segment = :s, segments = :n, attempt = :a, kind = :k, expiresAt = :e',
+            ExpressionAttributeValues: { ':m': envelope.messageId, ':s': segment, ':n': keys.length, ':a': envelope.attempt, ':k': 'smsc-id', ':e': this.ttl() },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        const pending = out.Attributes?.pendingReceipt as StoredReceipt | undefined;
+        if (pending) early.push({ segment, receipt: pending });
+      }),
+    );
+    const submitted = await this.messages.transition(envelope.messageId, 'SUBMITTED', {
+      expectedAttempt: envelope.attempt,
+      carrierId: envelope.carrierId,
+      set: { smscIds, segmentReceipts: {}, submittedAt: new Date().toISOString() },
+    });
+    for (const { segment, receipt } of early) await this.applyToMessage(envelope.messageId, segment, keys.length, receipt);
+    return submitted.applied;
+  }
+
+  /** Correlates a receipt by its normalised SMSC id and applies it, or holds it until the mapping exists. */
+  async applyReceipt(carrierId: string, key: string, receipt: Receipt): Promise<ReceiptResult> {
+    const stored: StoredReceipt = {
+      state: receipt.state,
+      ...(receipt.errorCode !== undefined ? { errorCode: receipt.errorCode } : {}),
+      ...(receipt.doneDate ? { doneAt: receipt.doneDate.toISOString() } : {}),
+      receivedAt: new Date().toISOString(),
+    };
+    const mapping = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.smscKey(carrierId, key), ConsistentRead: true }));
+    let item = mapping.Item;
+    if (!item?.messageId) {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: this.smscKey(carrierId, key),
+            UpdateExpression: 'SET pendingReceipt = :r, kind = :k, expiresAt = :e',
+            ConditionExpression: 'attribute_not_exists(messageId)',
+            ExpressionAttributeValues: { ':r': stored, ':k': 'smsc-id', ':e': this.ttl() },
+          }),
+        );
+        return { outcome: 'pending' };
+      } catch (err) {
+        if (!isConditionalFailure(err)) throw err;
+        // The mapping was written between our read and our write: apply now.
+        item = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.smscKey(carrierId, key), ConsistentRead: true }))).Item;
+      }
+    }
+    const messageId = String(item!.messageId);
+    const status = await this.applyToMessage(messageId, Number(item!.segment), Number(item!.segments), stored);
+    return status === undefined && statusForReceipt(stored.state) === undefined ? { outcome: 'not-final', messageId } : { outcome: 'applied', messageId, ...(status ? { status } : {}) };
+  }
+
+  /** Records a segment's final receipt on the message; moves the message when its last segment is final. */
+  private async applyToMessage(messageId: string, segment: number, segments: number, receipt: StoredReceipt): Promise<MessageStatus | undefined> {
+    if (statusForReceipt(receipt.state) === undefined) return undefined;
+    let states: Record<string, ReceiptState>;
+    if (segments === 1) {
+      states = { '0': receipt.state };
+    } else {
+      try {
+        const out = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: messageKey(messageId),
+            UpdateExpression: 'SET segmentReceipts.#seg = :state',
+            ConditionExpression: '#status = :submitted AND attribute_exists(segmentReceipts)',
+            ExpressionAttributeNames: { '#seg': String(segment), '#status': 'status' },
+            ExpressionAttributeValues: { ':state': receipt.state, ':submitted': 'SUBMITTED' },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        states = (toRecord(out.Attributes ?? {}) as unknown as { segmentReceipts?: Record<string, ReceiptState> }).segmentReceipts ?? {};
+      } catch (err) {
+        if (isConditionalFailure(err)) return undefined; // already final (or not submitted): a late receipt changes nothing
+        throw err;
+      }
+    }
+    const outcome = aggregateSegments(states, segments);
+    if (!outcome.complete || !outcome.status) return undefined;
+    const result = await this.messages.transition(messageId, outcome.status, {
+      ...(outcome.reason ? { reason: outcome.reason } : {}),
+      set: { receipt: { state: receipt.state, ...(receipt.errorCode ? { errorCode: receipt.errorCode } : {}), receivedAt: receipt.receivedAt, ...(receipt.doneAt ? { doneAt: receipt.doneAt } : {}) } },
+    });
+    return result.applied ? outcome.status : undefined;
+  }
+}

@@ -1,0 +1,142 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { CarrierConfig } from '../../core/config/schema';
+import { passwordVariable } from '../../worker/settings';
+import { REPO_ROOT } from './gateway-function';
+
+export interface SmppWorkerServiceProps {
+  readonly carriers: readonly CarrierConfig[];
+  /** Carrier id → its queue. */
+  readonly carrierQueues: Readonly<Record<string, sqs.IQueue>>;
+  readonly table: dynamodb.ITable;
+  readonly inboundTopic: sns.ITopic;
+  readonly retentionDays: number;
+  /** @default 1 */
+  readonly desiredCount?: number;
+  /** @default 512 */
+  readonly cpu?: number;
+  /** @default 1024 */
+  readonly memoryMiB?: number;
+  /**
+   * A NAT gateway gives the tasks one static egress IP that carriers can
+   * whitelist. @default true
+   */
+  readonly natGateway?: boolean;
+  /**
+   * Image source. 'asset' builds worker/Dockerfile at deploy time (needs
+   * Docker where `cdk deploy` runs, not at synth). 'none' is for emulators,
+   * which cannot run containers: the service is defined with a placeholder
+   * image and no tasks, and the worker runs as a local Node process.
+   * @default 'asset'
+   */
+  readonly image?: 'asset' | 'none';
+}
+
+/**
+ * The SMPP worker as an ECS Fargate service on arm64: private subnets with NAT
+ * egress, least-privilege task role (its carrier queues, the table, the
+ * inbound topic), SMPP passwords injected from Secrets Manager, circuit
+ * breaker with rollback, and a stop timeout long enough to drain the window.
+ */
+export class SmppWorkerService extends Construct {
+  public readonly vpc: ec2.Vpc;
+  public readonly cluster: ecs.Cluster;
+  public readonly service: ecs.FargateService;
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  public readonly logGroup: logs.LogGroup;
+
+  /** Seconds ECS waits after SIGTERM before SIGKILL: the worker drains within DRAIN_SECONDS of it. */
+  public static readonly STOP_TIMEOUT_SECONDS = 60;
+
+  constructor(scope: Construct, id: string, props: SmppWorkerServiceProps) {
+    super(scope, id);
+    const nat = props.natGateway ?? true;
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: nat ? 1 : 0,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        ...(nat ? [{ name: 'workers', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 }] : []),
+      ],
+      flowLogs: nat ? { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } } : {},
+    });
+    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: props.cpu ?? 512,
+      memoryLimitMiB: props.memoryMiB ?? 1024,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+
+    const secrets: Record<string, ecs.Secret> = {};
+    for (const carrier of props.carriers) {
+      if (!carrier.passwordSecret) continue;
+      const secret = carrier.passwordSecret.startsWith('arn:')
+        ? secretsmanager.Secret.fromSecretCompleteArn(this, `Secret-${carrier.id}`, carrier.passwordSecret)
+        : secretsmanager.Secret.fromSecretNameV2(this, `Secret-${carrier.id}`, carrier.passwordSecret);
+      secrets[passwordVariable(carrier.id)] = ecs.Secret.fromSecretsManager(secret);
+    }
+    // Passwords never travel in the carrier JSON: only the secret reference does.
+    const carriersForTask = props.carriers.map(({ password: _password, ...rest }) => rest);
+    const image =
+      props.image === 'none'
+        ? ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:22-bookworm-slim')
+        : ecs.ContainerImage.fromAsset(REPO_ROOT, { file: path.join('worker', 'Dockerfile'), platform: Platform.LINUX_ARM64, exclude: ['node_modules', 'cdk.out', '.local', '.git', 'dist'] });
+
+    this.taskDefinition.addContainer('worker', {
+      image,
+      essential: true,
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'worker', logGroup: this.logGroup }),
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        CARRIER_QUEUE_URLS: JSON.stringify(Object.fromEntries(Object.entries(props.carrierQueues).map(([cid, q]) => [cid, q.queueUrl]))),
+        INBOUND_TOPIC_ARN: props.inboundTopic.topicArn,
+        WORKER_CARRIERS: JSON.stringify(carriersForTask),
+        RETENTION_DAYS: String(props.retentionDays),
+        DRAIN_SECONDS: String(SmppWorkerService.STOP_TIMEOUT_SECONDS - 15),
+        HEALTH_PORT: '8080',
+      },
+      secrets,
+      stopTimeout: Duration.seconds(SmppWorkerService.STOP_TIMEOUT_SECONDS),
+      readonlyRootFilesystem: true,
+      user: 'node',
+      healthCheck: {
+        command: ['CMD', 'node', '-e', "fetch('http://127.0.0.1:8080/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(3),
+        startPeriod: Duration.seconds(20),
+        retries: 3,
+      },
+    });
+
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: this.vpc, description: 'SMPP worker: outbound to carriers and AWS APIs only', allowAllOutbound: true });
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: props.image === 'none' ? 0 : (props.desiredCount ?? 1),
+      assignPublicIp: !nat,
+      vpcSubnets: { subnetType: nat ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC },
+      securityGroups: [securityGroup],
+      circuitBreaker: { enable: true, rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      enableExecuteCommand: false,
+    });
+
+    // Least privilege: only its carrier queues, the item operations it performs, the inbound topic.
+    const role = this.taskDefinition.taskRole;
+    for (const q of Object.values(props.carrierQueues)) q.grantConsumeMessages(role);
+    props.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
+    props.inboundTopic.grantPublish(role);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The worker's settings, read once and validated. In ECS everything comes from
+ * the task definition (carrier configs as JSON, passwords injected from Secrets
+ * Manager as CARRIER_PASSWORD_<ID>). Locally (`npm run worker`) the carriers
+ * come from GATEWAY_CONFIG and the endpoints from .local/outputs.json.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { configPath, loadGatewayConfig } from '../core/config/load';
+import { CarrierConfig } from '../core/config/schema';
+
+const Env = z.object({
+  TABLE_NAME: z.string().min(1),
+  CARRIER_QUEUE_URLS: z.string().min(2),
+  INBOUND_TOPIC_ARN: z.string().optional(),
+  WORKER_CARRIERS: z.string().optional(),
+  RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+  HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HEARTBEAT_SECONDS: z.coerce.number().positive().default(5),
+  DRAIN_SECONDS: z.coerce.number().positive().default(25),
+  TASK_ID: z.string().optional(),
+  /** Comma-separated carrier ids this worker serves (default: all). */
+  CARRIERS: z.string().optional(),
+});
+
+export interface WorkerSettings {
+  tableName: string;
+  inboundTopicArn?: string;
+  retentionDays: number;
+  healthPort: number;
+  heartbeatSeconds: number;
+  drainSeconds: number;
+  taskId: string;
+  carriers: { config: CarrierConfig; password: string; queueUrl: string }[];
+}
+
+export class WorkerSettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerSettingsError';
+  }
+}
+
+/** Stack outputs of a local deploy, as environment variables (only those not already set). */
+export function localStackEnv(repoRoot: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const file = join(repoRoot, '.local', 'outputs.json');
+  if (env.TABLE_NAME || !existsSync(file)) return env;
+  const out = JSON.parse(readFileSync(file, 'utf8')) as { tableName: string; carrierQueueUrls: Record<string, string>; raw: Record<string, string>; endpoint: string };
+  return {
+    AWS_ENDPOINT_URL: out.endpoint,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+    ...env,
+    TABLE_NAME: out.tableName,
+    CARRIER_QUEUE_URLS: JSON.stringify(out.carrierQueueUrls),
+    ...(out.raw.InboundTopicArn ? { INBOUND_TOPIC_ARN: out.raw.InboundTopicArn } : {}),
+  };
+}
+
+export function loadWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) throw new WorkerSettingsError(`worker environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const e = parsed.data;
+  const queueUrls = z.record(z.string(), z.string()).parse(JSON.parse(e.CARRIER_QUEUE_URLS));
+  const carriers = e.WORKER_CARRIERS
+    ? z.array(CarrierConfig).parse(JSON.parse(e.WORKER_CARRIERS))
+    : loadGatewayConfig(configPath(env)).carriers;
+  const wanted = e.CARRIERS ? new Set(e.CARRIERS.split(',').map((s) => s.trim())) : undefined;
+  return {
+    tableName: e.TABLE_NAME,
+    ...(e.INBOUND_TOPIC_ARN ? { inboundTopicArn: e.INBOUND_TOPIC_ARN } : {}),
+    retentionDays: e.RETENTION_DAYS,
+    healthPort: e.HEALTH_PORT,
+    heartbeatSeconds: e.HEARTBEAT_SECONDS,
+    drainSeconds: e.DRAIN_SECONDS,
+    taskId: e.TASK_ID ?? `${hostname()}-${process.pid}`,
+    carriers: carriers
+      .filter((c) => !wanted || wanted.has(c.id))
+      .map((config) => {
+        const queueUrl = queueUrls[config.id];
+        if (!queueUrl) throw new WorkerSettingsError(`no queue URL for carrier ${config.id} in CARRIER_QUEUE_URLS`);
+        const password = env[passwordVariable(config.id)] ?? config.password;
+        if (password === undefined) throw new WorkerSettingsError(`carrier ${config.id}: no password (set ${passwordVariable(config.id)} or password in the config)`);
+        return { config, password, queueUrl };
+      }),
+  };
+}
+
+/** The variable ECS fills from the carrier's Secrets Manager secret. */
+export function passwordVariable(carrierId: string): string {
+  return `CARRIER_PASSWORD_${carrierId.toUpperCase().replace(/-/g, '_')}`;
+}
