@@ -60,7 +60,7 @@ export class GatewayStack extends Stack {
     this.table = new MessageTable(this, 'Messages', { removalPolicy: props.statefulRemovalPolicy ?? RemovalPolicy.RETAIN });
     const table = this.table.table;
 
-    this.ingest = new QueueWithDlq(this, 'Ingest', { visibilityTimeout: Duration.seconds(90) });
+    this.ingest = new QueueWithDlq(this, 'Ingest', { fifo: true, visibilityTimeout: Duration.seconds(90) });
     for (const carrier of config.carriers) {
       this.carrierQueues[carrier.id] = new QueueWithDlq(this, `Carrier-${carrier.id}`, {
         fifo: true,
@@ -78,7 +78,7 @@ export class GatewayStack extends Stack {
       description: 'HTTPS API: submit, batch, read and dry-run messages',
       environment: { TABLE_NAME: table.tableName },
     });
-    table.grant(apiFn.function, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query');
+    this.table.grantItems(apiFn.function, 'PutItem', 'GetItem', 'BatchGetItem', 'UpdateItem', 'Query');
 
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     this.api = new apigateway.LambdaRestApi(this, 'Api', {
@@ -116,7 +116,12 @@ export class GatewayStack extends Stack {
         retryAttempts: 100,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(outboxFailures),
-        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
+        // New messages, removed retry timers, and message changes (status events).
+        filters: [
+          lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') }),
+          lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('MODIFY') }),
+          lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('REMOVE'), dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith('TIMER#') } } } }),
+        ],
       }),
     );
 
@@ -127,7 +132,7 @@ export class GatewayStack extends Stack {
       description: 'Ingest queue → routing table → carrier queue',
       environment: { TABLE_NAME: table.tableName, CARRIER_QUEUE_URLS: carrierQueueUrls },
     });
-    table.grant(routerFn.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
+    this.table.grantItems(routerFn.function, 'GetItem', 'UpdateItem', 'Query');
     for (const q of Object.values(this.carrierQueues)) q.queue.grantSendMessages(routerFn.function);
     routerFn.function.addEventSource(new SqsEventSource(this.ingest.queue, { batchSize: 10, reportBatchItemFailures: true }));
 
@@ -137,9 +142,10 @@ export class GatewayStack extends Stack {
     this.worker = new SmppWorkerService(this, 'Worker', {
       carriers: config.carriers,
       carrierQueues: Object.fromEntries(Object.entries(this.carrierQueues).map(([id, q]) => [id, q.queue])),
-      table,
+      table: this.table,
       inboundTopic: this.inboundTopic,
       retentionDays: config.retentionDays,
+      lifecycle: config.lifecycle,
       desiredCount: config.worker.desiredCount,
       cpu: config.worker.cpu,
       memoryMiB: config.worker.memoryMiB,

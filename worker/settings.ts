@@ -16,7 +16,10 @@ const Env = z.object({
   CARRIER_QUEUE_URLS: z.string().min(2),
   INBOUND_TOPIC_ARN: z.string().optional(),
   WORKER_CARRIERS: z.string().optional(),
-  RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+  RETENTION_DAYS: z.coerce.number().int().positive().optional(),
+  RECEIPT_TIMEOUT_SECONDS: z.coerce.number().int().positive().optional(),
+  RETRY_BASE_SECONDS: z.coerce.number().int().positive().optional(),
+  RETRY_MAX_SECONDS: z.coerce.number().int().positive().optional(),
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HEARTBEAT_SECONDS: z.coerce.number().positive().default(5),
   DRAIN_SECONDS: z.coerce.number().positive().default(25),
@@ -29,6 +32,8 @@ export interface WorkerSettings {
   tableName: string;
   inboundTopicArn?: string;
   retentionDays: number;
+  receiptTimeoutSeconds: number;
+  retryPolicy: { retryBaseSeconds: number; retryMaxSeconds: number };
   healthPort: number;
   heartbeatSeconds: number;
   drainSeconds: number;
@@ -65,14 +70,19 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
   if (!parsed.success) throw new WorkerSettingsError(`worker environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const e = parsed.data;
   const queueUrls = z.record(z.string(), z.string()).parse(JSON.parse(e.CARRIER_QUEUE_URLS));
-  const carriers = e.WORKER_CARRIERS
-    ? z.array(CarrierConfig).parse(JSON.parse(e.WORKER_CARRIERS))
-    : loadGatewayConfig(configPath(env)).carriers;
+  // In ECS the task definition carries everything; locally the config file fills what is not set.
+  const file = e.WORKER_CARRIERS && e.RETENTION_DAYS && e.RECEIPT_TIMEOUT_SECONDS && e.RETRY_BASE_SECONDS && e.RETRY_MAX_SECONDS ? undefined : loadGatewayConfig(configPath(env));
+  const carriers = e.WORKER_CARRIERS ? z.array(CarrierConfig).parse(JSON.parse(e.WORKER_CARRIERS)) : file!.carriers;
   const wanted = e.CARRIERS ? new Set(e.CARRIERS.split(',').map((s) => s.trim())) : undefined;
   return {
     tableName: e.TABLE_NAME,
     ...(e.INBOUND_TOPIC_ARN ? { inboundTopicArn: e.INBOUND_TOPIC_ARN } : {}),
-    retentionDays: e.RETENTION_DAYS,
+    retentionDays: e.RETENTION_DAYS ?? file!.retentionDays,
+    receiptTimeoutSeconds: e.RECEIPT_TIMEOUT_SECONDS ?? file!.lifecycle.receiptTimeoutSeconds,
+    retryPolicy: {
+      retryBaseSeconds: e.RETRY_BASE_SECONDS ?? file!.lifecycle.retryBaseSeconds,
+      retryMaxSeconds: e.RETRY_MAX_SECONDS ?? file!.lifecycle.retryMaxSeconds,
+    },
     healthPort: e.HEALTH_PORT,
     heartbeatSeconds: e.HEARTBEAT_SECONDS,
     drainSeconds: e.DRAIN_SECONDS,

@@ -28,6 +28,10 @@ export interface ApiRequest {
 export interface MessageRepository {
   create(record: MessageRecord): Promise<{ created: true } | { created: false; existing: MessageRecord }>;
   get(id: string): Promise<MessageRecord | undefined>;
+  /** The records that exist among these ids (any order). */
+  getMany(ids: string[]): Promise<MessageRecord[]>;
+  /** Cancels a message not yet submitted; returns the record as it is after the attempt. */
+  cancel(id: string): Promise<{ applied: boolean; current: MessageRecord | undefined }>;
 }
 
 export interface ApiDependencies {
@@ -52,8 +56,15 @@ function header(req: ApiRequest, name: string): string | undefined {
   return undefined;
 }
 
-function isTrue(value: string | undefined): boolean {
-  return value === 'true' || value === '1';
+/** dryRun=true|1|false|0; anything else is refused rather than silently sending. */
+function dryRunFlag(value: string | undefined): boolean | undefined {
+  if (value === undefined || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  return undefined;
+}
+
+function dryRunProblem(value: string | undefined): APIGatewayProxyResult {
+  return problem(400, 'validation-failed', `dryRun must be true or false, got ${JSON.stringify(value)}`, { errors: [{ field: 'dryRun', problem: 'must be true or false' }] });
 }
 
 export class MessagesApi {
@@ -79,8 +90,14 @@ export class MessagesApi {
     } else if (segments.length === 3 && segments[0] === 'v1' && segments[1] === 'messages' && segments[2] === 'batch') {
       methods = { POST: (r, t) => this.submitBatch(r, t) };
     } else if (segments.length === 3 && segments[0] === 'v1' && segments[1] === 'messages') {
-      params.id = decodeURIComponent(segments[2]!);
-      methods = { GET: (r, t, p) => this.read(t, p.id!) };
+      let id: string;
+      try {
+        id = decodeURIComponent(segments[2]!);
+      } catch {
+        return problem(404, 'not-found', `no resource at ${path}`);
+      }
+      params.id = id;
+      methods = { GET: (r, t, p) => this.read(t, p.id!), DELETE: (r, t, p) => this.cancel(t, p.id!) };
     }
     if (!methods) return problem(404, 'not-found', `no resource at ${path}`);
     const run = methods[req.method.toUpperCase()];
@@ -199,9 +216,11 @@ export class MessagesApi {
     if (!idem.ok) return idem.response;
     const body = this.parseJsonBody(req, MAX_SINGLE_BODY_BYTES);
     if (!body.ok) return body.response;
+    const dryRun = dryRunFlag(req.query.dryRun);
+    if (dryRun === undefined) return dryRunProblem(req.query.dryRun);
     const result = validateSubmission(body.value, this.deps.config.limits);
     if (!result.ok) return this.invalid(result.problems);
-    if (isTrue(req.query.dryRun)) return json(200, await this.dryRun(tenantId, result.value));
+    if (dryRun) return json(200, await this.dryRun(tenantId, result.value));
 
     const id = messageId(tenantId, idem.key);
     const stored = await this.store(this.newRecord(id, tenantId, result.value, requestHash('POST /v1/messages', body.value)));
@@ -218,14 +237,21 @@ export class MessagesApi {
     const body = this.parseJsonBody(req, MAX_BATCH_BODY_BYTES);
     if (!body.ok) return body.response;
     const batch = BatchBody.safeParse(body.value);
-    if (!batch.success) return this.invalid(zodProblems(batch.error));
+    if (!batch.success) return this.invalid(zodProblems(batch.error, body.value));
     const max = this.deps.config.limits.maxBatchSize;
     if (batch.data.messages.length > max) {
       return this.invalid([{ field: 'messages', problem: `a batch holds at most ${max} messages, got ${batch.data.messages.length}` }]);
     }
-    const dryRun = isTrue(req.query.dryRun);
+    const dryRun = dryRunFlag(req.query.dryRun);
+    if (dryRun === undefined) return dryRunProblem(req.query.dryRun);
     const hash = requestHash('POST /v1/messages/batch', body.value);
     const validated = batch.data.messages.map((m, i) => validateSubmission(m, this.deps.config.limits, `messages[${i}]`));
+    if (idem.key !== undefined && !dryRun) {
+      // A reused key must be refused before anything of this batch is stored.
+      const ids = batch.data.messages.map((_, i) => messageId(tenantId, idem.key, i));
+      const existing = await this.deps.messages.getMany(ids);
+      if (existing.some((r) => r.tenantId !== tenantId || r.requestHash !== hash)) return this.keyReused(idem.key);
+    }
 
     const results = await mapLimit(validated, 16, async (v, index) => {
       if (!v.ok) return { index, outcome: 'rejected' as const, errors: v.problems };
@@ -237,8 +263,15 @@ export class MessagesApi {
     if (results.some((r) => r.outcome === 'reused')) return this.keyReused(idem.key);
     const accepted = results.filter((r) => r.outcome === 'accepted').length;
     const rejected = results.filter((r) => r.outcome === 'rejected').length;
-    const status = dryRun ? 200 : accepted > 0 ? 202 : 422;
-    return json(status, { accepted, rejected, results });
+    if (!dryRun && accepted === 0) {
+      return problem(422, 'validation-failed', 'no message of the batch is valid; see results for each', {
+        errors: results.flatMap((r) => (r.outcome === 'rejected' ? r.errors : [])),
+        accepted,
+        rejected,
+        results,
+      });
+    }
+    return json(dryRun ? 200 : 202, { accepted, rejected, results });
   }
 
   private async read(tenantId: string, id: string): Promise<APIGatewayProxyResult> {
@@ -246,6 +279,20 @@ export class MessagesApi {
     // Another tenant's message is indistinguishable from a missing one.
     if (!record || record.tenantId !== tenantId) return problem(404, 'not-found', `no message ${id}`);
     return json(200, publicView(record));
+  }
+
+  /** DELETE /v1/messages/{id}: cancels a message that has not been submitted yet. */
+  private async cancel(tenantId: string, id: string): Promise<APIGatewayProxyResult> {
+    const record = /^[0-9a-f-]{36}$/.test(id) ? await this.deps.messages.get(id) : undefined;
+    if (!record || record.tenantId !== tenantId) return problem(404, 'not-found', `no message ${id}`);
+    if (record.status === 'CANCELED') return json(200, publicView(record));
+    const result = await this.deps.messages.cancel(id);
+    if (result.applied && result.current) {
+      this.log('MESSAGE_CANCELED', { messageId: id, tenantId });
+      return json(200, publicView(result.current));
+    }
+    const status = result.current?.status ?? record.status;
+    return problem(409, 'conflict', `message ${id} is ${status} and can no longer be canceled (only ACCEPTED, ROUTED or RETRYING messages can)`, { messageStatus: status });
   }
 
   private invalid(problems: FieldProblem[]): APIGatewayProxyResult {

@@ -42,6 +42,8 @@ export class DeliveryStore {
   constructor(
     private readonly tableName: string,
     private readonly retentionDays: number,
+    /** A SUBMITTED message whose receipts are not all in by then is swept to UNKNOWN. */
+    private readonly receiptTimeoutSeconds: number,
     private readonly client: DynamoDBDocumentClient = dynamo(),
   ) {
     this.messages = new MessageStore(tableName, retentionDays, client);
@@ -77,10 +79,12 @@ export class DeliveryStore {
         if (pending) early.push({ segment, receipt: pending });
       }),
     );
+    const now = new Date();
     const submitted = await this.messages.transition(envelope.messageId, 'SUBMITTED', {
       expectedAttempt: envelope.attempt,
       carrierId: envelope.carrierId,
-      set: { smscIds, segmentReceipts: {}, submittedAt: new Date().toISOString() },
+      now,
+      set: { smscIds, segmentReceipts: {}, submittedAt: now.toISOString(), dueAt: new Date(now.getTime() + this.receiptTimeoutSeconds * 1000).toISOString() },
     });
     for (const { segment, receipt } of early) await this.applyToMessage(envelope.messageId, segment, keys.length, receipt);
     return submitted.applied;

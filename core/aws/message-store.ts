@@ -6,7 +6,8 @@
  * duplicate events never move a message backwards.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dueShard } from '../domain/deadlines';
 import { isFinal, PREDECESSORS, type MessageRecord, type MessageStatus, type StatusChange } from '../domain/message';
 import { dynamo } from './clients';
 
@@ -50,7 +51,8 @@ export class MessageStore {
           TableName: this.tableName,
           // Retention counts from the end of validity, so even a message that never
           // reached a final state is cleaned up eventually; final states reset it.
-          Item: { ...messageKey(record.id), kind: 'message', ...record, expiresAt: this.expiresAt(record.validUntil) },
+          // In the due index until final: the sweeper expires it if validity runs out first.
+          Item: { ...messageKey(record.id), kind: 'message', ...record, expiresAt: this.expiresAt(record.validUntil), dueShard: dueShard(record.id), dueAt: record.validUntil },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -66,6 +68,24 @@ export class MessageStore {
   async get(id: string): Promise<MessageRecord | undefined> {
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: messageKey(id), ConsistentRead: true }));
     return out.Item ? toRecord(out.Item) : undefined;
+  }
+
+  async getMany(ids: string[]): Promise<MessageRecord[]> {
+    const found: MessageRecord[] = [];
+    for (let i = 0; i < ids.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = ids.slice(i, i + 100).map(messageKey);
+      while (keys && keys.length > 0) {
+        const out: BatchGetCommandOutput = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+        found.push(...(out.Responses?.[this.tableName] ?? []).map(toRecord));
+        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return found;
+  }
+
+  async cancel(id: string): Promise<{ applied: boolean; current: MessageRecord | undefined }> {
+    const result = await this.transition(id, 'CANCELED', { reason: 'canceled_by_client' });
+    return result.applied ? { applied: true, current: result.record } : { applied: false, current: result.current };
   }
 
   /** Moves a message to `to` if its current status allows it (and the attempt matches, when given). */
@@ -90,7 +110,11 @@ export class MessageStore {
     if (options.carrierId !== undefined) setAttr('carrierId', options.carrierId);
     if (options.attempt !== undefined) setAttr('attempt', options.attempt);
     for (const [k, v] of Object.entries(options.set ?? {})) setAttr(k, v);
-    if (isFinal(to)) setAttr('expiresAt', this.expiresAt(now));
+    const removes: string[] = [];
+    if (isFinal(to)) {
+      setAttr('expiresAt', this.expiresAt(now));
+      removes.push('dueShard', 'dueAt');
+    }
 
     const predecessors = PREDECESSORS[to];
     const placeholders = predecessors.map((_, i) => `:from${i}`);
@@ -106,7 +130,7 @@ export class MessageStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: messageKey(id),
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -121,8 +145,78 @@ export class MessageStore {
   }
 }
 
+export interface RetryTimer {
+  messageId: string;
+  nextAttempt: number;
+  dueAt: Date;
+  /** What the ingest envelope needs to route the next attempt. */
+  tenantId: string;
+  to: string;
+  country?: string;
+  from?: string;
+  type: string;
+  validUntil: string;
+}
+
+export const timerKey = (messageId: string, nextAttempt: number) => ({ pk: `TIMER#${messageId}`, sk: String(nextAttempt) });
+
+/**
+ * RETRYING and its timer in one transaction: a message is never RETRYING
+ * without a timer that will bring it back. The timer expires (TTL) at its due
+ * time; its REMOVE on the stream, or the sweeper, re-enqueues the message.
+ */
+export async function scheduleRetry(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  timer: RetryTimer,
+  currentAttempt: number,
+  reason: string,
+  carrierId: string | undefined,
+  now = new Date(),
+): Promise<boolean> {
+  const at = now.toISOString();
+  const change: StatusChange = { status: 'RETRYING', at, reason, attempt: currentAttempt, ...(carrierId ? { carrierId } : {}) };
+  const dueAt = timer.dueAt.toISOString();
+  try {
+    await client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: messageKey(timer.messageId),
+              UpdateExpression: 'SET #status = :retrying, updatedAt = :now, history = list_append(history, :change), reason = :reason, nextAttemptAt = :due',
+              ConditionExpression: '#status IN (:routed, :submitted) AND attempt = :attempt',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':retrying': 'RETRYING', ':now': at, ':change': [change], ':reason': reason, ':due': dueAt, ':routed': 'ROUTED', ':submitted': 'SUBMITTED', ':attempt': currentAttempt },
+            },
+          },
+          {
+            Put: {
+              TableName: tableName,
+              Item: {
+                ...timerKey(timer.messageId, timer.nextAttempt),
+                kind: 'retry-timer',
+                ...timer,
+                dueAt,
+                dueShard: dueShard(timer.messageId),
+                // DynamoDB deletes it after this (minutes to hours late); the sweeper does not wait for that.
+                expiresAt: Math.floor(timer.dueAt.getTime() / 1000),
+              },
+            },
+          },
+        ],
+      }),
+    );
+    return true;
+  } catch (err) {
+    if ((err as Error).name === 'TransactionCanceledException') return false;
+    throw err;
+  }
+}
+
 /** Strips the table's own attributes from an item. */
 export function toRecord(item: Record<string, unknown>): MessageRecord {
-  const { pk: _pk, sk: _sk, kind: _kind, expiresAt: _exp, ...rest } = item;
+  const { pk: _pk, sk: _sk, kind: _kind, expiresAt: _exp, dueShard: _shard, dueAt: _due, ...rest } = item;
   return rest as unknown as MessageRecord;
 }

@@ -1,8 +1,8 @@
 /**
- * SQS queues of the pipeline: the ingest queue (messages to route) and one FIFO
- * queue per carrier. Carrier queues deduplicate on message id + attempt, so a
- * redelivered ingest record that is routed again within SQS's five-minute
- * deduplication window never reaches the worker twice.
+ * SQS queues of the pipeline: the ingest queue (messages to route) and one
+ * queue per carrier, all FIFO with one message group per message (no
+ * head-of-line blocking) and deduplication on message id + attempt: the same
+ * attempt sent twice within SQS's five-minute window is delivered once.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { CarrierEnvelope, IngestEnvelope } from '../domain/envelopes';
@@ -15,7 +15,14 @@ export class IngestQueue {
   ) {}
 
   async enqueue(envelope: IngestEnvelope): Promise<void> {
-    await this.client.send(new SendMessageCommand({ QueueUrl: this.url, MessageBody: JSON.stringify(envelope) }));
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.url,
+        MessageBody: JSON.stringify(envelope),
+        MessageGroupId: envelope.messageId,
+        MessageDeduplicationId: `${envelope.messageId}#${envelope.attempt}`,
+      }),
+    );
   }
 }
 

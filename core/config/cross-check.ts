@@ -5,6 +5,7 @@
  */
 import type { GatewayConfig } from './schema';
 import { checkRoutingTable } from '../domain/routing';
+import { sha256Hex } from './runtime';
 
 function duplicates(values: string[]): string[] {
   const seen = new Set<string>();
@@ -20,8 +21,15 @@ export function crossCheck(config: GatewayConfig): string[] {
   config.tenants.forEach((t, i) => {
     if (t.apiKeys.length + t.apiKeySha256.length === 0) problems.push(`tenants[${i}].apiKeys: tenant "${t.id}" has no API key (apiKeys or apiKeySha256)`);
   });
-  const allKeys = config.tenants.flatMap((t) => t.apiKeys);
-  for (const k of duplicates(allKeys)) problems.push(`tenants: an API key ending "${k.slice(-4)}" is given to more than one tenant`);
+  // Compare digests, so a key given as plaintext to one tenant and as a hash to another is caught too.
+  const owners = new Map<string, string>();
+  config.tenants.forEach((t, i) => {
+    for (const digest of new Set([...t.apiKeySha256, ...t.apiKeys.map(sha256Hex)])) {
+      const owner = owners.get(digest);
+      if (owner !== undefined && owner !== t.id) problems.push(`tenants[${i}]: an API key of tenant "${t.id}" (sha256 ${digest.slice(0, 8)}…) is also a key of tenant "${owner}"`);
+      owners.set(digest, t.id);
+    }
+  });
   problems.push(...checkRoutingTable(config.routes, config.carriers.map((c) => c.id)));
   return problems;
 }

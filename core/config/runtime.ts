@@ -17,6 +17,7 @@ export interface RuntimeConfig {
   retentionDays: number;
   limits: GatewayConfig['limits'];
   health: GatewayConfig['health'];
+  lifecycle: GatewayConfig['lifecycle'];
   tenants: { id: string; apiKeySha256: string[]; callbackUrl?: string }[];
   carriers: { id: string; maxAttempts: number; tps: number }[];
   routes: RouteConfig[];
@@ -28,6 +29,7 @@ export function toRuntimeConfig(config: GatewayConfig): RuntimeConfig {
     retentionDays: config.retentionDays,
     limits: config.limits,
     health: config.health,
+    lifecycle: config.lifecycle,
     tenants: config.tenants.map((t) => ({
       id: t.id,
       apiKeySha256: [...t.apiKeySha256, ...t.apiKeys.map(sha256Hex)],

@@ -88,6 +88,16 @@ export const GatewayConfig = z.strictObject({
       defaultValiditySeconds: z.number().int().min(60).max(7 * 86400).default(86400),
     })
     .prefault({}),
+  lifecycle: z
+    .strictObject({
+      /** A SUBMITTED message with no final receipt this long after submission ends UNKNOWN. */
+      receiptTimeoutSeconds: z.number().int().min(10).max(7 * 86400).default(172800),
+      /** First retry delay after a transient failure; doubles per attempt (with jitter). */
+      retryBaseSeconds: z.number().int().min(1).max(3600).default(30),
+      /** Longest delay between attempts. */
+      retryMaxSeconds: z.number().int().min(1).max(86400).default(900),
+    })
+    .prefault({}),
   health: z
     .strictObject({
       /** A carrier whose heartbeat is older than this is unhealthy (failover skips it). */

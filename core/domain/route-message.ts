@@ -57,7 +57,8 @@ export async function routeMessage(envelope: IngestEnvelope, table: RoutingTable
   };
 
   if (ports.now().getTime() > Date.parse(envelope.validUntil)) {
-    const r = await ports.transition(envelope.messageId, 'EXPIRED', { reason: 'validity_elapsed', expectedAttempt: previous });
+    // Validity is absolute: expire whatever attempt the message is on (a claimed but unsent attempt included).
+    const r = await ports.transition(envelope.messageId, 'EXPIRED', { reason: 'validity_elapsed' });
     return r.applied ? { outcome: 'expired' } : skipped(r);
   }
 

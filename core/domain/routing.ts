@@ -146,12 +146,16 @@ function prefixesCover(outer: readonly string[] | undefined, inner: readonly str
 
 /** True when route `a`, listed earlier, matches every message route `b` could match. */
 function shadows(a: RouteMatch, b: RouteMatch): boolean {
-  // A prefix filter and a country filter are not comparable without the numbering plan: only same-kind filters shadow.
-  const destination =
-    (a.prefix === undefined && a.country === undefined) ||
-    (a.prefix !== undefined && b.prefix !== undefined && prefixesCover(a.prefix, b.prefix)) ||
-    (a.country !== undefined && b.country !== undefined && covers(a.country, b.country));
-  return destination && covers(a.tenant, b.tenant) && covers(a.sender, b.sender) && covers(a.type, b.type);
+  // Every filter of `a` must cover the same filter of `b` (a missing filter covers all).
+  // A prefix filter and a country filter are not comparable without the numbering plan,
+  // so a country filter never covers a prefix-only route, nor the reverse.
+  return (
+    prefixesCover(a.prefix, b.prefix) &&
+    covers(a.country, b.country) &&
+    covers(a.tenant, b.tenant) &&
+    covers(a.sender, b.sender) &&
+    covers(a.type, b.type)
+  );
 }
 
 /**

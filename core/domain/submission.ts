@@ -66,15 +66,32 @@ export function normaliseDestination(to: string): { e164: string; country?: stri
   return { e164: parsed.number, ...(parsed.country ? { country: parsed.country } : {}) };
 }
 
-export function zodProblems(error: { issues: z.core.$ZodIssue[] }, prefix = ''): FieldProblem[] {
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function jsonType(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** Field problems from a zod error, worded from the input itself (zod's own messages depend on its locale setup). */
+export function zodProblems(error: { issues: z.core.$ZodIssue[] }, raw: unknown, prefix = ''): FieldProblem[] {
   return error.issues.map((issue) => {
     const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
     const base = `${prefix}${path}`.replace(/^\./, '');
     if (issue.code === 'unrecognized_keys') {
       return { field: issue.keys.map((k) => (base ? `${base}.${k}` : k)).join(', '), problem: 'unknown field' };
     }
-    if (issue.code === 'invalid_type' && issue.message === 'Invalid input') {
-      return { field: base || '(body)', problem: issue.input === undefined ? 'is required' : `must be ${issue.expected === 'object' ? 'a JSON object' : `a ${issue.expected}`}` };
+    // zod words untyped issues "Invalid input…" (more or less, by locale setup); a schema's own message is kept.
+    if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
+      const value = valueAt(raw, issue.path);
+      const expected = { object: 'a JSON object', array: 'an array', int: 'a whole number' }[issue.expected as string] ?? `a ${issue.expected}`;
+      return { field: base || '(body)', problem: value === undefined ? 'is required' : `must be ${expected}, got ${jsonType(value)}` };
     }
     return { field: base || '(body)', problem: issue.message };
   });
@@ -82,7 +99,7 @@ export function zodProblems(error: { issues: z.core.$ZodIssue[] }, prefix = ''):
 
 export function validateSubmission(raw: unknown, limits: SubmissionLimits, prefix = ''): SubmissionResult {
   const parsed = SubmissionBody.safeParse(raw);
-  if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error, prefix) };
+  if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error, raw, prefix) };
   const body = parsed.data;
   const problems: FieldProblem[] = [];
   const field = (name: string) => (prefix ? `${prefix}.${name}` : name);

@@ -1,6 +1,7 @@
 /**
  * The table stream is the outbox: the API writes only the message record, and
- * this function turns each new record into an ingest-queue message. A failed
+ * this function turns each new record (and each removed retry timer) into an
+ * ingest-queue message. A failed
  * send fails that stream record alone (partial batch response) and the stream
  * retries it, so a stored message is always enqueued — the record and the queue
  * cannot diverge, because there is only one write to make durable.

@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
@@ -17,7 +18,18 @@ export interface MessageTableProps {
  */
 export class MessageTable extends Construct {
   public static readonly TTL_ATTRIBUTE = 'expiresAt';
+  public static readonly DUE_INDEX = 'due';
   public readonly table: dynamodb.Table;
+
+  /** Item actions on the table itself, not its indexes (Table.grant would add index/*). */
+  grantItems(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: actions.map((a) => `dynamodb:${a}`), resourceArns: [this.table.tableArn] });
+  }
+
+  /** Query on the due index only (the sweeper). */
+  grantQueryDue(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [`${this.table.tableArn}/index/${MessageTable.DUE_INDEX}`] });
+  }
 
   constructor(scope: Construct, id: string, props: MessageTableProps = {}) {
     super(scope, id);
@@ -32,6 +44,14 @@ export class MessageTable extends Construct {
         ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
         : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // Sparse index of everything with a deadline (open messages, awaited receipts, retry timers).
+    this.table.addGlobalSecondaryIndex({
+      indexName: MessageTable.DUE_INDEX,
+      partitionKey: { name: 'dueShard', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'dueAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ['kind', 'status', 'attempt', 'messageId', 'nextAttempt'],
     });
   }
 }

@@ -24,7 +24,8 @@ export class QueueWithDlq extends Construct {
     const encryption = props.encryptionKey
       ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
       : { encryption: sqs.QueueEncryption.SQS_MANAGED };
-    const fifo = props.fifo ? { fifo: true } : {};
+    // High-throughput FIFO: deduplication and throughput per message group (one group per message).
+    const fifo = props.fifo ? { fifo: true, deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP, fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID } : {};
     this.deadLetterQueue = new sqs.Queue(this, 'Dlq', { ...fifo, ...encryption, enforceSSL: true, retentionPeriod: Duration.days(14) });
     this.queue = new sqs.Queue(this, 'Queue', {
       ...fifo,

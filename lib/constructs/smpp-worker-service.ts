@@ -1,6 +1,5 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -12,14 +11,16 @@ import { Construct } from 'constructs';
 import type { CarrierConfig } from '../../core/config/schema';
 import { passwordVariable } from '../../worker/settings';
 import { REPO_ROOT } from './gateway-function';
+import { MessageTable } from './message-table';
 
 export interface SmppWorkerServiceProps {
   readonly carriers: readonly CarrierConfig[];
   /** Carrier id → its queue. */
   readonly carrierQueues: Readonly<Record<string, sqs.IQueue>>;
-  readonly table: dynamodb.ITable;
+  readonly table: MessageTable;
   readonly inboundTopic: sns.ITopic;
   readonly retentionDays: number;
+  readonly lifecycle: { receiptTimeoutSeconds: number; retryBaseSeconds: number; retryMaxSeconds: number };
   /** @default 1 */
   readonly desiredCount?: number;
   /** @default 512 */
@@ -98,11 +99,14 @@ export class SmppWorkerService extends Construct {
       essential: true,
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'worker', logGroup: this.logGroup }),
       environment: {
-        TABLE_NAME: props.table.tableName,
+        TABLE_NAME: props.table.table.tableName,
         CARRIER_QUEUE_URLS: JSON.stringify(Object.fromEntries(Object.entries(props.carrierQueues).map(([cid, q]) => [cid, q.queueUrl]))),
         INBOUND_TOPIC_ARN: props.inboundTopic.topicArn,
         WORKER_CARRIERS: JSON.stringify(carriersForTask),
         RETENTION_DAYS: String(props.retentionDays),
+        RECEIPT_TIMEOUT_SECONDS: String(props.lifecycle.receiptTimeoutSeconds),
+        RETRY_BASE_SECONDS: String(props.lifecycle.retryBaseSeconds),
+        RETRY_MAX_SECONDS: String(props.lifecycle.retryMaxSeconds),
         DRAIN_SECONDS: String(SmppWorkerService.STOP_TIMEOUT_SECONDS - 15),
         HEALTH_PORT: '8080',
       },
@@ -136,7 +140,7 @@ export class SmppWorkerService extends Construct {
     // Least privilege: only its carrier queues, the item operations it performs, the inbound topic.
     const role = this.taskDefinition.taskRole;
     for (const q of Object.values(props.carrierQueues)) q.grantConsumeMessages(role);
-    props.table.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
+    props.table.grantItems(role, 'GetItem', 'PutItem', 'UpdateItem', 'Query');
     props.inboundTopic.grantPublish(role);
   }
 }

@@ -14,7 +14,7 @@ function awsConfig() {
   return parseGatewayConfig({
     ...local,
     network: { natGateway: true },
-    tenants: local.tenants.map((t) => ({ id: t.id, apiKeySha256: ['a'.repeat(64)] })),
+    tenants: local.tenants.map((t, i) => ({ id: t.id, apiKeySha256: [String(i).repeat(64)] })),
     carriers: local.carriers.map(({ password: _p, simulated: _s, ...c }) => ({ ...c, passwordSecret: `sms/${c.id}` })),
   });
 }
@@ -49,8 +49,8 @@ describe('queues', () => {
     for (const q of Object.values(queues)) expect(q.Properties.SqsManagedSseEnabled ?? q.Properties.KmsMasterKeyId).toBeTruthy();
   });
 
-  it('make carrier queues FIFO', () => {
-    template.resourcePropertiesCountIs('AWS::SQS::Queue', { FifoQueue: true, RedrivePolicy: Match.anyValue() }, 2);
+  it('make the ingest queue and the carrier queues FIFO, deduplicating per message group', () => {
+    template.resourcePropertiesCountIs('AWS::SQS::Queue', { FifoQueue: true, DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId', RedrivePolicy: Match.anyValue() }, 3);
   });
 });
 

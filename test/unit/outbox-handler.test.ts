@@ -6,14 +6,17 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
-beforeAll(() => {
+// The handler reads its environment at module load.
+vi.hoisted(() => {
   process.env.TABLE_NAME = 'messages';
-  process.env.INGEST_QUEUE_URL = 'https://sqs.local/ingest';
+  process.env.INGEST_QUEUE_URL = 'https://sqs.local/ingest.fifo';
   process.env.AWS_REGION = 'us-east-1';
   process.env.GATEWAY_RUNTIME_CONFIG = JSON.stringify({ version: 1 });
 });
+
+import { handler } from '../../lambdas/outbox/index';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -28,13 +31,12 @@ describe('outbox handler', () => {
   it('reports the record whose send failed and enqueues the others', async () => {
     // Prepare: the second send fails.
     const sent: string[] = [];
-    vi.spyOn(SQSClient.prototype, 'send').mockImplementation(async (command: { input?: { MessageBody?: string } }) => {
+    vi.spyOn(SQSClient.prototype, 'send').mockImplementation((async (command: { input?: { MessageBody?: string } }) => {
       const body = JSON.parse(command.input?.MessageBody ?? '{}') as { messageId: string };
       if (body.messageId === 'm2') throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
       sent.push(body.messageId);
       return {};
-    });
-    const { handler } = await import('../../lambdas/outbox/index');
+    }) as never);
     const event: DynamoDBStreamEvent = { Records: [insert('1', 'm1'), insert('2', 'm2'), insert('3', 'm3')] };
     // Act
     const result = await handler(event, context);
@@ -45,7 +47,6 @@ describe('outbox handler', () => {
 
   it('ignores changes that are not new message records', async () => {
     const send = vi.spyOn(SQSClient.prototype, 'send').mockResolvedValue({} as never);
-    const { handler } = await import('../../lambdas/outbox/index');
     const modify = { ...insert('9', 'm9'), eventName: 'MODIFY' as const };
     const result = await handler({ Records: [modify] }, context);
     expect(result).toEqual({ batchItemFailures: [] });

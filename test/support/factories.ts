@@ -1,0 +1,358 @@
+/**
+ * Test data for the domain and API tests: configs validated by the real
+ * schemas, an in-memory message repository for MessagesApi, in-memory router
+ * ports for routeMessage, and a seeded PRNG so weighted draws are repeatable.
+ * Nothing here replaces domain code: the fakes stand in for DynamoDB and SQS only.
+ *
+ * This module must not import classic `zod` (core/config/schema.ts, load.ts) at
+ * load time: importing it installs zod's English messages process-wide, which
+ * changes what the zod/mini submission schema reports. The API Lambda never loads
+ * classic zod, so domain tests must not either; config is parsed on demand.
+ */
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { MessagesApi, type ApiRequest, type MessageRepository } from '../../core/api/messages-api';
+import { toRuntimeConfig, type RuntimeConfig } from '../../core/config/runtime';
+import type { RouteConfig, RouteMatch } from '../../core/config/schema';
+import type { CarrierEnvelope, IngestEnvelope } from '../../core/domain/envelopes';
+import { canTransition, PREDECESSORS, type MessageRecord, type MessageStatus, type ReceiptDetails, type StatusChange } from '../../core/domain/message';
+import type { RouterPorts } from '../../core/domain/route-message';
+import type { HealthCheck } from '../../core/domain/routing';
+
+// ---------------------------------------------------------------- randomness
+
+/** mulberry32: a small seeded PRNG returning [0, 1), so draws are the same on every run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ---------------------------------------------------------------- numbers
+
+/** Real mobile numbers per libphonenumber's mobile metadata. */
+export const MOBILE = {
+  GB: '+447400123456',
+  GB_OTHER: '+447800123456',
+  /** +447911 12… is Guernsey (GG) in the numbering plan, though it starts +447. */
+  GG: '+447911123456',
+  DE: '+4915123456789',
+  US: '+14155552671',
+} as const;
+
+/** A London landline: a phone number, but not mobile-capable. */
+export const LANDLINE_GB = '+442071234567';
+
+// ---------------------------------------------------------------- routes
+
+/** A static route, e.g. `staticRoute('uk', 'c-a', { prefix: ['+447'] })` (the shape RouteConfig parses to). */
+export function staticRoute(id: string, carrier: string, match?: RouteMatch): RouteConfig {
+  return { id, kind: 'static', default: false, carrier, ...(match ? { match } : {}) };
+}
+
+export function weightedRoute(id: string, carriers: { id: string; weight: number }[], match?: RouteMatch): RouteConfig {
+  return { id, kind: 'weighted', default: false, carriers, ...(match ? { match } : {}) };
+}
+
+export function failoverRoute(id: string, carriers: string[], match?: RouteMatch): RouteConfig {
+  return { id, kind: 'failover', default: false, carriers, ...(match ? { match } : {}) };
+}
+
+export function defaultRoute(id: string, carrier: string): RouteConfig {
+  return { id, kind: 'static', default: true, carrier };
+}
+
+/** A HealthCheck that reports the named carriers unhealthy and every other one healthy. */
+export function unhealthy(...carrierIds: string[]): HealthCheck {
+  return (id) => !carrierIds.includes(id);
+}
+
+// ---------------------------------------------------------------- config
+
+export const API_KEYS = {
+  acme: 'test-acme-key-0123456789',
+  globex: 'test-globex-key-0123456789',
+} as const;
+
+export function carrierInput(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { id, host: '127.0.0.1', port: 2775, systemId: `gw-${id}`.slice(0, 15), password: 'secret', ...overrides };
+}
+
+/**
+ * A raw gateway config (what a YAML file would hold): tenants acme and globex,
+ * carriers c-a and c-b, UK mobiles by failover c-a → c-b, Germany to c-b, the
+ * rest to c-a. Top-level keys in `overrides` replace the defaults.
+ */
+export function gatewayConfigInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    tenants: [
+      { id: 'acme', apiKeys: [API_KEYS.acme] },
+      { id: 'globex', apiKeys: [API_KEYS.globex] },
+    ],
+    carriers: [carrierInput('c-a'), carrierInput('c-b', { port: 2776 })],
+    routes: [
+      { id: 'uk', kind: 'failover', match: { prefix: ['+447'] }, carriers: ['c-a', 'c-b'] },
+      { id: 'de', kind: 'static', match: { country: ['DE'] }, carrier: 'c-b' },
+      { id: 'everything-else', kind: 'static', default: true, carrier: 'c-a' },
+    ],
+    ...overrides,
+  };
+}
+
+/** The runtime config the Lambdas receive, compiled from a validated gateway config (loads classic zod). */
+export async function runtimeConfigFor(overrides: Record<string, unknown> = {}): Promise<RuntimeConfig> {
+  const { parseGatewayConfig } = await import('../../core/config/load.js');
+  return toRuntimeConfig(parseGatewayConfig(gatewayConfigInput(overrides)));
+}
+
+// ---------------------------------------------------------------- message records
+
+export const NOW = new Date('2025-03-01T12:00:00.000Z');
+
+export function messageRecord(overrides: Partial<MessageRecord> = {}): MessageRecord {
+  const at = NOW.toISOString();
+  const status = overrides.status ?? 'ACCEPTED';
+  return {
+    id: '0b6f2f38-6d0e-8c8b-9a1e-3f1c2d4e5f60',
+    tenantId: 'acme',
+    status,
+    to: MOBILE.GB,
+    country: 'GB',
+    text: 'Your code is 123456',
+    type: 'transactional',
+    encoding: 'GSM7',
+    segments: 1,
+    validUntil: new Date(NOW.getTime() + 86_400_000).toISOString(),
+    createdAt: at,
+    updatedAt: at,
+    attempt: 0,
+    history: [{ status, at }],
+    ...overrides,
+  };
+}
+
+/**
+ * A delivered message with every optional field set, down to the receipt and the
+ * history entries. Typed with Required<…> so a field added to MessageRecord fails
+ * to compile here until the tests (and openapi.yaml) know about it.
+ */
+export function completeMessageRecord(): MessageRecord {
+  const change: Required<StatusChange> = { status: 'SUBMITTED', at: '2025-03-01T12:00:02.000Z', reason: 'submit_sm_resp ok', carrierId: 'c-a', attempt: 1 };
+  const receipt: Required<ReceiptDetails> = { state: 'DELIVERED', errorCode: '000', receivedAt: '2025-03-01T12:00:05.000Z', doneAt: '2025-03-01T12:00:04.000Z' };
+  const record: Required<MessageRecord> = {
+    ...messageRecord(),
+    status: 'DELIVERED',
+    country: 'GB',
+    from: 'ACME',
+    reference: 'order-42',
+    callbackUrl: 'https://example.com/sms-status',
+    attempt: 1,
+    carrierId: 'c-a',
+    reason: 'receipt DELIVRD',
+    history: [{ status: 'ACCEPTED', at: NOW.toISOString() }, change, { status: 'DELIVERED', at: receipt.receivedAt }],
+    smscIds: ['5f1c0a', '5f1c0b'],
+    submittedAt: change.at,
+    receipt,
+    requestHash: 'b'.repeat(64),
+    segments: 2,
+  };
+  return record;
+}
+
+/** The ingest envelope the outbox makes for a record (attempt 1 unless given). */
+export function ingestEnvelope(record: MessageRecord, overrides: Partial<IngestEnvelope> = {}): IngestEnvelope {
+  return {
+    v: 1,
+    messageId: record.id,
+    tenantId: record.tenantId,
+    attempt: 1,
+    to: record.to,
+    ...(record.country !== undefined ? { country: record.country } : {}),
+    ...(record.from !== undefined ? { from: record.from } : {}),
+    type: record.type,
+    validUntil: record.validUntil,
+    ...overrides,
+  };
+}
+
+// ---------------------------------------------------------------- API
+
+/**
+ * The message table as MessagesApi sees it: create is conditional on the id
+ * (like the DynamoDB put with attribute_not_exists), get returns a copy.
+ */
+export class InMemoryMessageRepository implements MessageRepository {
+  private readonly records = new Map<string, MessageRecord>();
+  /** Every create call, stored or not. */
+  createCalls = 0;
+
+  async create(record: MessageRecord): Promise<{ created: true } | { created: false; existing: MessageRecord }> {
+    this.createCalls++;
+    const existing = this.records.get(record.id);
+    if (existing) return { created: false, existing: structuredClone(existing) };
+    this.records.set(record.id, structuredClone(record));
+    return { created: true };
+  }
+
+  async get(id: string): Promise<MessageRecord | undefined> {
+    const record = this.records.get(id);
+    return record ? structuredClone(record) : undefined;
+  }
+
+  async getMany(ids: string[]): Promise<MessageRecord[]> {
+    return ids.flatMap((id) => {
+      const record = this.records.get(id);
+      return record ? [structuredClone(record)] : [];
+    });
+  }
+
+  /** Honors PREDECESSORS like the conditional write does. */
+  async cancel(id: string): Promise<{ applied: boolean; current: MessageRecord | undefined }> {
+    const record = this.records.get(id);
+    if (!record || !canTransition(record.status, 'CANCELED')) return { applied: false, current: record ? structuredClone(record) : undefined };
+    const at = NOW.toISOString();
+    const next: MessageRecord = { ...record, status: 'CANCELED', reason: 'canceled_by_client', updatedAt: at, history: [...record.history, { status: 'CANCELED', at, reason: 'canceled_by_client' }] };
+    this.records.set(id, next);
+    return { applied: true, current: structuredClone(next) };
+  }
+
+  /** Test access: put a record as another component (router, worker) would have left it. */
+  put(record: MessageRecord): void {
+    this.records.set(record.id, structuredClone(record));
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  all(): MessageRecord[] {
+    return [...this.records.values()].map((r) => structuredClone(r));
+  }
+}
+
+export interface ApiFixture {
+  api: MessagesApi;
+  messages: InMemoryMessageRepository;
+  logs: { event: string; data: Record<string, unknown> }[];
+  /** Carriers the dry run should see as unhealthy. */
+  down: Set<string>;
+}
+
+export async function apiFixture(configOverrides: Record<string, unknown> = {}): Promise<ApiFixture> {
+  const messages = new InMemoryMessageRepository();
+  const logs: ApiFixture['logs'] = [];
+  const down = new Set<string>();
+  const api = new MessagesApi({
+    config: await runtimeConfigFor(configOverrides),
+    messages,
+    health: async () => (id) => !down.has(id),
+    now: () => NOW,
+    log: (event, data) => logs.push({ event, data }),
+  });
+  return { api, messages, logs, down };
+}
+
+/** A submission body; fields set to undefined are left out. */
+export function submissionBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const body: Record<string, unknown> = { to: MOBILE.GB, text: 'Your code is 123456', ...overrides };
+  for (const [k, v] of Object.entries(body)) if (v === undefined) delete body[k];
+  return body;
+}
+
+/**
+ * An API request: POST /v1/messages as tenant acme with a JSON body unless
+ * overridden. `body` may be an object (serialised) or a raw string/null.
+ */
+export function apiRequest(
+  overrides: { method?: string; path?: string; headers?: Record<string, string | undefined>; query?: Record<string, string | undefined>; body?: unknown } = {},
+): ApiRequest {
+  const raw = 'body' in overrides ? overrides.body : submissionBody();
+  const body = raw === null || typeof raw === 'string' ? raw : JSON.stringify(raw);
+  const headers: Record<string, string | undefined> = { 'content-type': 'application/json', 'x-api-key': API_KEYS.acme, ...overrides.headers };
+  for (const [k, v] of Object.entries(headers)) if (v === undefined) delete headers[k];
+  return { method: overrides.method ?? 'POST', path: overrides.path ?? '/v1/messages', headers, query: overrides.query ?? {}, body };
+}
+
+/** The parsed JSON body of a response (test code reads it freely). */
+export function bodyOf(res: APIGatewayProxyResult): any {
+  return JSON.parse(res.body);
+}
+
+export function headerOf(res: APIGatewayProxyResult, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(res.headers ?? {})) if (k.toLowerCase() === wanted) return String(v);
+  return undefined;
+}
+
+// ---------------------------------------------------------------- router ports
+
+/**
+ * The router's view of DynamoDB and SQS, in memory. `transition` applies the
+ * same guard as the DynamoDB condition: the current status must be one of
+ * PREDECESSORS[to] and, when given, the attempt must equal expectedAttempt.
+ */
+export class InMemoryRouterPorts implements RouterPorts {
+  readonly records = new Map<string, MessageRecord>();
+  /** Every envelope handed to a carrier queue, in order. */
+  readonly enqueued: CarrierEnvelope[] = [];
+  readonly down = new Set<string>();
+  clock: Date = NOW;
+
+  constructor(...records: MessageRecord[]) {
+    for (const r of records) this.records.set(r.id, structuredClone(r));
+  }
+
+  async transition(
+    id: string,
+    to: MessageStatus,
+    options: { reason?: string; carrierId?: string; attempt?: number; expectedAttempt?: number },
+  ): Promise<{ applied: true; record: MessageRecord } | { applied: false; current: MessageRecord | undefined }> {
+    const current = this.records.get(id);
+    const allowed =
+      current !== undefined &&
+      PREDECESSORS[to].includes(current.status) &&
+      (options.expectedAttempt === undefined || current.attempt === options.expectedAttempt);
+    if (!allowed) return { applied: false, current: current && structuredClone(current) };
+    const at = this.clock.toISOString();
+    const change: StatusChange = {
+      status: to,
+      at,
+      ...(options.reason !== undefined ? { reason: options.reason } : {}),
+      ...(options.carrierId !== undefined ? { carrierId: options.carrierId } : {}),
+      ...(options.attempt !== undefined ? { attempt: options.attempt } : {}),
+    };
+    const next: MessageRecord = {
+      ...current,
+      status: to,
+      updatedAt: at,
+      history: [...current.history, change],
+      ...(options.reason !== undefined ? { reason: options.reason } : {}),
+      ...(options.carrierId !== undefined ? { carrierId: options.carrierId } : {}),
+      ...(options.attempt !== undefined ? { attempt: options.attempt } : {}),
+    };
+    this.records.set(id, next);
+    return { applied: true, record: structuredClone(next) };
+  }
+
+  async enqueueForCarrier(envelope: CarrierEnvelope): Promise<void> {
+    this.enqueued.push(structuredClone(envelope));
+  }
+
+  async health(): Promise<HealthCheck> {
+    const down = new Set(this.down);
+    return (id) => !down.has(id);
+  }
+
+  now(): Date {
+    return this.clock;
+  }
+
+  record(id: string): MessageRecord | undefined {
+    const r = this.records.get(id);
+    return r && structuredClone(r);
+  }
+}

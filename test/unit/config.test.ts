@@ -1,0 +1,273 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadGatewayConfig, parseGatewayConfig } from '../../core/config/load';
+import { sha256Hex, toRuntimeConfig } from '../../core/config/runtime';
+import { API_KEYS, carrierInput, gatewayConfigInput } from '../support/factories';
+
+const LOCAL_CONFIG = resolve(__dirname, '../../config/local.yaml');
+
+/** The problems a config is refused for (fails the test when it is accepted). */
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseGatewayConfig(raw);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('parseGatewayConfig — a bad config names the field', () => {
+  it.each([
+    {
+      name: 'a tenant without API keys',
+      raw: gatewayConfigInput({ tenants: [{ id: 'acme' }] }),
+      problem: 'tenants[0].apiKeys: tenant "acme" has no API key (apiKeys or apiKeySha256)',
+    },
+    {
+      name: 'an API key shorter than 16 characters',
+      raw: gatewayConfigInput({ tenants: [{ id: 'acme', apiKeys: ['short'] }] }),
+      problem: /^tenants\[0\]\.apiKeys\[0\]: an API key must be at least 16 characters$/,
+    },
+    {
+      name: 'an apiKeySha256 that is not a digest',
+      raw: gatewayConfigInput({ tenants: [{ id: 'acme', apiKeySha256: ['ABC'] }] }),
+      problem: /^tenants\[0\]\.apiKeySha256\[0\]: must be a lowercase hex SHA-256 digest/,
+    },
+    {
+      name: 'a tenant id with capitals',
+      raw: gatewayConfigInput({ tenants: [{ id: 'Acme', apiKeys: [API_KEYS.acme] }] }),
+      problem: /^tenants\[0\]\.id: must be 1-40 lowercase letters/,
+    },
+    {
+      name: 'no tenant',
+      raw: gatewayConfigInput({ tenants: [] }),
+      problem: 'tenants: at least one tenant is needed',
+    },
+    {
+      name: 'a duplicate tenant id',
+      raw: gatewayConfigInput({ tenants: [{ id: 'acme', apiKeys: [API_KEYS.acme] }, { id: 'acme', apiKeys: [API_KEYS.globex] }] }),
+      problem: 'tenants: duplicate tenant id "acme"',
+    },
+    {
+      name: 'one API key given to two tenants',
+      raw: gatewayConfigInput({ tenants: [{ id: 'acme', apiKeys: [API_KEYS.acme] }, { id: 'globex', apiKeys: [API_KEYS.acme] }] }),
+      problem: /^tenants\[1\]: an API key of tenant "globex" \(sha256 [0-9a-f]{8}…\) is also a key of tenant "acme"$/,
+    },
+    {
+      name: 'a carrier port out of range',
+      raw: gatewayConfigInput({ carriers: [carrierInput('c-a', { port: 70000 }), carrierInput('c-b')] }),
+      problem: /^carriers\[0\]\.port: /,
+    },
+    {
+      name: 'a systemId longer than 15 characters',
+      raw: gatewayConfigInput({ carriers: [carrierInput('c-a'), carrierInput('c-b', { systemId: 'a-very-long-system-id' })] }),
+      problem: 'carriers[1].systemId: SMPP system_id is at most 15 characters',
+    },
+    {
+      name: 'an SMPP password longer than 8 characters',
+      raw: gatewayConfigInput({ carriers: [carrierInput('c-a', { password: 'much-too-long' }), carrierInput('c-b')] }),
+      problem: 'carriers[0].password: SMPP passwords are at most 8 characters',
+    },
+    {
+      name: 'a carrier without password or passwordSecret',
+      raw: gatewayConfigInput({ carriers: [carrierInput('c-a'), carrierInput('c-b', { password: undefined })] }),
+      problem: 'carriers[1].password: a carrier needs password (local) or passwordSecret (Secrets Manager)',
+    },
+    {
+      name: 'a duplicate carrier id',
+      raw: gatewayConfigInput({ carriers: [carrierInput('c-a'), carrierInput('c-a')], routes: [{ id: 'rest', kind: 'static', default: true, carrier: 'c-a' }] }),
+      problem: 'carriers: duplicate carrier id "c-a"',
+    },
+    {
+      name: 'a route to an unknown carrier',
+      raw: gatewayConfigInput({
+        routes: [
+          { id: 'uk', kind: 'static', match: { prefix: ['+447'] }, carrier: 'c-a' },
+          { id: 'de', kind: 'static', match: { country: ['DE'] }, carrier: 'c-b' },
+          { id: 'fr', kind: 'static', match: { country: ['FR'] }, carrier: 'nope' },
+          { id: 'rest', kind: 'static', default: true, carrier: 'c-a' },
+        ],
+      }),
+      problem: 'routes[2] "fr": unknown carrier "nope"',
+    },
+    {
+      name: 'a route prefix without "+"',
+      raw: gatewayConfigInput({ routes: [{ id: 'uk', kind: 'static', match: { prefix: ['447'] }, carrier: 'c-a' }] }),
+      problem: 'routes[0].match.prefix[0]: a prefix is "+" followed by digits',
+    },
+    {
+      name: 'a route country that is not ISO 3166-1 alpha-2',
+      raw: gatewayConfigInput({ routes: [{ id: 'uk', kind: 'static', match: { country: ['UK '] }, carrier: 'c-a' }] }),
+      problem: 'routes[0].match.country[0]: a country is an ISO 3166-1 alpha-2 code such as "GB"',
+    },
+    {
+      name: 'a route of unknown kind',
+      raw: gatewayConfigInput({ routes: [{ id: 'uk', kind: 'random', carrier: 'c-a' }] }),
+      problem: /^routes\[0\]\.kind: /,
+    },
+    {
+      name: 'an unknown top-level field',
+      raw: gatewayConfigInput({ tennants: [] }),
+      problem: /^\(root\): .*tennants/,
+    },
+    {
+      name: 'an unknown carrier field',
+      raw: gatewayConfigInput({ carriers: [carrierInput('c-a', { hostname: 'x' }), carrierInput('c-b')] }),
+      problem: /^carriers\[0\]: .*hostname/,
+    },
+    {
+      name: 'maxBatchSize above 100',
+      raw: gatewayConfigInput({ limits: { maxBatchSize: 101 } }),
+      problem: /^limits\.maxBatchSize: /,
+    },
+  ])('$name', ({ raw, problem }) => {
+    // Act
+    const problems = problemsOf(raw);
+    // Assess
+    if (typeof problem === 'string') expect(problems).toContain(problem);
+    else expect(problems.some((p) => problem.test(p)), `no problem matches ${problem}: ${JSON.stringify(problems)}`).toBe(true);
+  });
+
+  it('lists every problem of the file in the error message', () => {
+    // Act
+    let error: unknown;
+    try {
+      parseGatewayConfig(gatewayConfigInput({ carriers: [carrierInput('c-a', { port: 0 }), carrierInput('c-b', { systemId: 'x'.repeat(16) })] }), 'gateway.yaml');
+    } catch (err) {
+      error = err;
+    }
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toMatch(/^invalid gateway config gateway\.yaml:\n/);
+    expect(message).toMatch(/\n {2}- carriers\[0\]\.port: /);
+    expect(message).toMatch(/\n {2}- carriers\[1\]\.systemId: SMPP system_id is at most 15 characters/);
+  });
+
+  // Was a bug (fixed): duplicate API keys were looked for in the plaintext apiKeys only. The same key given to two tenants as apiKeySha256
+  // (the form for real deployments), or as plaintext to one and as its digest to the
+  // other, passes; MessagesApi then maps the key to whichever tenant comes last
+  // (core/api/messages-api.ts line 66), so one tenant's requests act as another's.
+  it.each([
+    {
+      name: 'as apiKeySha256 in both tenants',
+      tenants: [
+        { id: 'acme', apiKeySha256: [sha256Hex(API_KEYS.acme)] },
+        { id: 'globex', apiKeySha256: [sha256Hex(API_KEYS.acme)] },
+      ],
+    },
+    {
+      name: 'as plaintext in one tenant and as its digest in the other',
+      tenants: [
+        { id: 'acme', apiKeys: [API_KEYS.acme] },
+        { id: 'globex', apiKeySha256: [sha256Hex(API_KEYS.acme)] },
+      ],
+    },
+  ])('refuses one API key given to two tenants $name', ({ tenants }) => {
+    // Act
+    const problems = problemsOf(gatewayConfigInput({ tenants }));
+    // Assess
+    expect(problems.some((p) => /^tenants\[1\]: an API key of tenant "globex" .* is also a key of tenant "acme"$/.test(p))).toBe(true);
+  });
+});
+
+describe('parseGatewayConfig — a good config', () => {
+  it('accepts the factory config and fills the defaults', () => {
+    // Act
+    const config = parseGatewayConfig(gatewayConfigInput());
+    // Assess
+    expect(config.stackName).toBe('SmsGateway');
+    expect(config.limits).toEqual({ maxSegments: 10, maxBatchSize: 100, defaultValiditySeconds: 86_400 });
+    expect(config.carriers[0]).toMatchObject({ tls: false, binds: 1, window: 10, tps: 10, receiptIdFormat: 'as-is', maxAttempts: 5 });
+    expect(config.routes.map((r) => [r.id, r.default])).toEqual([
+      ['uk', false],
+      ['de', false],
+      ['everything-else', true],
+    ]);
+  });
+
+  it('accepts a table without default route (that is a synth warning, not an error)', () => {
+    const config = parseGatewayConfig(gatewayConfigInput({ routes: [{ id: 'uk', kind: 'static', match: { prefix: ['+447'] }, carrier: 'c-a' }] }));
+    expect(config.routes).toHaveLength(1);
+  });
+});
+
+describe('loadGatewayConfig', () => {
+  it('loads config/local.yaml', () => {
+    // Act
+    const config = loadGatewayConfig(LOCAL_CONFIG);
+    // Assess
+    expect(config.stackName).toBe('SmsGatewayLocal');
+    expect(config.tenants.map((t) => t.id)).toEqual(['acme', 'globex']);
+    expect(config.carriers.map((c) => c.id)).toEqual(['sim-a', 'sim-b']);
+    expect(config.routes.map((r) => r.id)).toContain('uk');
+    expect(config.carriers.every((c) => c.simulated)).toBe(true);
+  });
+
+  it('loads config/local.yaml by its repository-relative path', () => {
+    const previous = process.cwd();
+    try {
+      process.chdir(resolve(__dirname, '../..'));
+      expect(loadGatewayConfig('config/local.yaml').stackName).toBe('SmsGatewayLocal');
+    } finally {
+      process.chdir(previous);
+    }
+  });
+
+  it('names a missing file', () => {
+    expect(() => loadGatewayConfig('/nonexistent/gateway.yaml')).toThrow(/invalid gateway config \/nonexistent\/gateway\.yaml:\n {2}- cannot read file/);
+  });
+
+  it('names a file that is not YAML, and one that is not JSON', () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-config-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'tenants: [unclosed\n');
+    writeFileSync(join(dir, 'bad.json'), '{"tenants": ');
+    // Act / Assess
+    expect(() => loadGatewayConfig(join(dir, 'bad.yaml'))).toThrow(/- not valid YAML: /);
+    expect(() => loadGatewayConfig(join(dir, 'bad.json'))).toThrow(/- not valid JSON: /);
+  });
+
+  it('names the field of a bad value inside a file', () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-config-'));
+    const path = join(dir, 'gateway.json');
+    writeFileSync(path, JSON.stringify(gatewayConfigInput({ carriers: [carrierInput('c-a'), carrierInput('c-b', { port: 'x' })] })));
+    // Act / Assess
+    expect(() => loadGatewayConfig(path)).toThrow(/- carriers\[1\]\.port: /);
+  });
+});
+
+describe('toRuntimeConfig', () => {
+  it('keeps only SHA-256 digests of the API keys and no carrier credentials', () => {
+    // Prepare
+    const digest = sha256Hex('a-key-given-as-digest-only');
+    const config = parseGatewayConfig(gatewayConfigInput({ tenants: [{ id: 'acme', apiKeys: [API_KEYS.acme], apiKeySha256: [digest] }] }));
+    // Act
+    const runtime = toRuntimeConfig(config);
+    const serialised = JSON.stringify(runtime);
+    // Assess
+    expect(runtime.tenants).toEqual([{ id: 'acme', apiKeySha256: [digest, sha256Hex(API_KEYS.acme)] }]);
+    expect(serialised).not.toContain(API_KEYS.acme);
+    expect(serialised).not.toContain('secret');
+    expect(serialised).not.toContain('systemId');
+    expect(runtime.carriers).toEqual([
+      { id: 'c-a', maxAttempts: 5, tps: 10 },
+      { id: 'c-b', maxAttempts: 5, tps: 10 },
+    ]);
+    expect(runtime.routes).toEqual(config.routes);
+    expect(runtime.version).toBe(1);
+  });
+
+  it('hashes keys as lowercase hex SHA-256 of the UTF-8 key', () => {
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('compiles config/local.yaml', () => {
+    const runtime = toRuntimeConfig(loadGatewayConfig(LOCAL_CONFIG));
+    expect(runtime.tenants.map((t) => t.apiKeySha256)).toEqual([[sha256Hex('dev-acme-key-0123456789')], [sha256Hex('dev-globex-key-0123456789')]]);
+  });
+});

@@ -1,0 +1,489 @@
+/**
+ * Keeps openapi.yaml in step with core/api/messages-api.ts: the documented
+ * request schema is the zod schema, the documented paths and methods are the
+ * routed ones, every status a representative request gets is documented for its
+ * operation (and every documented one but 503 is reached), and every answer
+ * validates against the documented schema for its status and content type.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { MAX_BATCH_BODY_BYTES, MAX_SINGLE_BODY_BYTES, publicView, type ApiRequest } from '../../core/api/messages-api';
+import { parseGatewayConfig } from '../../core/config/load';
+import { STATUSES } from '../../core/domain/message';
+import { MAX_TEXT_UNITS, SubmissionBody, senderProblem } from '../../core/domain/submission';
+import { API_KEYS, apiFixture, apiRequest, bodyOf, completeMessageRecord, gatewayConfigInput, headerOf, LANDLINE_GB, messageRecord, MOBILE, submissionBody, type ApiFixture } from '../support/factories';
+
+// ------------------------------------------------------------------ the document
+
+interface Schema {
+  $ref?: string;
+  type?: string;
+  enum?: unknown[];
+  properties?: Record<string, Schema>;
+  required?: string[];
+  additionalProperties?: boolean | Schema;
+  items?: Schema;
+  oneOf?: Schema[];
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  pattern?: string;
+  format?: string;
+}
+
+interface MediaType {
+  schema: Schema;
+}
+
+interface Response {
+  $ref?: string;
+  description: string;
+  headers?: Record<string, { $ref?: string; required?: boolean }>;
+  content?: Record<string, MediaType>;
+}
+
+interface Operation {
+  operationId: string;
+  parameters?: { $ref?: string; name?: string; in?: string }[];
+  requestBody?: { required: boolean; content: Record<string, MediaType> };
+  responses: Record<string, Response>;
+}
+
+interface OpenApi {
+  openapi: string;
+  servers: { url: string; variables?: Record<string, { default: string }> }[];
+  security: Record<string, string[]>[];
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, { type: string; in: string; name: string }>; schemas: Record<string, Schema> };
+}
+
+const doc: OpenApi = parse(readFileSync(resolve(__dirname, '../../openapi.yaml'), 'utf8'));
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+
+/** Follows a local "#/a/b/c" reference. */
+function deref<T>(node: T & { $ref?: string }): T {
+  if (!node.$ref) return node;
+  const target = node.$ref
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], doc);
+  if (target === undefined) throw new Error(`unresolved $ref ${node.$ref}`);
+  return deref(target as T & { $ref?: string });
+}
+
+function schema(name: string): Schema {
+  const s = doc.components.schemas[name];
+  if (!s) throw new Error(`openapi.yaml has no schema ${name}`);
+  return s;
+}
+
+function operations(): { path: string; method: string; operation: Operation }[] {
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    HTTP_METHODS.filter((m) => item[m] !== undefined).map((m) => ({ path, method: m.toUpperCase(), operation: item[m]! })),
+  );
+}
+
+/** The documented path template a concrete path belongs to. */
+function templateOf(path: string): string | undefined {
+  return Object.keys(doc.paths).find((template) => new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path));
+}
+
+// ------------------------------------------------------------------ a small validator for the subset the document uses
+
+function validate(s: Schema, value: unknown, at = '$'): string[] {
+  const resolved = deref(s);
+  if (resolved.oneOf) {
+    const matching = resolved.oneOf.filter((option) => validate(option, value, at).length === 0).length;
+    return matching === 1 ? [] : [`${at}: matches ${matching} of the oneOf schemas`];
+  }
+  const errors: string[] = [];
+  if (resolved.enum && !resolved.enum.includes(value)) errors.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(resolved.enum)}`);
+  switch (resolved.type) {
+    case 'object': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return [...errors, `${at}: not an object`];
+      const record = value as Record<string, unknown>;
+      for (const key of resolved.required ?? []) if (!(key in record)) errors.push(`${at}.${key}: required`);
+      for (const [key, v] of Object.entries(record)) {
+        const property = resolved.properties?.[key];
+        if (property) errors.push(...validate(property, v, `${at}.${key}`));
+        else if (resolved.additionalProperties === false) errors.push(`${at}.${key}: not documented`);
+      }
+      break;
+    }
+    case 'array':
+      if (!Array.isArray(value)) return [...errors, `${at}: not an array`];
+      if (resolved.items) value.forEach((item, i) => errors.push(...validate(resolved.items!, item, `${at}[${i}]`)));
+      break;
+    case 'string':
+      if (typeof value !== 'string') return [...errors, `${at}: not a string`];
+      if (resolved.format === 'uuid' && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value)) errors.push(`${at}: not a uuid`);
+      if (resolved.format === 'date-time' && Number.isNaN(Date.parse(value))) errors.push(`${at}: not a date-time`);
+      if (resolved.pattern && !new RegExp(resolved.pattern).test(value)) errors.push(`${at}: does not match ${resolved.pattern}`);
+      break;
+    case 'integer':
+      if (!Number.isInteger(value)) return [...errors, `${at}: not an integer`];
+      break;
+    case 'boolean':
+      if (typeof value !== 'boolean') errors.push(`${at}: not a boolean`);
+      break;
+  }
+  if (typeof value === 'number') {
+    if (resolved.minimum !== undefined && value < resolved.minimum) errors.push(`${at}: below ${resolved.minimum}`);
+    if (resolved.maximum !== undefined && value > resolved.maximum) errors.push(`${at}: above ${resolved.maximum}`);
+  }
+  return errors;
+}
+
+// ------------------------------------------------------------------ the document itself
+
+describe('openapi.yaml', () => {
+  it('is OpenAPI 3.0.3 with a placeholder server and the x-api-key scheme required everywhere', () => {
+    expect(doc.openapi).toBe('3.0.3');
+    expect(doc.servers).toEqual([expect.objectContaining({ url: '{apiUrl}', variables: { apiUrl: expect.objectContaining({ default: expect.any(String) }) } })]);
+    expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-api-key' });
+    expect(doc.security).toEqual([{ apiKey: [] }]);
+  });
+
+  it('resolves every $ref', () => {
+    const refs: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node !== null && typeof node === 'object') {
+        for (const [k, v] of Object.entries(node)) {
+          if (k === '$ref' && typeof v === 'string') refs.push(v);
+          else walk(v);
+        }
+      }
+    };
+    walk(doc);
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of refs) expect(() => deref({ $ref: ref }), ref).not.toThrow();
+  });
+
+  it('documents exactly the four operations, each with a JSON request body where there is one', () => {
+    expect(operations().map(({ method, path }) => `${method} ${path}`)).toEqual(['POST /v1/messages', 'POST /v1/messages/batch', 'GET /v1/messages/{id}', 'DELETE /v1/messages/{id}']);
+    for (const { method, operation } of operations()) {
+      if (method === 'POST') expect(Object.keys(operation.requestBody?.content ?? {})).toEqual(['application/json']);
+    }
+  });
+
+  it('documents Idempotency-Key and dryRun on both POST operations', () => {
+    for (const { method, operation } of operations().filter((o) => o.method === 'POST')) {
+      const names = (operation.parameters ?? []).map((p) => deref(p)).map((p) => `${p.in}:${p.name}`);
+      expect(names, method).toEqual(['header:Idempotency-Key', 'query:dryRun']);
+    }
+  });
+
+  it('every error response is application/problem+json with the Problem schema (batch 422 may also be a BatchResult)', () => {
+    for (const { path, method, operation } of operations()) {
+      for (const [status, r] of Object.entries(operation.responses)) {
+        if (Number(status) < 400) continue;
+        const content = deref(r).content ?? {};
+        expect(content['application/problem+json']?.schema, `${method} ${path} ${status}`).toEqual({ $ref: '#/components/schemas/Problem' });
+        const others = Object.keys(content).filter((t) => t !== 'application/problem+json');
+        expect(others, `${method} ${path} ${status}`).toEqual(path === '/v1/messages/batch' && status === '422' ? ['application/json'] : []);
+      }
+    }
+  });
+
+  it('Problem follows RFC 9457 with errors[{field, problem}]', () => {
+    const problem = schema('Problem');
+    expect(problem.required).toEqual(['type', 'title', 'status', 'detail']);
+    expect(Object.keys(problem.properties ?? {})).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail', 'errors']));
+    expect(problem.properties?.errors?.items).toEqual({ $ref: '#/components/schemas/FieldProblem' });
+    expect(schema('FieldProblem')).toMatchObject({ required: ['field', 'problem'], additionalProperties: false });
+  });
+});
+
+// ------------------------------------------------------------------ request schema = zod schema
+
+describe('SubmitRequest matches SubmissionBody', () => {
+  const documented = schema('SubmitRequest');
+  const fields = SubmissionBody.shape;
+  type Field = keyof typeof fields;
+
+  it('has the same properties, no others, and the same required ones', () => {
+    // Prepare
+    const zodKeys = Object.keys(fields) as Field[];
+    const required = zodKeys.filter((k) => !fields[k].safeParse(undefined).success);
+    // Assess
+    expect(Object.keys(documented.properties ?? {})).toEqual(zodKeys);
+    expect(documented.additionalProperties).toBe(false);
+    expect(documented.required).toEqual(required);
+  });
+
+  /** A value of `length` characters that is otherwise valid for the field. */
+  function ofLength(field: string, length: number): string {
+    if (field === 'callbackUrl') return `https://example.com/${'a'.repeat(Math.max(0, length - 20))}`.slice(0, Math.max(length, 0));
+    return 'a'.repeat(length);
+  }
+
+  it.each(Object.keys(SubmissionBody.shape))('%s: the documented limits are the schema’s', (name) => {
+    // Prepare
+    const property = documented.properties![name]!;
+    const field = fields[name as Field];
+    const accepts = (v: unknown) => field.safeParse(v).success;
+    // Assess: each documented bound is exactly where the zod schema starts refusing.
+    if (property.maxLength !== undefined) {
+      expect(accepts(ofLength(name, property.maxLength)), `${name} at maxLength`).toBe(true);
+      expect(accepts(ofLength(name, property.maxLength + 1)), `${name} over maxLength`).toBe(false);
+    }
+    if (property.minLength !== undefined) {
+      expect(accepts(ofLength(name, property.minLength - 1)), `${name} under minLength`).toBe(false);
+    }
+    if (property.type === 'integer') {
+      expect(accepts(property.minimum! + 0.5), `${name} fractional`).toBe(false);
+      expect(accepts(String(property.minimum)), `${name} as string`).toBe(false);
+      expect([accepts(property.minimum), accepts(property.minimum! - 1)]).toEqual([true, false]);
+      expect([accepts(property.maximum), accepts(property.maximum! + 1)]).toEqual([true, false]);
+    }
+    if (property.enum) {
+      for (const value of property.enum) expect(accepts(value), `${name} ${String(value)}`).toBe(true);
+      expect(accepts('other'), `${name} other`).toBe(false);
+    }
+    if (property.type === 'string') expect(accepts(42), `${name} number`).toBe(false);
+  });
+
+  it('text maxLength is MAX_TEXT_UNITS', () => {
+    expect(documented.properties?.text?.maxLength).toBe(MAX_TEXT_UNITS);
+  });
+
+  it.each(['ACME', 'My Brand', 'ABCDEFGHIJK', 'ABCDEFGHIJKL', '12345', '123456789012345', '+123456789012345', '1234567890123456', 'AC$ME', '   ', 'Ä'])(
+    'the from pattern agrees with senderProblem on %j',
+    (from) => {
+      const pattern = new RegExp(documented.properties!.from!.pattern!);
+      expect(pattern.test(from)).toBe(senderProblem(from) === undefined);
+    },
+  );
+
+  it('the callbackUrl pattern agrees with the schema on the scheme', () => {
+    const pattern = new RegExp(documented.properties!.callbackUrl!.pattern!);
+    for (const url of ['https://example.com/cb', 'http://example.com', 'ftp://example.com', 'javascript:alert(1)']) {
+      expect(pattern.test(url), url).toBe(fields.callbackUrl.safeParse(url).success);
+    }
+  });
+
+  it('BatchRequest holds SubmitRequest items, at least one, at most the largest maxBatchSize the config allows', () => {
+    // Prepare
+    const messages = schema('BatchRequest').properties!.messages!;
+    const allows = (maxBatchSize: number) => {
+      try {
+        parseGatewayConfig(gatewayConfigInput({ limits: { maxBatchSize } }));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // Assess
+    expect(messages.items).toEqual({ $ref: '#/components/schemas/SubmitRequest' });
+    expect(messages.minItems).toBe(1);
+    expect([allows(messages.maxItems!), allows(messages.maxItems! + 1)]).toEqual([true, false]);
+    expect(schema('BatchRequest').additionalProperties).toBe(false);
+  });
+});
+
+// ------------------------------------------------------------------ response schemas = what the code builds
+
+describe('Message matches publicView()', () => {
+  it('status enum equals STATUSES, and history items are StatusChange with the same enum', () => {
+    expect(schema('MessageStatus').enum).toEqual([...STATUSES]);
+    expect(schema('Message').properties?.status).toEqual({ $ref: '#/components/schemas/MessageStatus' });
+    expect(schema('Message').properties?.history?.items).toEqual({ $ref: '#/components/schemas/StatusChange' });
+    expect(schema('StatusChange').properties?.status).toEqual({ $ref: '#/components/schemas/MessageStatus' });
+  });
+
+  it('documents every field publicView can return, requires the ones it always returns, and has no text', () => {
+    // Prepare
+    const full = JSON.parse(JSON.stringify(publicView(completeMessageRecord())));
+    const bare = publicView(messageRecord());
+    const documented = schema('Message');
+    // Assess
+    expect(Object.keys(documented.properties ?? {}).sort()).toEqual(Object.keys(full).sort());
+    expect([...(documented.required ?? [])].sort()).toEqual(Object.keys(bare).sort());
+    expect(documented.properties).not.toHaveProperty('text');
+    expect(validate(documented, full)).toEqual([]);
+  });
+
+  it('Receipt and StatusChange document every field the record can hold', () => {
+    // Prepare
+    const full = completeMessageRecord();
+    const change = full.history.find((h) => Object.keys(h).length === 5)!;
+    // Assess
+    expect(Object.keys(schema('Receipt').properties ?? {}).sort()).toEqual(Object.keys(full.receipt!).sort());
+    expect(Object.keys(schema('StatusChange').properties ?? {}).sort()).toEqual(Object.keys(change).sort());
+    expect(schema('StatusChange').required).toEqual(['status', 'at']);
+  });
+});
+
+// ------------------------------------------------------------------ routing = documented paths and methods
+
+describe('the documented paths and methods are the routed ones', () => {
+  let fixture: ApiFixture;
+  let id: string;
+
+  beforeAll(async () => {
+    fixture = await apiFixture();
+    id = bodyOf(await fixture.api.handle(apiRequest())).id;
+  });
+
+  const concrete = (template: string) => template.replace('{id}', id);
+
+  it.each(operations().map(({ path, method }) => ({ path, method })))('$method $path is routed (neither 404 nor 405)', async ({ path, method }) => {
+    const res = await fixture.api.handle(apiRequest({ method, path: concrete(path) }));
+    expect([404, 405]).not.toContain(res.statusCode);
+  });
+
+  it.each(Object.keys(doc.paths))('every undocumented method on %s is 405 with the documented ones in Allow', async (path) => {
+    // Prepare
+    const documented = HTTP_METHODS.filter((m) => doc.paths[path]![m]).map((m) => m.toUpperCase());
+    for (const method of HTTP_METHODS.map((m) => m.toUpperCase()).filter((m) => !documented.includes(m))) {
+      // Act
+      const res = await fixture.api.handle(apiRequest({ method, path: concrete(path) }));
+      // Assess
+      expect(res.statusCode, method).toBe(405);
+      expect(headerOf(res, 'allow')).toBe(documented.join(', '));
+    }
+  });
+
+  it('an undocumented path is 404', async () => {
+    for (const path of ['/v1', '/v1/message', '/v1/messages/batch/1', '/v2/messages']) {
+      expect((await fixture.api.handle(apiRequest({ path }))).statusCode, path).toBe(404);
+    }
+  });
+});
+
+// ------------------------------------------------------------------ status codes and bodies = documented responses
+
+describe('every answer of the API is documented for its operation', () => {
+  const observed = new Map<string, Set<string>>();
+  const answers: { name: string; req: ApiRequest; res: APIGatewayProxyResult }[] = [];
+
+  beforeAll(async () => {
+    // Prepare: no default route, so a dry run can also answer no_route; small batches.
+    const { api, messages } = await apiFixture({
+      limits: { maxBatchSize: 3 },
+      routes: [
+        { id: 'uk', kind: 'failover', match: { prefix: ['+447'] }, carriers: ['c-a', 'c-b'] },
+        { id: 'de', kind: 'static', match: { country: ['DE'] }, carrier: 'c-b' },
+      ],
+    });
+    const single = '/v1/messages';
+    const batch = '/v1/messages/batch';
+    const requests: [string, ApiRequest][] = [
+      ['submit', apiRequest({ body: submissionBody({ from: 'ACME', reference: 'r', callbackUrl: 'https://example.com/cb', validitySeconds: 600, type: 'promotional' }) })],
+      ['submit with key', apiRequest({ headers: { 'idempotency-key': 'doc-1' } })],
+      ['replay', apiRequest({ headers: { 'idempotency-key': 'doc-1' } })],
+      ['key reused', apiRequest({ headers: { 'idempotency-key': 'doc-1' }, body: submissionBody({ text: 'other' }) })],
+      ['bad key', apiRequest({ headers: { 'idempotency-key': 'a b' } })],
+      ['dry run', apiRequest({ query: { dryRun: 'true' } })],
+      ['dry run, no route', apiRequest({ query: { dryRun: 'true' }, body: submissionBody({ to: MOBILE.US }) })],
+      ['invalid field', apiRequest({ body: submissionBody({ to: LANDLINE_GB, extra: 1 }) })],
+      ['invalid JSON', apiRequest({ body: '{' })],
+      ['empty body', apiRequest({ body: '' })],
+      ['no key', apiRequest({ headers: { 'x-api-key': undefined } })],
+      ['wrong key', apiRequest({ headers: { 'x-api-key': 'nope' } })],
+      ['too large', apiRequest({ body: 'x'.repeat(MAX_SINGLE_BODY_BYTES + 1) })],
+      ['not JSON', apiRequest({ headers: { 'content-type': 'text/plain' } })],
+      ['batch', apiRequest({ path: batch, body: { messages: [submissionBody(), submissionBody({ to: LANDLINE_GB })] } })],
+      ['batch with key', apiRequest({ path: batch, headers: { 'idempotency-key': 'doc-2' }, body: { messages: [submissionBody()] } })],
+      ['batch key reused', apiRequest({ path: batch, headers: { 'idempotency-key': 'doc-2' }, body: { messages: [submissionBody({ text: 'other' })] } })],
+      ['batch bad key', apiRequest({ path: batch, headers: { 'idempotency-key': '' }, body: { messages: [submissionBody()] } })],
+      ['batch dry run', apiRequest({ path: batch, query: { dryRun: 'true' }, body: { messages: [submissionBody({ to: MOBILE.DE }), submissionBody({ to: MOBILE.US }), submissionBody({ text: '' })] } })],
+      ['batch all invalid', apiRequest({ path: batch, body: { messages: [submissionBody({ to: LANDLINE_GB })] } })],
+      ['batch too many', apiRequest({ path: batch, body: { messages: [1, 2, 3, 4] } })],
+      ['batch empty', apiRequest({ path: batch, body: { messages: [] } })],
+      ['batch invalid JSON', apiRequest({ path: batch, body: '[' })],
+      ['batch no key', apiRequest({ path: batch, headers: { 'x-api-key': undefined } })],
+      ['batch too large', apiRequest({ path: batch, body: 'x'.repeat(MAX_BATCH_BODY_BYTES + 1) })],
+      ['batch not JSON', apiRequest({ path: batch, headers: { 'content-type': undefined } })],
+    ];
+    for (const [name, req] of requests) answers.push({ name, req, res: await api.handle(req) });
+
+    // GET: a message further along, with every optional field.
+    const { id } = bodyOf(answers[0]!.res);
+    messages.put({ ...completeMessageRecord(), id, tenantId: 'acme' });
+    const get = (name: string, path: string, headers: Record<string, string | undefined> = {}): [string, ApiRequest] => [name, apiRequest({ method: 'GET', path, headers, body: null })];
+    for (const [name, req] of [
+      get('read', `${single}/${id}`),
+      get('read other tenant', `${single}/${id}`, { 'x-api-key': API_KEYS.globex }),
+      get('read missing', `${single}/00000000-0000-8000-8000-000000000000`),
+      get('read not a uuid', `${single}/nope`),
+      get('read no key', `${single}/${id}`, { 'x-api-key': undefined }),
+    ]) {
+      answers.push({ name, req, res: await api.handle(req) });
+    }
+
+    // DELETE: a message that can still be canceled, and the one above that was delivered.
+    const { id: open } = bodyOf(await api.handle(apiRequest({ body: submissionBody({ text: 'to cancel' }) })));
+    const del = (name: string, path: string, headers: Record<string, string | undefined> = {}): [string, ApiRequest] => [name, apiRequest({ method: 'DELETE', path, headers, body: null })];
+    for (const [name, req] of [
+      del('cancel', `${single}/${open}`),
+      del('cancel delivered', `${single}/${id}`),
+      del('cancel missing', `${single}/00000000-0000-8000-8000-000000000000`),
+      del('cancel no key', `${single}/${open}`, { 'x-api-key': undefined }),
+    ]) {
+      answers.push({ name, req, res: await api.handle(req) });
+    }
+
+    for (const { req, res } of answers) {
+      const key = `${req.method} ${templateOf(req.path)}`;
+      if (!observed.has(key)) observed.set(key, new Set());
+      observed.get(key)!.add(String(res.statusCode));
+    }
+  });
+
+  it('every status observed is documented for its operation', () => {
+    for (const [key, statuses] of observed) {
+      const [method, path] = key.split(' ') as [string, string];
+      const documented = Object.keys(doc.paths[path]?.[method.toLowerCase() as 'get']?.responses ?? {});
+      expect([...statuses].filter((s) => !documented.includes(s)), key).toEqual([]);
+    }
+  });
+
+  it('every documented status but 503 (from the Lambda wrapper) is observed', () => {
+    for (const { path, method, operation } of operations()) {
+      const seen = observed.get(`${method} ${path}`) ?? new Set();
+      expect(Object.keys(operation.responses).filter((s) => s !== '503' && !seen.has(s)), `${method} ${path}`).toEqual([]);
+    }
+  });
+
+  it('every answer has a documented content type, validates against its schema, and has the required headers', () => {
+    for (const { name, req, res } of answers) {
+      // Prepare
+      const operation = doc.paths[templateOf(req.path)!]![req.method.toLowerCase() as 'get']!;
+      const response = deref(operation.responses[String(res.statusCode)]!);
+      const type = headerOf(res, 'content-type')!;
+      const media = response.content?.[type];
+      // Assess
+      expect(media, `${name}: ${res.statusCode} ${type} is not documented`).toBeDefined();
+      expect(validate(media!.schema, bodyOf(res)), `${name}: ${res.body}`).toEqual([]);
+      for (const [header, spec] of Object.entries(response.headers ?? {})) {
+        if (deref(spec).required) expect(headerOf(res, header), `${name}: header ${header}`).toBeDefined();
+      }
+    }
+  });
+
+  it('a problem’s status is the HTTP status, and the documented problems name the field where a field is at fault', () => {
+    for (const { name, res } of answers.filter((a) => headerOf(a.res, 'content-type') === 'application/problem+json')) {
+      const problem = bodyOf(res);
+      expect(problem.status, name).toBe(res.statusCode);
+      if (problem.type.endsWith('/validation-failed') || problem.type.endsWith('/idempotency-key-reused')) {
+        expect(problem.errors?.length, name).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('the replay header is documented', () => {
+    const replay = answers.find((a) => a.name === 'replay')!;
+    const headers = deref(doc.paths['/v1/messages']!.post!.responses['202']!).headers ?? {};
+    expect(headerOf(replay.res, 'idempotent-replayed')).toBe('true');
+    expect(Object.keys(headers).map((h) => h.toLowerCase())).toEqual(['location', 'idempotent-replayed']);
+  });
+});

@@ -1,0 +1,233 @@
+/**
+ * One carrier's delivery loop: long-polls the carrier queue while a bind is up,
+ * submits each message through the carrier connection, records the outcome,
+ * and only then deletes the queue message. A message whose outcome is unknown
+ * (timeout, lost bind) stays on the queue and is submitted again: never lost.
+ */
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { DeliveryStore } from '../core/aws/delivery-store';
+import type { MessageStore, RetryTimer } from '../core/aws/message-store';
+import { decideRetry, type RetryPolicy } from '../core/domain/deadlines';
+import type { CarrierConfig } from '../core/config/schema';
+import { CarrierEnvelope } from '../core/domain/envelopes';
+import { normaliseSmscId } from '../core/domain/receipt';
+import { buildSubmitPdus } from '../core/domain/submit-pdus';
+import type { CarrierConnection, SubmitOutcome } from './smpp/carrier-connection';
+
+export type Log = (event: string, data: Record<string, unknown>) => void;
+
+export interface CarrierWorkerDeps {
+  carrier: CarrierConfig;
+  connection: Pick<CarrierConnection, 'bindsUp' | 'submit'>;
+  queueUrl: string;
+  sqs: SQSClient;
+  messages: Pick<MessageStore, 'get' | 'transition'>;
+  delivery: Pick<DeliveryStore, 'recordSubmitted'>;
+  /** Records RETRYING with its timer, atomically (scheduleRetry). */
+  scheduleRetry: (timer: RetryTimer, currentAttempt: number, reason: string, carrierId: string) => Promise<boolean>;
+  retryPolicy: RetryPolicy;
+  log: Log;
+  /** Called once per message outcome, for metrics. */
+  onOutcome?: (outcome: DeliveryOutcome, envelope: CarrierEnvelope, latencyMs: number) => void;
+  /** @default 20 (SQS long-poll maximum) */
+  waitTimeSeconds?: number;
+  now?: () => Date;
+}
+
+export type DeliveryOutcome = 'submitted' | 'failed' | 'expired' | 'retry' | 'skipped';
+
+/**
+ * Throttling (the carrier's "slow down") is a short wait within the same
+ * attempt: the message becomes visible again after this many seconds. Past
+ * MAX_THROTTLED_RECEIVES it counts as a transient failure.
+ */
+export function throttleDelaySeconds(receiveCount: number): number {
+  return Math.min(20, receiveCount);
+}
+export const MAX_THROTTLED_RECEIVES = 20;
+
+export class CarrierWorker {
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
+  private poll: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly capacity: number;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: CarrierWorkerDeps) {
+    // Enough messages in flight to keep every bind's window full.
+    const sessions = deps.carrier.binds;
+    this.capacity = sessions * deps.carrier.window;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  get outstanding(): number {
+    return this.inFlight.size;
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** Stops pulling, then waits (at most drainMs) for messages in flight. */
+  async stop(drainMs: number): Promise<void> {
+    this.stopping = true;
+    this.poll?.abort();
+    await this.loop;
+    const drained = Promise.all([...this.inFlight]).then(() => true);
+    const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), drainMs).unref());
+    if (!(await Promise.race([drained, timedOut]))) {
+      this.deps.log('DRAIN_INCOMPLETE', { carrierId: this.deps.carrier.id, outstanding: this.inFlight.size });
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { carrier, connection, sqs, queueUrl, log } = this.deps;
+    while (!this.stopping) {
+      if (connection.bindsUp() === 0) {
+        // No bind: leave messages on the queue instead of pulling and returning them.
+        await sleep(250);
+        continue;
+      }
+      const room = this.capacity - this.inFlight.size;
+      if (room <= 0) {
+        await Promise.race(this.inFlight);
+        continue;
+      }
+      this.poll = new AbortController();
+      let messages: Message[] = [];
+      try {
+        const out = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: Math.min(10, room),
+            WaitTimeSeconds: this.deps.waitTimeSeconds ?? 20,
+            MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+          }),
+          { abortSignal: this.poll.signal },
+        );
+        messages = out.Messages ?? [];
+      } catch (err) {
+        if (this.stopping) break;
+        log('QUEUE_RECEIVE_FAILED', { carrierId: carrier.id, error: (err as Error).name });
+        await sleep(1000);
+        continue;
+      }
+      for (const message of messages) {
+        const task = this.process(message).catch((err: unknown) => {
+          // Left on the queue: it becomes visible again and is retried.
+          log('RECORD_FAILED', { carrierId: carrier.id, error: (err as Error).name, detail: (err as Error).message });
+        });
+        this.inFlight.add(task);
+        void task.finally(() => this.inFlight.delete(task));
+      }
+    }
+  }
+
+  private async process(message: Message): Promise<void> {
+    const { carrier, connection, messages, delivery, log } = this.deps;
+    const started = Date.now();
+    const parsed = CarrierEnvelope.safeParse(JSON.parse(message.Body ?? 'null'));
+    if (!parsed.success) {
+      // Never deletable by us: after maxReceiveCount it moves to the carrier DLQ for inspection.
+      log('ENVELOPE_INVALID', { carrierId: carrier.id, problems: parsed.error.issues.map((i) => i.path.join('.')) });
+      return;
+    }
+    const envelope = parsed.data;
+    const done = async (outcome: DeliveryOutcome) => {
+      await this.delete(message);
+      this.deps.onOutcome?.(outcome, envelope, Date.now() - started);
+    };
+
+    // Guard against duplicates and cancellations: only a ROUTED message of this attempt is submitted.
+    const record = await messages.get(envelope.messageId);
+    if (!record || record.status !== 'ROUTED' || record.attempt !== envelope.attempt) {
+      log('SUBMIT_SKIPPED', { messageId: envelope.messageId, attempt: envelope.attempt, status: record?.status ?? 'MISSING' });
+      return done('skipped');
+    }
+    if (this.now().getTime() > Date.parse(envelope.validUntil)) {
+      await messages.transition(envelope.messageId, 'EXPIRED', { reason: 'validity_elapsed', expectedAttempt: envelope.attempt });
+      return done('expired');
+    }
+
+    const pdus = buildSubmitPdus(
+      {
+        to: envelope.to,
+        ...(envelope.from !== undefined ? { from: envelope.from } : {}),
+        text: envelope.text,
+        encoding: envelope.encoding,
+        validUntil: envelope.validUntil,
+        concatReference: concatReference(envelope.messageId, envelope.attempt),
+      },
+      carrier.splitMode,
+    );
+    const outcome: SubmitOutcome = await connection.submit(pdus);
+    if (outcome.kind === 'accepted') {
+      const keys = outcome.smscIds.map((id) => normaliseSmscId(id, carrier.receiptIdFormat, 'response'));
+      await delivery.recordSubmitted(envelope, outcome.smscIds, keys);
+      log('MESSAGE_SUBMITTED', { messageId: envelope.messageId, attempt: envelope.attempt, carrierId: carrier.id, segments: pdus.length, latencyMs: Date.now() - started });
+      return done('submitted');
+    }
+    if (outcome.kind === 'rejected' && !outcome.status.retryable) {
+      const reason = `${outcome.status.name} (0x${outcome.status.code.toString(16).padStart(8, '0')})`;
+      await messages.transition(envelope.messageId, 'FAILED', { reason, expectedAttempt: envelope.attempt, carrierId: carrier.id });
+      log('MESSAGE_FAILED', { messageId: envelope.messageId, carrierId: carrier.id, reason });
+      return done('failed');
+    }
+    const why = outcome.kind === 'rejected' ? outcome.status.name : outcome.reason;
+    const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
+    if (outcome.kind === 'rejected' && outcome.status.kind === 'throttled' && receiveCount < MAX_THROTTLED_RECEIVES) {
+      const delay = throttleDelaySeconds(receiveCount);
+      log('THROTTLED', { messageId: envelope.messageId, carrierId: carrier.id, status: why, receiveCount, delaySeconds: delay });
+      await this.deps.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.deps.queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: delay }));
+      this.deps.onOutcome?.('retry', envelope, Date.now() - started);
+      return;
+    }
+    // Transient failure or unknown outcome: a new attempt after a backoff, possibly on another carrier.
+    const decision = decideRetry(envelope.attempt, carrier.maxAttempts, envelope.validUntil, this.now(), this.deps.retryPolicy, why);
+    if (decision.action === 'fail') {
+      await messages.transition(envelope.messageId, 'FAILED', { reason: decision.reason, expectedAttempt: envelope.attempt, carrierId: carrier.id });
+      log('MESSAGE_FAILED', { messageId: envelope.messageId, carrierId: carrier.id, reason: decision.reason });
+      return done('failed');
+    }
+    if (decision.action === 'expire') {
+      await messages.transition(envelope.messageId, 'EXPIRED', { reason: decision.reason, carrierId: carrier.id });
+      return done('expired');
+    }
+    const timer: RetryTimer = {
+      messageId: envelope.messageId,
+      nextAttempt: decision.nextAttempt,
+      dueAt: decision.dueAt,
+      tenantId: envelope.tenantId,
+      to: envelope.to,
+      ...(record.country !== undefined ? { country: record.country } : {}),
+      ...(envelope.from !== undefined ? { from: envelope.from } : {}),
+      type: record.type,
+      validUntil: envelope.validUntil,
+    };
+    const scheduled = await this.deps.scheduleRetry(timer, envelope.attempt, `${outcome.kind === 'unknown' ? 'outcome_unknown' : 'transient'}: ${why}`, carrier.id);
+    log('SUBMIT_RETRY', { messageId: envelope.messageId, carrierId: carrier.id, reason: why, nextAttempt: decision.nextAttempt, dueAt: decision.dueAt.toISOString(), scheduled, acceptedSegments: outcome.acceptedSmscIds.length });
+    return done('retry');
+  }
+
+  private async delete(message: Message): Promise<void> {
+    await this.deps.sqs.send(new DeleteMessageCommand({ QueueUrl: this.deps.queueUrl, ReceiptHandle: message.ReceiptHandle! }));
+  }
+}
+
+/** The concatenation reference of a message attempt: stable across resubmissions of the same attempt. */
+export function concatReference(messageId: string, attempt: number): number {
+  let h = attempt;
+  for (let i = 0; i < messageId.length; i++) h = (h * 31 + messageId.charCodeAt(i)) >>> 0;
+  return h & 0xff;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,203 @@
+/**
+ * The SMPP worker process: one CarrierConnection (binds) and one CarrierWorker
+ * (queue loop) per carrier, receipts and inbound messages recorded before they
+ * are answered, heartbeats for the router, an HTTP health endpoint for the
+ * container, and a graceful drain on SIGTERM.
+ */
+import { createServer, type Server } from 'node:http';
+import { resolve } from 'node:path';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { CarrierHealth } from '../core/aws/carrier-health';
+import { dynamo, sns, sqs } from '../core/aws/clients';
+import { DeliveryStore } from '../core/aws/delivery-store';
+import { InboundStore } from '../core/aws/inbound-store';
+import { MessageStore, scheduleRetry } from '../core/aws/message-store';
+import type { CarrierConfig } from '../core/config/schema';
+import { normaliseSmscId } from '../core/domain/receipt';
+import { maskNumber } from '../core/util/mask';
+import { CarrierWorker } from './carrier-worker';
+import { loadWorkerSettings, localStackEnv, type WorkerSettings } from './settings';
+import { CarrierConnection, type InboundPdu } from './smpp/carrier-connection';
+
+export type Log = (event: string, data?: Record<string, unknown>) => void;
+
+/** JSON lines on stdout; numbers masked, message text never passed in. */
+export const log: Log = (event, data = {}) => {
+  const masked: Record<string, unknown> = { ...data };
+  for (const k of ['to', 'from', 'destination', 'source']) if (typeof masked[k] === 'string') masked[k] = maskNumber(masked[k] as string);
+  process.stdout.write(`${JSON.stringify({ level: 'INFO', timestamp: new Date().toISOString(), service: 'smpp-worker', message: event, ...masked })}\n`);
+};
+
+export interface InboundEvent {
+  version: 1;
+  type: 'inbound';
+  id: string;
+  carrierId: string;
+  from: string;
+  to: string;
+  text: string;
+  parts: number;
+  receivedAt: string;
+}
+
+/** Records what a deliver_sm carried; resolves only once it is durable (the caller answers after that). */
+export function deliverHandler(
+  carrier: CarrierConfig,
+  deps: { delivery: DeliveryStore; inbound: InboundStore; sns: SNSClient; inboundTopicArn?: string; tableName: string; log: Log },
+) {
+  return async (pdu: InboundPdu): Promise<void> => {
+    if (pdu.kind === 'receipt') {
+      const key = normaliseSmscId(pdu.receipt.smscId, carrier.receiptIdFormat, 'receipt');
+      const result = await deps.delivery.applyReceipt(carrier.id, key, pdu.receipt);
+      deps.log(result.outcome === 'pending' ? 'RECEIPT_UNMATCHED' : 'RECEIPT_APPLIED', { carrierId: carrier.id, smscId: key, state: pdu.receipt.state, ...result });
+      return;
+    }
+    if (pdu.kind === 'malformed') {
+      // Recorded (reason only, never the text) and answered, so the SMSC does not resend it forever.
+      const at = new Date();
+      await dynamo().send(
+        new PutCommand({
+          TableName: deps.tableName,
+          Item: { pk: `MALFORMED#${carrier.id}`, sk: `${at.toISOString()}#${Math.random().toString(36).slice(2, 8)}`, kind: 'malformed-pdu', reason: pdu.reason, esmClass: pdu.esmClass, expiresAt: Math.floor(at.getTime() / 1000) + 30 * 86_400 },
+        }),
+      );
+      deps.log('RECEIPT_MALFORMED', { carrierId: carrier.id, reason: pdu.reason, esmClass: pdu.esmClass });
+      return;
+    }
+    const complete = await deps.inbound.addPart({
+      carrierId: carrier.id,
+      from: pdu.from,
+      to: pdu.to,
+      text: pdu.text,
+      dataCoding: pdu.dataCoding,
+      ...(pdu.concat ? { concat: pdu.concat } : {}),
+    });
+    if (!complete) {
+      deps.log('INBOUND_PART_STORED', { carrierId: carrier.id, from: pdu.from, part: pdu.concat?.sequence, of: pdu.concat?.total });
+      return;
+    }
+    if (!deps.inboundTopicArn) throw new Error('INBOUND_TOPIC_ARN is not set: inbound messages cannot be published');
+    const event: InboundEvent = { version: 1, type: 'inbound', ...complete.message };
+    try {
+      await deps.sns.send(new PublishCommand({ TopicArn: deps.inboundTopicArn, Message: JSON.stringify(event), MessageAttributes: { carrierId: { DataType: 'String', StringValue: carrier.id } } }));
+    } catch (err) {
+      await complete.release();
+      throw err;
+    }
+    await complete.confirm();
+    deps.log('INBOUND_PUBLISHED', { carrierId: carrier.id, inboundId: event.id, from: event.from, parts: event.parts });
+  };
+}
+
+export interface RunningWorker {
+  settings: WorkerSettings;
+  connections: Map<string, CarrierConnection>;
+  workers: Map<string, CarrierWorker>;
+  health: Server;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(settings: WorkerSettings, logger: Log = log): Promise<RunningWorker> {
+  const delivery = new DeliveryStore(settings.tableName, settings.retentionDays, settings.receiptTimeoutSeconds);
+  const inbound = new InboundStore(settings.tableName);
+  const messages = new MessageStore(settings.tableName, settings.retentionDays);
+  const heartbeats = new CarrierHealth(settings.tableName, settings.carriers.map((c) => c.config.id), 0);
+  const connections = new Map<string, CarrierConnection>();
+  const workers = new Map<string, CarrierWorker>();
+  const lastError = new Map<string, string>();
+  let draining = false;
+
+  for (const { config, password, queueUrl } of settings.carriers) {
+    const connection = new CarrierConnection({
+      carrier: config,
+      password,
+      log: (event, data) => {
+        if (event === 'BIND_REFUSED' || event === 'BIND_LOST') lastError.set(config.id, `${event} ${new Date().toISOString()}`);
+        logger(event, { carrierId: config.id, ...data });
+      },
+      onDeliver: deliverHandler(config, { delivery, inbound, sns: sns(), ...(settings.inboundTopicArn ? { inboundTopicArn: settings.inboundTopicArn } : {}), tableName: settings.tableName, log: logger }),
+    });
+    connections.set(config.id, connection);
+    workers.set(
+      config.id,
+      new CarrierWorker({
+        carrier: config,
+        connection,
+        queueUrl,
+        sqs: sqs(),
+        messages,
+        delivery,
+        scheduleRetry: (timer, attempt, reason, carrierId) => scheduleRetry(dynamo(), settings.tableName, timer, attempt, reason, carrierId),
+        retryPolicy: settings.retryPolicy,
+        log: logger,
+      }),
+    );
+  }
+
+  const beat = async () => {
+    await Promise.all(
+      settings.carriers.map(({ config }) => {
+        const connection = connections.get(config.id)!;
+        const error = lastError.get(config.id);
+        return heartbeats
+          .write({ carrierId: config.id, taskId: settings.taskId, bindsUp: draining ? 0 : connection.bindsUp(), bindsConfigured: config.binds, updatedAt: new Date().toISOString(), ...(error ? { lastError: error } : {}) })
+          .catch((err: unknown) => logger('HEARTBEAT_FAILED', { carrierId: config.id, error: (err as Error).name }));
+      }),
+    );
+  };
+  const heartbeatTimer = setInterval(() => void beat(), settings.heartbeatSeconds * 1000);
+
+  const health = createServer((req, res) => {
+    const carriers = settings.carriers.map(({ config }) => ({ carrierId: config.id, bindsUp: connections.get(config.id)!.bindsUp(), outstanding: workers.get(config.id)!.outstanding }));
+    // The process is healthy while it runs and is not draining; a carrier without binds is an alarm, not a restart.
+    res.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: draining ? 'draining' : 'ok', taskId: settings.taskId, carriers }));
+  });
+  await new Promise<void>((r) => health.listen(settings.healthPort, r));
+
+  for (const c of connections.values()) c.start();
+  for (const w of workers.values()) w.start();
+  logger('WORKER_STARTED', { taskId: settings.taskId, carriers: settings.carriers.map((c) => c.config.id) });
+  void beat();
+
+  const stop = async () => {
+    if (draining) return;
+    draining = true;
+    logger('WORKER_DRAINING', { taskId: settings.taskId });
+    const drainMs = settings.drainSeconds * 1000;
+    // Stop pulling and let in-flight submissions finish, then unbind.
+    await Promise.all([...workers.values()].map((w) => w.stop(drainMs)));
+    await Promise.all([...connections.values()].map((c) => c.stop(Math.min(5000, drainMs))));
+    clearInterval(heartbeatTimer);
+    await beat();
+    await new Promise<void>((r) => health.close(() => r()));
+    logger('WORKER_STOPPED', { taskId: settings.taskId });
+  };
+  return { settings, connections, workers, health, stop };
+}
+
+async function main(): Promise<void> {
+  const env = localStackEnv(resolve(__dirname, '..'), process.env);
+  Object.assign(process.env, env);
+  const running = await startWorker(loadWorkerSettings(env));
+  const shutdown = (signal: string) => {
+    log('SIGNAL', { signal });
+    running
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        log('SHUTDOWN_FAILED', { error: (err as Error).message });
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    log('WORKER_FAILED', { error: (err as Error).message });
+    process.exit(1);
+  });
+}
