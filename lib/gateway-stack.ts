@@ -1,5 +1,9 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -43,6 +47,10 @@ export class GatewayStack extends Stack {
   public readonly inboundTopic: sns.Topic;
   public readonly outboxFailures: sqs.Queue;
   public readonly outboxFunction: GatewayFunction;
+  public readonly statusTopic: sns.Topic;
+  public readonly webhooks: QueueWithDlq;
+  public readonly webhookSecrets: Record<string, secretsmanager.Secret> = {};
+  public readonly sweeperFunction: GatewayFunction;
   public readonly worker: SmppWorkerService;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
@@ -99,15 +107,19 @@ export class GatewayStack extends Stack {
       cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
     });
 
+    // Status events: FIFO, one group per message, so every consumer sees a message's changes in order.
+    this.statusTopic = new sns.Topic(this, 'StatusTopic', { displayName: 'SMS gateway message status events', fifo: true, contentBasedDeduplication: false, enforceSSL: true });
+
     // Outbox: new message records → ingest queue. Records that keep failing go to a DLQ, not lost silently.
     const outboxFailures = (this.outboxFailures = new sqs.Queue(this, 'OutboxFailures', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) }));
     const outboxFn = (this.outboxFunction = new GatewayFunction(this, 'OutboxFunction', {
       name: 'outbox',
       runtimeConfig,
       description: 'Table stream → ingest queue (the outbox)',
-      environment: { TABLE_NAME: table.tableName, INGEST_QUEUE_URL: this.ingest.queue.queueUrl },
+      environment: { TABLE_NAME: table.tableName, INGEST_QUEUE_URL: this.ingest.queue.queueUrl, STATUS_TOPIC_ARN: this.statusTopic.topicArn },
     }));
     this.ingest.queue.grantSendMessages(outboxFn.function);
+    this.statusTopic.grantPublish(outboxFn.function);
     outboxFn.function.addEventSource(
       new DynamoEventSource(table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -136,6 +148,49 @@ export class GatewayStack extends Stack {
     for (const q of Object.values(this.carrierQueues)) q.queue.grantSendMessages(routerFn.function);
     routerFn.function.addEventSource(new SqsEventSource(this.ingest.queue, { batchSize: 10, reportBatchItemFailures: true }));
 
+    // Webhooks: status events → FIFO queue → signed POSTs, retried with backoff for over 24 h, then dead-lettered.
+    this.webhooks = new QueueWithDlq(this, 'Webhooks', { fifo: true, visibilityTimeout: Duration.seconds(180), maxReceiveCount: 55 });
+    this.statusTopic.addSubscription(new SqsSubscription(this.webhooks.queue, { rawMessageDelivery: true }));
+    for (const tenant of config.tenants) {
+      // One signing secret per tenant: a tenant can verify its own webhooks but not forge another's.
+      this.webhookSecrets[tenant.id] = new secretsmanager.Secret(this, `WebhookSecret-${tenant.id}`, {
+        description: `Webhook signing secret of tenant ${tenant.id}`,
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+        removalPolicy: props.statefulRemovalPolicy ?? RemovalPolicy.RETAIN,
+      });
+    }
+    const webhookFn = new GatewayFunction(this, 'WebhookFunction', {
+      name: 'webhook',
+      runtimeConfig,
+      timeout: Duration.seconds(30),
+      description: 'Status events → signed webhook POSTs',
+      environment: {
+        WEBHOOK_SECRET_ARNS: JSON.stringify(Object.fromEntries(Object.entries(this.webhookSecrets).map(([id, sec]) => [id, sec.secretArn]))),
+        WEBHOOK_QUEUE_URL: this.webhooks.queue.queueUrl,
+        WEBHOOK_DLQ_URL: this.webhooks.deadLetterQueue.queueUrl,
+        // Local receivers are plain http on loopback; in AWS only https to public addresses.
+        // and a retry schedule shrunk 20 times, so local runs see retries within seconds.
+        ...(local ? { WEBHOOK_ALLOW_HTTP: '1', WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_RETRY_SCALE: '0.05' } : {}),
+      },
+    });
+    for (const sec of Object.values(this.webhookSecrets)) sec.grantRead(webhookFn.function);
+    this.webhooks.queue.grantConsumeMessages(webhookFn.function);
+    this.webhooks.deadLetterQueue.grantSendMessages(webhookFn.function);
+    webhookFn.function.addEventSource(new SqsEventSource(this.webhooks.queue, { batchSize: 10, reportBatchItemFailures: true }));
+
+    // Sweeper: every minute, overdue retry timers, expired validity, overdue receipts.
+    const sweeperFn = (this.sweeperFunction = new GatewayFunction(this, 'SweeperFunction', {
+      name: 'sweeper',
+      runtimeConfig,
+      timeout: Duration.seconds(55),
+      description: 'Acts on overdue deadlines: retry timers, validity, receipts',
+      environment: { TABLE_NAME: table.tableName, INGEST_QUEUE_URL: this.ingest.queue.queueUrl },
+    }));
+    this.table.grantQueryDue(sweeperFn.function);
+    this.table.grantItems(sweeperFn.function, 'GetItem', 'UpdateItem', 'DeleteItem');
+    this.ingest.queue.grantSendMessages(sweeperFn.function);
+    new events.Rule(this, 'SweepSchedule', { schedule: events.Schedule.rate(Duration.minutes(1)), targets: [new targets.LambdaFunction(sweeperFn.function, { retryAttempts: 0 })] });
+
     // Inbound (MO) messages, reassembled by the worker, one event each.
     this.inboundTopic = new sns.Topic(this, 'InboundTopic', { displayName: 'SMS gateway inbound messages', enforceSSL: true });
 
@@ -150,6 +205,7 @@ export class GatewayStack extends Stack {
       cpu: config.worker.cpu,
       memoryMiB: config.worker.memoryMiB,
       natGateway: config.network.natGateway,
+      flowLogs: !local,
       image: local ? 'none' : 'asset',
     });
 
@@ -168,9 +224,15 @@ export class GatewayStack extends Stack {
     output('RouterFunctionName', routerFn.function.functionName);
     output('OutboxFunctionName', outboxFn.function.functionName);
     output('InboundTopicArn', this.inboundTopic.topicArn);
+    output('StatusTopicArn', this.statusTopic.topicArn);
+    output('WebhookQueueUrl', this.webhooks.queue.queueUrl);
+    output('WebhookDlqUrl', this.webhooks.deadLetterQueue.queueUrl);
+    output('WebhookSecretArns', JSON.stringify(Object.fromEntries(Object.entries(this.webhookSecrets).map(([id, sec]) => [id, sec.secretArn]))));
+    output('WebhookFunctionName', webhookFn.function.functionName);
+    output('SweeperFunctionName', sweeperFn.function.functionName);
     output('WorkerClusterName', this.worker.cluster.clusterName);
     output('WorkerServiceName', this.worker.service.serviceName);
 
-    acknowledgeNagFindings(this);
+    acknowledgeNagFindings(this, local);
   }
 }

@@ -10,7 +10,10 @@ function ack(construct: IConstruct, id: string, reason: string): void {
   Validations.of(construct).acknowledge({ id, reason });
 }
 
-export function acknowledgeNagFindings(stack: GatewayStack): void {
+export function acknowledgeNagFindings(stack: GatewayStack, local: boolean): void {
+  if (local) {
+    ack(stack.worker.vpc, 'AwsSolutions-VPC7', 'Local emulator deploy only: MiniStack cannot create AWS::EC2::FlowLog; deploys to AWS have flow logs.');
+  }
   const api = stack.api;
   ack(api, 'AwsSolutions-APIG2', 'The API function validates every request itself and answers with RFC 9457 problem details naming the field; an API Gateway validator would answer in another format first.');
   ack(api, 'AwsSolutions-APIG4', 'Authentication is per tenant API key, checked by the API function against SHA-256 digests (keys are never stored); tenants see only their own messages.');
@@ -24,5 +27,8 @@ export function acknowledgeNagFindings(stack: GatewayStack): void {
   ack(stack.outboxFailures, 'AwsSolutions-SQS3', 'This queue is itself a dead-letter destination (stream records the outbox could not enqueue); it has no DLQ of its own.');
   ack(stack.outboxFunction, 'AwsSolutions-IAM5[Resource::*]', 'dynamodb:ListStreams has no resource-level permissions; the stream read actions are scoped to this table\'s stream.');
   ack(stack.worker.taskDefinition, 'AwsSolutions-IAM5[Resource::*]', 'ecr:GetAuthorizationToken (image pull) has no resource-level permissions.');
+  for (const secret of Object.values(stack.webhookSecrets)) {
+    ack(secret, 'AwsSolutions-SMG4', 'A webhook signing secret is shared with the tenant, who verifies with it: rotating it is a coordinated step with the receiver (the dispatcher re-reads it within 10 minutes), not an automatic one.');
+  }
   ack(stack.worker.taskDefinition, 'AwsSolutions-ECS2', 'The environment holds only non-secret settings (table name, queue URLs, carrier hosts); SMPP passwords are injected from Secrets Manager.');
 }

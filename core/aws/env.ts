@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 const LambdaEnv = z.object({
   TABLE_NAME: z.string().check(z.minLength(1)),
   INGEST_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
+  STATUS_TOPIC_ARN: z.optional(z.string()),
   /** JSON object carrierId → carrier queue URL. */
   CARRIER_QUEUE_URLS: z.optional(z.string()),
 });

@@ -1,18 +1,25 @@
 /**
- * The table stream is the outbox: the API writes only the message record, and
- * this function turns each new record (and each removed retry timer) into an
- * ingest-queue message. A failed
- * send fails that stream record alone (partial batch response) and the stream
- * retries it, so a stored message is always enqueued — the record and the queue
- * cannot diverge, because there is only one write to make durable.
+ * The table stream is the outbox. The API writes only the message record; this
+ * function turns
+ * - each new message record, and each removed retry timer, into an ingest-queue
+ *   message (FIFO, deduplicated per message attempt);
+ * - each status change of a message into a status event on the FIFO status
+ *   topic (one group per message, so events keep their order; deduplicated by
+ *   event id, so a redelivered stream record publishes nothing twice).
+ * A failed send fails that stream record alone (partial batch response) and the
+ * stream retries it: a stored change is never lost, because there is only one
+ * write to make durable.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { sns } from '../../core/aws/clients';
 import { lambdaEnv } from '../../core/aws/env';
 import { IngestQueue } from '../../core/aws/queues';
 import { planOutbox } from '../../core/domain/outbox';
+import { statusEventsFromChange } from '../../core/domain/status-event';
 import { createLogger, LogEvent } from '../../core/util/logger';
 
 const logger = createLogger('outbox');
@@ -25,11 +32,27 @@ function image(raw: Record<string, unknown> | undefined): Record<string, unknown
 }
 
 async function relay(record: DynamoDBRecord): Promise<void> {
-  const envelope = planOutbox(record.eventName, image(record.dynamodb?.OldImage), image(record.dynamodb?.NewImage));
-  if (!envelope) return;
-  await ingest.enqueue(envelope);
-  logger.info(LogEvent.MESSAGE_ENQUEUED, { messageId: envelope.messageId, attempt: envelope.attempt });
+  const oldImage = image(record.dynamodb?.OldImage);
+  const newImage = image(record.dynamodb?.NewImage);
+  const envelope = planOutbox(record.eventName, oldImage, newImage);
+  if (envelope) {
+    await ingest.enqueue(envelope);
+    logger.info(LogEvent.MESSAGE_ENQUEUED, { messageId: envelope.messageId, attempt: envelope.attempt });
+  }
+  if (!env.STATUS_TOPIC_ARN) return;
+  for (const event of statusEventsFromChange(oldImage, newImage)) {
+    await sns().send(
+      new PublishCommand({
+        TopicArn: env.STATUS_TOPIC_ARN,
+        Message: JSON.stringify(event),
+        MessageGroupId: event.messageId,
+        MessageDeduplicationId: event.eventId,
+        MessageAttributes: { status: { DataType: 'String', StringValue: event.status }, tenantId: { DataType: 'String', StringValue: event.tenantId } },
+      }),
+    );
+  }
 }
 
+// In order: a message's changes arrive in order on its shard and must be published in that order.
 export const handler = async (event: DynamoDBStreamEvent, context: Context) =>
-  processPartialResponse(event, relay, processor, { context });
+  processPartialResponse(event, relay, processor, { context, processInParallel: false });

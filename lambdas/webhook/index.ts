@@ -11,7 +11,7 @@
  * keep a dead event cycling for hours. A record that is not a valid event fails
  * every time and reaches the DLQ through the redrive policy.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -32,7 +32,12 @@ export const WebhookLogEvent = {
 const Flag = z.optional(z.enum(['0', '1']));
 const WebhookEnv = z.object({
   /** Secrets Manager secret: JSON { "<tenantId>": "<secret>" } or one plain string for all tenants. */
-  WEBHOOK_SECRET_ARN: z.string().check(z.minLength(1)),
+  /** One secret: JSON {"<tenantId>": "<secret>"} or one string for every tenant. */
+  WEBHOOK_SECRET_ARN: z.optional(z.string().check(z.minLength(1))),
+  /** One secret per tenant (what the stack creates): JSON {"<tenantId>": "<secret ARN>"}, each secret a plain string. */
+  WEBHOOK_SECRET_ARNS: z.optional(z.string().check(z.minLength(2))),
+  /** Local deploys only: shrinks the retry schedule (e.g. 0.05), so tests need not wait minutes. */
+  WEBHOOK_RETRY_SCALE: z.optional(z.string()),
   /** This function's source queue (for ChangeMessageVisibility). */
   WEBHOOK_QUEUE_URL: z.string().check(z.minLength(1)),
   WEBHOOK_DLQ_URL: z.string().check(z.minLength(1)),
@@ -47,27 +52,41 @@ const env = WebhookEnv.parse(process.env);
 const urlRules = { allowHttp: env.WEBHOOK_ALLOW_HTTP === '1', allowPrivate: env.WEBHOOK_ALLOW_PRIVATE === '1' };
 const sqsClient = new SQSClient({});
 const secretsClient = new SecretsManagerClient({});
-const processor = new BatchProcessor(EventType.SQS);
+// The queue is FIFO, one message group per message: events of a message are
+// delivered in status order, and a failing one holds back the later ones of that
+// message only (skipGroupOnError) while other messages go on.
+const processor = new SqsFifoPartialProcessorAsync();
 
 // The secret is read once per container and re-read after a while, so a
 // rotated secret is picked up without a redeploy.
 const SECRET_MAX_AGE_MS = 10 * 60_000;
-let secrets: { value: Promise<(tenantId: string) => string | undefined>; readAt: number } | undefined;
+const cache = new Map<string, { value: Promise<(tenantId: string) => string | undefined>; readAt: number }>();
+let perTenantArns: Record<string, string> | undefined;
 
-function signingSecrets(): Promise<(tenantId: string) => string | undefined> {
-  if (!secrets || Date.now() - secrets.readAt > SECRET_MAX_AGE_MS) {
-    const value = secretsClient.send(new GetSecretValueCommand({ SecretId: env.WEBHOOK_SECRET_ARN })).then((out) => {
-      if (out.SecretString === undefined) throw new Error('webhook signing secret has no SecretString');
-      return signingSecretsFrom(out.SecretString);
-    });
-    const entry = { value, readAt: Date.now() };
-    secrets = entry;
-    // A failed read is not cached: the next record tries again.
-    value.catch(() => {
-      if (secrets === entry) secrets = undefined;
-    });
-  }
-  return secrets.value;
+function readSecret(arn: string): Promise<(tenantId: string) => string | undefined> {
+  const cached = cache.get(arn);
+  if (cached && Date.now() - cached.readAt <= SECRET_MAX_AGE_MS) return cached.value;
+  const value = secretsClient.send(new GetSecretValueCommand({ SecretId: arn })).then((out) => {
+    if (out.SecretString === undefined) throw new Error('webhook signing secret has no SecretString');
+    return signingSecretsFrom(out.SecretString);
+  });
+  const entry = { value, readAt: Date.now() };
+  cache.set(arn, entry);
+  // A failed read is not cached: the next record tries again.
+  value.catch(() => {
+    if (cache.get(arn) === entry) cache.delete(arn);
+  });
+  return value;
+}
+
+/** The tenant's signing secret: its own secret when the stack made one, else the shared one. */
+async function signingSecret(tenantId: string): Promise<string | undefined> {
+  perTenantArns ??= env.WEBHOOK_SECRET_ARNS ? z.record(z.string(), z.string()).parse(JSON.parse(env.WEBHOOK_SECRET_ARNS)) : {};
+  const own = perTenantArns[tenantId];
+  // A tenant's own secret is a plain string: signingSecretsFrom gives it for every id.
+  if (own) return (await readSecret(own))(tenantId);
+  if (env.WEBHOOK_SECRET_ARN) return (await readSecret(env.WEBHOOK_SECRET_ARN))(tenantId);
+  return undefined;
 }
 
 export class InvalidStatusEventError extends Error {
@@ -123,7 +142,7 @@ async function deliverRecord(record: SQSRecord): Promise<void> {
   const attempt = Math.max(1, Number(record.attributes.ApproximateReceiveCount) || 1);
   let secret: string | undefined;
   try {
-    secret = (await signingSecrets())(event.tenantId);
+    secret = await signingSecret(event.tenantId);
   } catch (err) {
     // Fails the record without a backoff: SQS returns it after the queue's visibility timeout.
     logger.error(LogEvent.UNEXPECTED_ERROR, { eventId: event.eventId, operation: 'GetSecretValue', error: (err as Error).name, problem: (err as Error).message });
@@ -142,13 +161,15 @@ async function deliverRecord(record: SQSRecord): Promise<void> {
   }
   const step = nextStepAfterFailure(result, attempt);
   if (step.action === 'retry') {
+    const scale = env.WEBHOOK_RETRY_SCALE ? Number(env.WEBHOOK_RETRY_SCALE) : 1;
+    const delaySeconds = Math.max(1, Math.round(step.delaySeconds * (Number.isFinite(scale) && scale > 0 ? scale : 1)));
     try {
-      await sqsClient.send(new ChangeMessageVisibilityCommand({ QueueUrl: env.WEBHOOK_QUEUE_URL, ReceiptHandle: record.receiptHandle, VisibilityTimeout: step.delaySeconds }));
+      await sqsClient.send(new ChangeMessageVisibilityCommand({ QueueUrl: env.WEBHOOK_QUEUE_URL, ReceiptHandle: record.receiptHandle, VisibilityTimeout: delaySeconds }));
     } catch (err) {
       // Still retried, after the queue's own visibility timeout instead of the backoff.
       logger.warn(LogEvent.UNEXPECTED_ERROR, { ...about, operation: 'ChangeMessageVisibility', error: (err as Error).name });
     }
-    logger.warn(WebhookLogEvent.WEBHOOK_RETRY, { ...about, reason: result.reason, delaySeconds: step.delaySeconds });
+    logger.warn(WebhookLogEvent.WEBHOOK_RETRY, { ...about, reason: result.reason, delaySeconds });
     throw new WebhookRetryError(result.reason);
   }
   await sqsClient.send(
@@ -169,4 +190,4 @@ async function deliverRecord(record: SQSRecord): Promise<void> {
 // a function error: report the records instead of throwing, so Lambda's Errors
 // metric keeps meaning "the function is broken".
 export const handler = async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, deliverRecord, processor, { context, throwOnFullBatchFailure: false });
+  processPartialResponse(event, deliverRecord, processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });

@@ -32,6 +32,8 @@ export interface SmppWorkerServiceProps {
    * whitelist. @default true
    */
   readonly natGateway?: boolean;
+  /** VPC flow logs of rejected traffic. Emulators cannot create them. @default true */
+  readonly flowLogs?: boolean;
   /**
    * Image source. 'asset' builds worker/Dockerfile at deploy time (needs
    * Docker where `cdk deploy` runs, not at synth). 'none' is for emulators,
@@ -68,7 +70,7 @@ export class SmppWorkerService extends Construct {
         { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
         ...(nat ? [{ name: 'workers', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 }] : []),
       ],
-      flowLogs: nat ? { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } } : {},
+      flowLogs: props.flowLogs === false ? {} : { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } },
     });
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
 

@@ -45,12 +45,12 @@ describe('queues', () => {
   it('give every queue a dead-letter queue and encryption', () => {
     const queues = template.findResources('AWS::SQS::Queue');
     const withDlq = Object.values(queues).filter((q) => q.Properties.RedrivePolicy);
-    expect(withDlq.length).toBe(1 + 2); // ingest + one per carrier
+    expect(withDlq.length).toBe(1 + 2 + 1); // ingest, one per carrier, webhooks
     for (const q of Object.values(queues)) expect(q.Properties.SqsManagedSseEnabled ?? q.Properties.KmsMasterKeyId).toBeTruthy();
   });
 
-  it('make the ingest queue and the carrier queues FIFO, deduplicating per message group', () => {
-    template.resourcePropertiesCountIs('AWS::SQS::Queue', { FifoQueue: true, DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId', RedrivePolicy: Match.anyValue() }, 3);
+  it('make the ingest, carrier and webhook queues FIFO, deduplicating per message group', () => {
+    template.resourcePropertiesCountIs('AWS::SQS::Queue', { FifoQueue: true, DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId', RedrivePolicy: Match.anyValue() }, 4);
   });
 });
 
@@ -67,8 +67,29 @@ describe('lambdas', () => {
   });
 
   it('report partial batch failures on the ingest queue and the stream', () => {
-    template.resourcePropertiesCountIs('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] }, 2);
+    template.resourcePropertiesCountIs('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] }, 3);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BisectBatchOnFunctionError: true, DestinationConfig: { OnFailure: Match.anyValue() } });
+  });
+});
+
+describe('lifecycle', () => {
+  it('publishes status events on a FIFO topic that feeds the webhook queue with raw delivery', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { FifoTopic: true, ContentBasedDeduplication: false });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', RawMessageDelivery: true });
+  });
+
+  it('runs the sweeper every minute', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+  });
+
+  it('gives every tenant its own generated webhook signing secret', () => {
+    template.resourcePropertiesCountIs('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ PasswordLength: 48 }) }, 2);
+  });
+
+  it('indexes deadlines for the sweeper', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'due', KeySchema: [{ AttributeName: 'dueShard', KeyType: 'HASH' }, { AttributeName: 'dueAt', KeyType: 'RANGE' }] })],
+    });
   });
 });
 

@@ -79,7 +79,9 @@ describe('router', () => {
     const res = await http('POST', '/v1/messages', { body: { to: ukMobile(), text: 'only once' } });
     const routed = await settled(res.body.id);
     const envelope = { v: 1, messageId: routed.id, tenantId: routed.tenantId, attempt: 1, to: routed.to, country: routed.country, type: routed.type, validUntil: routed.validUntil };
-    await c.sqs.send(new SendMessageCommand({ QueueUrl: outputs().ingestQueueUrl, MessageBody: JSON.stringify(envelope) }));
+    // A different deduplication id than the outbox used: as a redelivery after SQS's five-minute window would be.
+    // What keeps it from being enqueued twice is then the router's conditional claim, not SQS.
+    await c.sqs.send(new SendMessageCommand({ QueueUrl: outputs().ingestQueueUrl, MessageBody: JSON.stringify(envelope), MessageGroupId: routed.id, MessageDeduplicationId: `${routed.id}#redelivered` }));
     await new Promise((r) => setTimeout(r, 3000));
     const queued = [...(await drain(c.sqs, outputs().carrierQueueUrls['sim-a']!)), ...(await drain(c.sqs, outputs().carrierQueueUrls['sim-b']!))];
     expect(queued.filter((m) => JSON.parse(m.Body!).messageId === routed.id)).toHaveLength(1);

@@ -1,0 +1,153 @@
+/**
+ * The SMPP worker over real TCP against the SMSC simulators, with its state in
+ * the emulator: submission, receipts, segmentation, TPS, dropped connections,
+ * early receipts and hex ids, inbound messages, and the drain on SIGTERM.
+ */
+import { spawn } from 'node:child_process';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSubmitPdus } from '../../core/domain/submit-pdus';
+import { concatReference } from '../../worker/carrier-worker';
+import { passwordVariable } from '../../worker/settings';
+import { clients, drain, http, outputs, ukMobile, useLocalAws, waitFor } from '../support/local';
+import { REPO_ROOT, smscAddress, startHarness, untilStatus, workerSettings, type Harness } from '../support/worker-harness';
+
+let h: Harness;
+
+beforeAll(async () => {
+  useLocalAws();
+  h = await startHarness(50);
+}, 60_000);
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+async function send(body: Record<string, unknown>): Promise<string> {
+  const res = await http('POST', '/v1/messages', { body });
+  expect(res.status).toBe(202);
+  return res.body.id;
+}
+
+describe('submitting', () => {
+  it('takes a message to DELIVERED with its receipt correlated', async () => {
+    const id = await send({ to: ukMobile(), text: 'Your code is 424242' });
+    const message = await untilStatus(id, ['DELIVERED']);
+    expect(message.history.map((c: { status: string }) => c.status)).toEqual(['ACCEPTED', 'ROUTED', 'SUBMITTED', 'DELIVERED']);
+    expect(message.smscIds).toHaveLength(1);
+    expect(message.receipt).toMatchObject({ state: 'DELIVERED' });
+    expect(message.carrierId).toBe('sim-a');
+  });
+
+  it.each([
+    ['GSM-7', 'All work and no play makes Jack a dull boy. {€} '.repeat(7)],
+    ['UCS-2', 'Привет 😀 '.repeat(20)],
+  ])('splits a long %s message into exactly the expected segments', async (_name, text) => {
+    const to = ukMobile();
+    const id = await send({ to, text });
+    const message = await untilStatus(id, ['DELIVERED']);
+    const expected = buildSubmitPdus({ to, text, encoding: message.encoding, validUntil: message.validUntil, concatReference: concatReference(id, 1) }, 'udh');
+    const seen = h.simA.submits().filter((s) => s.destination === smscAddress(to) && s.commandStatus === 0);
+    expect(seen.map((s) => s.shortMessage.toString('hex'))).toEqual(expected.map((p) => p.short_message.toString('hex')));
+    expect(seen.every((s) => s.esmClass === 0x40 && s.registeredDelivery === 1)).toBe(true);
+    expect(message.smscIds).toHaveLength(expected.length);
+    expect(message.segments).toBe(expected.length);
+  });
+
+  it('never exceeds the carrier TPS, so a simulator enforcing the same limit throttles nothing', async () => {
+    const throttledBefore = h.simA.throttledCount();
+    const tos = Array.from({ length: 80 }, () => ukMobile());
+    const res = await http('POST', '/v1/messages/batch', { body: { messages: tos.map((to) => ({ to, text: 'rate check' })) } });
+    expect(res.body.accepted).toBe(80);
+    for (const r of res.body.results) await untilStatus(r.id, ['DELIVERED'], { timeoutMs: 60_000 });
+    expect(h.simA.throttledCount()).toBe(throttledBefore);
+    expect(Math.max(...h.simA.acceptedPerSecond())).toBeLessThanOrEqual(50);
+  });
+
+  it('loses nothing when the connection drops mid-window, and duplicates at most the unanswered window', async () => {
+    const tos = Array.from({ length: 20 }, () => ukMobile());
+    h.simA.behave({ dropAfterSubmits: 5 });
+    const res = await http('POST', '/v1/messages/batch', { body: { messages: tos.map((to) => ({ to, text: 'drop test' })) } });
+    for (const r of res.body.results) await untilStatus(r.id, ['DELIVERED'], { timeoutMs: 90_000, sweepEveryMs: 2_000 });
+    const submitsPer = tos.map((to) => h.simA.submits().filter((s) => s.destination === smscAddress(to)).length);
+    const duplicates = submitsPer.reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+    expect(submitsPer.every((n) => n >= 1)).toBe(true);
+    expect(duplicates).toBeLessThanOrEqual(h.settings.carriers[0]!.config.window);
+  });
+
+  it('correlates receipts that arrive before submit_sm_resp, with hex ids in responses and decimal in receipts', async () => {
+    h.simB.behave({ receiptBeforeResponse: true });
+    try {
+      const id = await send({ to: '+4915123456789', text: 'Schnell!' });
+      const message = await untilStatus(id, ['DELIVERED']);
+      expect(message.carrierId).toBe('sim-b');
+      expect(message.smscIds[0]).toMatch(/^[0-9a-f]+$/i);
+    } finally {
+      h.simB.behave({ receiptBeforeResponse: false });
+    }
+  });
+});
+
+describe('inbound messages', () => {
+  it('publishes a two-part UCS-2 message once, reassembled', async () => {
+    const { sqs } = clients();
+    const queue = await sqs.send(new CreateQueueCommand({ QueueName: `inbound-test-${Date.now()}` }));
+    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl!, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    await new SNSClient({}).send(new SubscribeCommand({ TopicArn: outputs().raw.InboundTopicArn!, Protocol: 'sqs', Endpoint: arn, Attributes: { RawMessageDelivery: 'true' } }));
+    const text = 'Ответ: да, приходите завтра в 10:00 🙂 '.repeat(3);
+    await h.simA.sendInbound({ from: '+447400999888', to: '60777', text, encoding: 'UCS2', parts: 2 });
+    const received = await waitFor('the inbound event', async () => {
+      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.QueueUrl!, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }));
+      return out.Messages?.length ? out.Messages : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    const more = await drain(sqs, queue.QueueUrl!);
+    expect(received.length + more.length).toBe(1);
+    const event = JSON.parse(received[0]!.Body!);
+    expect(event).toMatchObject({ version: 1, type: 'inbound', carrierId: 'sim-a', from: '+447400999888', parts: 2, text });
+  });
+});
+
+describe('shutdown', () => {
+  it('drains on SIGTERM: answers in the window are recorded, the bind is closed, nothing is lost', async () => {
+    // Prepare: only the child process works the queues; the simulator answers slowly.
+    await h.worker.stop();
+    h.simA.behave({ responseDelayMs: 1500 });
+    const settings = workerSettings({ 'sim-a': h.simA.port!, 'sim-b': h.simB.port! }, 50);
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      TABLE_NAME: settings.tableName,
+      CARRIER_QUEUE_URLS: JSON.stringify(outputs().carrierQueueUrls),
+      WORKER_CARRIERS: JSON.stringify(settings.carriers.map((c) => c.config)),
+      HEALTH_PORT: '0',
+      DRAIN_SECONDS: '20',
+    };
+    for (const c of settings.carriers) env[passwordVariable(c.config.id)] = c.password;
+    const build = spawn('npm', ['run', '-s', 'build:worker'], { cwd: REPO_ROOT, stdio: 'ignore' });
+    await new Promise((r) => build.once('exit', r));
+    const child = spawn(process.execPath, ['dist/worker.js'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += String(d)));
+    await waitFor('child worker bound', async () => (out.includes('BIND_UP') ? true : undefined), 20_000);
+    const submitsBefore = h.simA.submits().length;
+    const ids = await Promise.all(Array.from({ length: 5 }, () => send({ to: ukMobile(), text: 'drain me' })));
+    await waitFor('submits in flight', async () => (h.simA.submits().length > submitsBefore ? true : undefined), 20_000);
+
+    // Act
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+
+    // Assess: clean exit, unbind seen, and every message either recorded or still queued for the next worker.
+    expect(code).toBe(0);
+    expect(out).toContain('WORKER_STOPPED');
+    expect(h.simA.records.some((r) => r.command === 'unbind')).toBe(true);
+    // The messages not yet submitted are still on the queue: a new worker delivers them.
+    const fresh = await startHarness(50);
+    try {
+      for (const id of ids) await untilStatus(id, ['DELIVERED'], { timeoutMs: 60_000, sweepEveryMs: 2_000 });
+    } finally {
+      await fresh.stop();
+    }
+  });
+});
