@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -13,7 +14,9 @@ import type { Construct } from 'constructs';
 import { toRuntimeConfig } from '../core/config/runtime';
 import type { GatewayConfig } from '../core/config/schema';
 import { GatewayFunction } from './constructs/gateway-function';
+import { grantPublish } from './constructs/grants';
 import { MessageTable } from './constructs/message-table';
+import { GatewayOperations } from './constructs/operations';
 import { QueueWithDlq } from './constructs/queue-with-dlq';
 import { SmppWorkerService } from './constructs/smpp-worker-service';
 import { acknowledgeNagFindings } from './nag-suppressions';
@@ -52,6 +55,9 @@ export class GatewayStack extends Stack {
   public readonly webhookSecrets: Record<string, secretsmanager.Secret> = {};
   public readonly sweeperFunction: GatewayFunction;
   public readonly worker: SmppWorkerService;
+  /** Customer-managed key of what holds message content: the table and the status and inbound topics. */
+  public readonly dataKey: kms.Key;
+  public readonly operations: GatewayOperations;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id, props);
@@ -65,7 +71,15 @@ export class GatewayStack extends Stack {
     }
     const runtimeConfig = toRuntimeConfig(config);
 
-    this.table = new MessageTable(this, 'Messages', { removalPolicy: props.statefulRemovalPolicy ?? RemovalPolicy.RETAIN });
+    // One customer-managed key for message content at rest (texts, numbers, status events, inbound texts):
+    // access is auditable per call in CloudTrail and revocable by key policy, and disabling it locks the data.
+    // Queues keep SSE-SQS: their content is transient (days) and a CMK there would add KMS calls per receive.
+    this.dataKey = new kms.Key(this, 'DataKey', {
+      enableKeyRotation: true,
+      description: 'SMS gateway: message table, status and inbound topics',
+      removalPolicy: props.statefulRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.table = new MessageTable(this, 'Messages', { removalPolicy: props.statefulRemovalPolicy ?? RemovalPolicy.RETAIN, encryptionKey: this.dataKey });
     const table = this.table.table;
 
     this.ingest = new QueueWithDlq(this, 'Ingest', { fifo: true, visibilityTimeout: Duration.seconds(90) });
@@ -108,7 +122,7 @@ export class GatewayStack extends Stack {
     });
 
     // Status events: FIFO, one group per message, so every consumer sees a message's changes in order.
-    this.statusTopic = new sns.Topic(this, 'StatusTopic', { displayName: 'SMS gateway message status events', fifo: true, contentBasedDeduplication: false, enforceSSL: true });
+    this.statusTopic = new sns.Topic(this, 'StatusTopic', { displayName: 'SMS gateway message status events', fifo: true, contentBasedDeduplication: false, enforceSSL: true, masterKey: this.dataKey });
 
     // Outbox: new message records → ingest queue. Records that keep failing go to a DLQ, not lost silently.
     const outboxFailures = (this.outboxFailures = new sqs.Queue(this, 'OutboxFailures', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) }));
@@ -119,7 +133,7 @@ export class GatewayStack extends Stack {
       environment: { TABLE_NAME: table.tableName, INGEST_QUEUE_URL: this.ingest.queue.queueUrl, STATUS_TOPIC_ARN: this.statusTopic.topicArn },
     }));
     this.ingest.queue.grantSendMessages(outboxFn.function);
-    this.statusTopic.grantPublish(outboxFn.function);
+    grantPublish(this.statusTopic, outboxFn.function);
     outboxFn.function.addEventSource(
       new DynamoEventSource(table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -128,10 +142,10 @@ export class GatewayStack extends Stack {
         retryAttempts: 100,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(outboxFailures),
-        // New messages, removed retry timers, and message changes (status events).
+        // Message records (new: enqueue; changed: status events) and removed retry timers only:
+        // heartbeats, SMSC-id mappings and inbound parts never invoke the outbox.
         filters: [
-          lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') }),
-          lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('MODIFY') }),
+          lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or('INSERT', 'MODIFY'), dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith('MSG#') } } } }),
           lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('REMOVE'), dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith('TIMER#') } } } }),
         ],
       }),
@@ -150,7 +164,10 @@ export class GatewayStack extends Stack {
 
     // Webhooks: status events → FIFO queue → signed POSTs, retried with backoff for over 24 h, then dead-lettered.
     this.webhooks = new QueueWithDlq(this, 'Webhooks', { fifo: true, visibilityTimeout: Duration.seconds(180), maxReceiveCount: 55 });
-    this.statusTopic.addSubscription(new SqsSubscription(this.webhooks.queue, { rawMessageDelivery: true }));
+    // Only events someone asked to be told about (a callback URL on the message or the tenant) reach the dispatcher.
+    this.statusTopic.addSubscription(
+      new SqsSubscription(this.webhooks.queue, { rawMessageDelivery: true, filterPolicy: { callback: sns.SubscriptionFilter.stringFilter({ allowlist: ['yes'] }) } }),
+    );
     for (const tenant of config.tenants) {
       // One signing secret per tenant: a tenant can verify its own webhooks but not forge another's.
       this.webhookSecrets[tenant.id] = new secretsmanager.Secret(this, `WebhookSecret-${tenant.id}`, {
@@ -192,7 +209,7 @@ export class GatewayStack extends Stack {
     new events.Rule(this, 'SweepSchedule', { schedule: events.Schedule.rate(Duration.minutes(1)), targets: [new targets.LambdaFunction(sweeperFn.function, { retryAttempts: 0 })] });
 
     // Inbound (MO) messages, reassembled by the worker, one event each.
-    this.inboundTopic = new sns.Topic(this, 'InboundTopic', { displayName: 'SMS gateway inbound messages', enforceSSL: true });
+    this.inboundTopic = new sns.Topic(this, 'InboundTopic', { displayName: 'SMS gateway inbound messages', enforceSSL: true, masterKey: this.dataKey });
 
     this.worker = new SmppWorkerService(this, 'Worker', {
       carriers: config.carriers,
@@ -207,6 +224,19 @@ export class GatewayStack extends Stack {
       natGateway: config.network.natGateway,
       flowLogs: !local,
       image: local ? 'none' : 'asset',
+    });
+
+    this.operations = new GatewayOperations(this, 'Operations', {
+      config: config.operations,
+      api: this.api,
+      functions: { api: apiFn.function, router: routerFn.function, outbox: outboxFn.function, webhook: webhookFn.function, sweeper: sweeperFn.function },
+      ingest: this.ingest,
+      carrierQueues: this.carrierQueues,
+      webhooks: this.webhooks,
+      outboxFailures,
+      workerService: this.worker.service,
+      workerDesiredCount: local ? 0 : config.worker.desiredCount,
+      metricMathAlarms: !local,
     });
 
     const output = (id: string, value: string) => new CfnOutput(this, id, { value });
@@ -232,6 +262,8 @@ export class GatewayStack extends Stack {
     output('SweeperFunctionName', sweeperFn.function.functionName);
     output('WorkerClusterName', this.worker.cluster.clusterName);
     output('WorkerServiceName', this.worker.service.serviceName);
+    output('AlertsTopicArn', this.operations.alertsTopic.topicArn);
+    output('DashboardName', this.operations.dashboard.dashboardName);
 
     acknowledgeNagFindings(this, local);
   }

@@ -27,6 +27,11 @@ export function acknowledgeNagFindings(stack: GatewayStack, local: boolean): voi
   ack(stack.outboxFailures, 'AwsSolutions-SQS3', 'This queue is itself a dead-letter destination (stream records the outbox could not enqueue); it has no DLQ of its own.');
   ack(stack.outboxFunction, 'AwsSolutions-IAM5[Resource::*]', 'dynamodb:ListStreams has no resource-level permissions; the stream read actions are scoped to this table\'s stream.');
   ack(stack.worker.taskDefinition, 'AwsSolutions-IAM5[Resource::*]', 'ecr:GetAuthorizationToken (image pull) has no resource-level permissions.');
+  ack(
+    stack.worker.taskDefinition.taskRole,
+    'AwsSolutions-IAM5[Resource::*]',
+    'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the SmsGateway namespace by the cloudwatch:namespace condition.',
+  );
   for (const secret of Object.values(stack.webhookSecrets)) {
     ack(secret, 'AwsSolutions-SMG4', 'A webhook signing secret is shared with the tenant, who verifies with it: rotating it is a coordinated step with the receiver (the dispatcher re-reads it within 10 minutes), not an automatic one.');
   }

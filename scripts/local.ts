@@ -5,13 +5,141 @@
  * worker process with the stack outputs. Prints the API URL, a dev key and a
  * curl to paste; shows each message's lifecycle as it happens; Ctrl-C stops
  * everything it started.
+ *
+ *   npm run local -- --simulate sim-a:tps=20 --simulate sim-b:drop-after=50,receipt-before-response
+ *
+ * gives a simulated carrier a behaviour (see SIMULATE_USAGE).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { configPath, loadGatewayConfig } from '../core/config/load';
-import { SmscSimulator } from '../simulator/smsc-simulator';
+import { SmscSimulator, type ReceiptStat, type SimulatorOptions } from '../simulator/smsc-simulator';
 import { deployLocal } from './deploy-local';
 import { ensureEmulator, localAwsEnv, REPO_ROOT } from './emulator';
+
+export const SIMULATE_USAGE = `Usage: npm run local -- [--simulate <carrier>:<behaviour>[,<behaviour>…]]…
+
+Behaviours of a simulated carrier's SMSC (repeat --simulate for several carriers):
+  tps=N                      more than N submit_sm in any second are throttled (ESME_RTHROTTLED)
+  drop-after=N               drop the connection on the Nth submit_sm, leaving it unanswered (once)
+  receipt-before-response    send each receipt before its submit_sm_resp
+  receipt-delay=MS           delay before each receipt (default 500; -1 sends none)
+  response-delay=MS          delay before each submit_sm_resp (default 0)
+  receipt-stat=STAT          DELIVRD | UNDELIV | EXPIRED | REJECTD (default DELIVRD)
+  reject-with=STATUS         answer every submit_sm with this command_status (0x45 or 69)
+  id-format=hex|decimal      ids in submit_sm_resp (default: as the carrier's receiptIdFormat expects)
+  no-receipt-tlvs            receipts carry their text only
+  max-binds=N                refuse binds beyond N (ESME_RBINDFAIL)
+
+Example: npm run local -- --simulate sim-a:tps=20 --simulate sim-b:drop-after=50,receipt-before-response
+`;
+
+export class SimulateSpecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimulateSpecError';
+  }
+}
+
+const RECEIPT_STATS: readonly ReceiptStat[] = ['DELIVRD', 'UNDELIV', 'EXPIRED', 'REJECTD'];
+
+/**
+ * Parses `--simulate` values into simulator options per carrier. Every problem
+ * is reported with the spec and the key it is about, e.g.
+ * `--simulate sim-a:tps=0: tps must be a number > 0`.
+ *
+ * @example parseSimulateSpecs(['sim-b:drop-after=50,receipt-before-response'], ['sim-a', 'sim-b'])
+ *   // Map { 'sim-b' => { dropAfterSubmits: 50, receiptBeforeResponse: true } }
+ */
+export function parseSimulateSpecs(specs: readonly string[], simulatedCarriers: readonly string[]): Map<string, Partial<SimulatorOptions>> {
+  const result = new Map<string, Partial<SimulatorOptions>>();
+  for (const spec of specs) {
+    const fail = (problem: string): never => {
+      throw new SimulateSpecError(`--simulate ${spec}: ${problem}`);
+    };
+    const colon = spec.indexOf(':');
+    if (colon <= 0 || colon === spec.length - 1) fail('expected <carrier>:<behaviour>[,<behaviour>…], e.g. sim-a:tps=20');
+    const carrier = spec.slice(0, colon);
+    if (!simulatedCarriers.includes(carrier)) {
+      fail(`no simulated carrier '${carrier}' (simulated: ${simulatedCarriers.length ? simulatedCarriers.join(', ') : 'none'}; mark a carrier 'simulated: true' in the config)`);
+    }
+    const options: Partial<SimulatorOptions> = { ...result.get(carrier) };
+    for (const item of spec.slice(colon + 1).split(',')) {
+      const eq = item.indexOf('=');
+      const key = (eq < 0 ? item : item.slice(0, eq)).trim();
+      const value = eq < 0 ? undefined : item.slice(eq + 1).trim();
+      const int = (min: number): number => {
+        if (value === undefined || !/^-?[0-9]+$/.test(value) || Number(value) < min) fail(`${key} must be a whole number >= ${min}${value === undefined ? ` (${key}=N)` : `, got '${value}'`}`);
+        return Number(value);
+      };
+      const flag = (): true => {
+        if (value !== undefined) fail(`${key} takes no value`);
+        return true;
+      };
+      switch (key) {
+        case 'tps':
+          if (value === undefined || !/^[0-9]+(\.[0-9]+)?$/.test(value) || !(Number(value) > 0)) fail(`tps must be a number > 0${value === undefined ? ' (tps=N)' : `, got '${value}'`}`);
+          options.tps = Number(value);
+          break;
+        case 'drop-after':
+          options.dropAfterSubmits = int(1);
+          break;
+        case 'receipt-before-response':
+          options.receiptBeforeResponse = flag();
+          break;
+        case 'receipt-delay':
+        case 'receipt-delay-ms':
+          options.receiptDelayMs = int(-1);
+          break;
+        case 'response-delay':
+        case 'response-delay-ms':
+          options.responseDelayMs = int(0);
+          break;
+        case 'receipt-stat':
+          if (!RECEIPT_STATS.includes(value as ReceiptStat)) fail(`receipt-stat must be one of ${RECEIPT_STATS.join(', ')}${value === undefined ? '' : `, got '${value}'`}`);
+          options.receiptStat = RECEIPT_STATS.find((s) => s === value)!;
+          break;
+        case 'reject-with':
+          if (value === undefined || !/^(0x[0-9a-f]{1,8}|[0-9]{1,10})$/i.test(value)) fail(`reject-with must be a command_status in hex (0x45) or decimal (69)${value === undefined ? '' : `, got '${value}'`}`);
+          options.rejectWith = value!.toLowerCase().startsWith('0x') ? Number.parseInt(value!.slice(2), 16) : Number.parseInt(value!, 10);
+          break;
+        case 'id-format':
+          if (value !== 'hex' && value !== 'decimal') fail(`id-format must be hex or decimal${value === undefined ? '' : `, got '${value}'`}`);
+          options.idFormat = value === 'hex' ? 'hex' : 'decimal';
+          break;
+        case 'no-receipt-tlvs':
+          flag();
+          options.useReceiptTlvs = false;
+          break;
+        case 'max-binds':
+          options.maxBinds = int(1);
+          break;
+        default:
+          fail(`unknown behaviour '${key}' (tps, drop-after, receipt-before-response, receipt-delay, response-delay, receipt-stat, reject-with, id-format, no-receipt-tlvs, max-binds)`);
+      }
+    }
+    result.set(carrier, options);
+  }
+  return result;
+}
+
+/** A short description of a behaviour for the start-up lines, e.g. "tps=20, drop-after=50". */
+export function describeBehaviour(o: Partial<SimulatorOptions>): string {
+  const parts: string[] = [];
+  if (o.tps !== undefined) parts.push(`tps=${o.tps}`);
+  if (o.dropAfterSubmits !== undefined) parts.push(`drop-after=${o.dropAfterSubmits}`);
+  if (o.receiptBeforeResponse) parts.push('receipt-before-response');
+  if (o.receiptDelayMs !== undefined) parts.push(`receipt-delay=${o.receiptDelayMs}`);
+  if (o.responseDelayMs !== undefined) parts.push(`response-delay=${o.responseDelayMs}`);
+  if (o.receiptStat !== undefined) parts.push(`receipt-stat=${o.receiptStat}`);
+  if (o.rejectWith !== undefined) parts.push(`reject-with=0x${o.rejectWith.toString(16)}`);
+  if (o.idFormat !== undefined) parts.push(`id-format=${o.idFormat}`);
+  if (o.useReceiptTlvs === false) parts.push('no-receipt-tlvs');
+  if (o.maxBinds !== undefined) parts.push(`max-binds=${o.maxBinds}`);
+  return parts.join(', ');
+}
 
 const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
@@ -41,7 +169,9 @@ export function describeWorkerLine(line: string): string | undefined {
     case 'MESSAGE_FAILED':
       return `${id} FAILED: ${String(e.reason)}`;
     case 'SUBMIT_RETRY':
-      return `${id} retry in ${String(e.delaySeconds)} s (${String(e.reason)})`;
+      return `${id} RETRYING (${String(e.reason)})${typeof e.dueAt === 'string' ? ` next attempt at ${e.dueAt.slice(11, 19)}` : ''}`;
+    case 'THROTTLED':
+      return `${id} throttled by ${String(e.carrierId)}, again in ${String(e.delaySeconds)} s`;
     case 'INBOUND_PUBLISHED':
       return `inbound message from ${String(e.from)} published (${String(e.parts)} part(s))`;
     default:
@@ -49,37 +179,97 @@ export function describeWorkerLine(line: string): string | undefined {
   }
 }
 
-async function main(): Promise<void> {
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { simulate: { type: 'string', multiple: true }, help: { type: 'boolean' } }, strict: true });
+  if (values.help) {
+    process.stdout.write(SIMULATE_USAGE);
+    return;
+  }
   const config = loadGatewayConfig(configPath());
-  const emulator = await ensureEmulator();
-  const outputs = await deployLocal();
+  const simulated = config.carriers.filter((c) => c.simulated);
+  // Checked before anything starts: a typo fails in a second, not after the deploy.
+  const behaviours = parseSimulateSpecs(values.simulate ?? [], simulated.map((c) => c.id));
 
+  const emulator = await ensureEmulator();
   const simulators: SmscSimulator[] = [];
-  for (const carrier of config.carriers.filter((c) => c.simulated)) {
-    const sim = new SmscSimulator({
-      systemId: carrier.systemId,
-      password: carrier.password ?? '',
-      idFormat: carrier.receiptIdFormat === 'hex' ? 'hex' : 'decimal',
-      receiptDelayMs: 500,
-    });
-    await sim.start(carrier.port, carrier.host);
-    simulators.push(sim);
-    console.log(`SMSC simulator for ${carrier.id} on ${carrier.host}:${carrier.port}`);
+  let worker: ChildProcess | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
+  let stopping = false;
+  const stop = async (code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('stopping…');
+    clearInterval(sweeper);
+    if (worker && worker.exitCode === null && worker.signalCode === null) {
+      const exited = new Promise((r) => worker!.once('exit', r));
+      worker.kill('SIGTERM');
+      // The worker drains for up to its DRAIN_SECONDS; a second Ctrl-C (or 30 s) ends it.
+      const forced = setTimeout(() => worker!.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(forced);
+    }
+    await Promise.all(simulators.map((s) => s.stop()));
+    emulator.stop();
+    process.exit(code);
+  };
+  // Installed before the deploy, so Ctrl-C at any point stops what was started so far.
+  process.on('SIGINT', () => (stopping ? worker?.kill('SIGKILL') : void stop(130)));
+  process.on('SIGTERM', () => void stop(143));
+
+  try {
+    await startEverything();
+  } catch (err) {
+    console.error((err as Error).message);
+    await stop(1);
   }
 
-  if (spawnSync('npm', ['run', '-s', 'build:worker'], { cwd: REPO_ROOT, stdio: 'inherit' }).status !== 0) throw new Error('building the worker failed');
-  const worker: ChildProcess = spawn(process.execPath, ['dist/worker.js'], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...localAwsEnv(emulator.endpoint), GATEWAY_CONFIG: configPath(), HEALTH_PORT: process.env.HEALTH_PORT ?? '8081' },
-  });
-  createInterface({ input: worker.stdout! }).on('line', (line) => {
-    const text = describeWorkerLine(line);
-    if (text) console.log(`${dim(new Date().toISOString().slice(11, 23))} ${text}`);
-  });
+  async function startEverything(): Promise<void> {
+    const outputs = await deployLocal();
+    for (const carrier of simulated) {
+      const behaviour = behaviours.get(carrier.id) ?? {};
+      const sim = new SmscSimulator({
+        systemId: carrier.systemId,
+        password: carrier.password ?? '',
+        idFormat: carrier.receiptIdFormat === 'hex' ? 'hex' : 'decimal',
+        receiptDelayMs: 500,
+        ...behaviour,
+      });
+      await sim.start(carrier.port, carrier.host);
+      simulators.push(sim);
+      const described = describeBehaviour(behaviour);
+      console.log(`SMSC simulator for ${carrier.id} on ${carrier.host}:${carrier.port}${described ? ` (${described})` : ''}`);
+    }
 
-  const body = JSON.stringify({ to: '+447400123456', text: 'Hello from my own SMS gateway' });
-  console.log(`
+    if (spawnSync('npm', ['run', '-s', 'build:worker'], { cwd: REPO_ROOT, stdio: 'inherit' }).status !== 0) throw new Error('building the worker failed');
+    worker = spawn(process.execPath, ['dist/worker.js'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...localAwsEnv(emulator.endpoint), GATEWAY_CONFIG: configPath(), HEALTH_PORT: process.env.HEALTH_PORT ?? '8081' },
+    });
+    createInterface({ input: worker.stdout! }).on('line', (line) => {
+      const text = describeWorkerLine(line);
+      if (text) console.log(`${dim(new Date().toISOString().slice(11, 23))} ${text}`);
+    });
+
+    // Retries are due when the sweeper runs. On AWS a retry timer's TTL expiry starts it at
+    // once (stream REMOVE record); MiniStack's TTL emits no stream records and EventBridge
+    // runs the sweeper once a minute, so run it every 2 s, one call at a time.
+    const sweeperName = outputs.raw.SweeperFunctionName;
+    if (sweeperName) {
+      const lambda = new LambdaClient({});
+      let busy = false;
+      sweeper = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        lambda
+          .send(new InvokeCommand({ FunctionName: sweeperName }))
+          .catch(() => undefined) // the next tick tries again
+          .finally(() => (busy = false));
+      }, 2_000);
+    }
+
+    const body = JSON.stringify({ to: '+447400123456', text: 'Hello from my own SMS gateway' });
+    console.log(`
 ${bold('SMS gateway is running locally')}
   API       ${outputs.apiUrl}
   API key   ${outputs.apiKey}
@@ -91,33 +281,23 @@ Send a message:
     -d '${body}'
 
 Then: curl -s '${outputs.apiUrl}/v1/messages/<id>' -H 'x-api-key: ${outputs.apiKey}'
+Or with the CLI: npx smsgw send +447400123456 'Hello' --wait   (npx smsgw tail, npx smsgw dlq list)
 Ctrl-C stops the worker, the simulators${emulator.started ? ' and MiniStack' : ''}.
 `);
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('stopping…');
-    worker.kill('SIGTERM');
-    await new Promise((r) => worker.once('exit', r));
-    await Promise.all(simulators.map((s) => s.stop()));
-    emulator.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
-  worker.once('exit', (code) => {
-    if (!stopping) {
-      console.error(`the worker exited (${code}); stopping`);
-      void stop();
-    }
-  });
+    worker.once('exit', (code) => {
+      if (!stopping) {
+        console.error(`the worker exited (${code}); stopping`);
+        void stop(1);
+      }
+    });
+  }
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
+if (require.main !== undefined && require.main === module) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
     console.error((err as Error).message);
-    process.exit(1);
+    if (err instanceof SimulateSpecError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`\n${SIMULATE_USAGE}`);
+    process.exit(err instanceof SimulateSpecError ? 2 : 1);
   });
 }

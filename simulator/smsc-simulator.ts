@@ -60,6 +60,8 @@ export interface SimulatorOptions {
   dropAfterSubmits?: number;
   /** Refuse binds beyond this many open ones with ESME_RBINDFAIL. Default: no limit. */
   maxBinds?: number;
+  /** The first SMSC message id handed out (a counter from there). Default 1000000. Give each run its own, as a real SMSC never reuses ids. */
+  firstMessageId?: number;
   /** Where to write diagnostic lines. Default: nowhere (the simulator never writes to stdout itself). */
   log?: (line: string) => void;
 }
@@ -305,6 +307,7 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
     this.options = { ...DEFAULT_SIMULATOR_OPTIONS, ...options };
     checkOptions(this.options);
     this.dropCountdown = this.options.dropAfterSubmits;
+    this.nextMessageId = this.options.firstMessageId ?? FIRST_MESSAGE_ID;
   }
 
   /** Listens on `host:port` (port 0: any free port) and resolves with the actual port. */

@@ -33,14 +33,19 @@ export interface CarrierWorkerDeps {
   scheduleRetry: (timer: RetryTimer, currentAttempt: number, reason: string, carrierId: string) => Promise<boolean>;
   retryPolicy: RetryPolicy;
   log: Log;
-  /** Called once per message outcome, for metrics. */
-  onOutcome?: (outcome: DeliveryOutcome, envelope: CarrierEnvelope, latencyMs: number) => void;
+  /**
+   * Called once per message outcome, for metrics: `latencyMs` is this worker's
+   * handling time; `acceptedAt` the message's acceptance by the API (its record's
+   * createdAt), when the record was read.
+   */
+  onOutcome?: (outcome: DeliveryOutcome, envelope: CarrierEnvelope, latencyMs: number, acceptedAt?: Date) => void;
   /** @default 20 (SQS long-poll maximum) */
   waitTimeSeconds?: number;
   now?: () => Date;
 }
 
-export type DeliveryOutcome = 'submitted' | 'failed' | 'expired' | 'retry' | 'skipped';
+/** `throttled`: the SMSC asked to slow down; the message is offered again within the same attempt. */
+export type DeliveryOutcome = 'submitted' | 'failed' | 'expired' | 'retry' | 'throttled' | 'skipped';
 
 /**
  * Throttling (the carrier's "slow down") is a short wait within the same
@@ -140,13 +145,15 @@ export class CarrierWorker {
       return;
     }
     const envelope = parsed.data;
+    let acceptedAt: Date | undefined;
     const done = async (outcome: DeliveryOutcome) => {
       await this.delete(message);
-      this.deps.onOutcome?.(outcome, envelope, Date.now() - started);
+      this.deps.onOutcome?.(outcome, envelope, Date.now() - started, acceptedAt);
     };
 
     // Guard against duplicates and cancellations: only a ROUTED message of this attempt is submitted.
     const record = await messages.get(envelope.messageId);
+    if (record?.createdAt) acceptedAt = new Date(record.createdAt);
     if (!record || record.status !== 'ROUTED' || record.attempt !== envelope.attempt) {
       log('SUBMIT_SKIPPED', { messageId: envelope.messageId, attempt: envelope.attempt, status: record?.status ?? 'MISSING' });
       return done('skipped');
@@ -186,7 +193,7 @@ export class CarrierWorker {
       const delay = throttleDelaySeconds(receiveCount);
       log('THROTTLED', { messageId: envelope.messageId, carrierId: carrier.id, status: why, receiveCount, delaySeconds: delay });
       await this.deps.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.deps.queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: delay }));
-      this.deps.onOutcome?.('retry', envelope, Date.now() - started);
+      this.deps.onOutcome?.('throttled', envelope, Date.now() - started, acceptedAt);
       return;
     }
     // Transient failure or unknown outcome: a new attempt after a backoff, possibly on another carrier.

@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CarrierHealth } from '../core/aws/carrier-health';
@@ -16,7 +17,8 @@ import { MessageStore, scheduleRetry } from '../core/aws/message-store';
 import type { CarrierConfig } from '../core/config/schema';
 import { normaliseSmscId } from '../core/domain/receipt';
 import { maskNumber } from '../core/util/mask';
-import { CarrierWorker } from './carrier-worker';
+import { CarrierWorker, type DeliveryOutcome } from './carrier-worker';
+import { MetricsPublisher } from './metrics';
 import { loadWorkerSettings, localStackEnv, type WorkerSettings } from './settings';
 import { CarrierConnection, type InboundPdu } from './smpp/carrier-connection';
 
@@ -44,13 +46,19 @@ export interface InboundEvent {
 /** Records what a deliver_sm carried; resolves only once it is durable (the caller answers after that). */
 export function deliverHandler(
   carrier: CarrierConfig,
-  deps: { delivery: DeliveryStore; inbound: InboundStore; sns: SNSClient; inboundTopicArn?: string; tableName: string; log: Log },
+  deps: { delivery: DeliveryStore; inbound: InboundStore; sns: SNSClient; inboundTopicArn?: string; tableName: string; log: Log; metrics?: Pick<MetricsPublisher, 'count' | 'observe'> },
 ) {
   return async (pdu: InboundPdu): Promise<void> => {
     if (pdu.kind === 'receipt') {
       const key = normaliseSmscId(pdu.receipt.smscId, carrier.receiptIdFormat, 'receipt');
       const result = await deps.delivery.applyReceipt(carrier.id, key, pdu.receipt);
       deps.log(result.outcome === 'pending' ? 'RECEIPT_UNMATCHED' : 'RECEIPT_APPLIED', { carrierId: carrier.id, smscId: key, state: pdu.receipt.state, ...result });
+      if (result.outcome === 'pending') deps.metrics?.count(carrier.id, 'UnmatchedReceipts');
+      // Counted once per message: only the receipt that made it final carries a status.
+      if (result.outcome === 'applied' && result.status) {
+        deps.metrics?.count(carrier.id, result.status === 'DELIVERED' ? 'Delivered' : 'Undelivered');
+        if (result.submittedAt) deps.metrics?.observe(carrier.id, 'ReceiptLatency', Date.now() - Date.parse(result.submittedAt));
+      }
       return;
     }
     if (pdu.kind === 'malformed') {
@@ -98,7 +106,16 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function startWorker(settings: WorkerSettings, logger: Log = log): Promise<RunningWorker> {
+/** Per-carrier metrics of a message outcome (see worker/metrics.ts). */
+export function recordOutcome(metrics: Pick<MetricsPublisher, 'count' | 'observe'>, carrierId: string, outcome: DeliveryOutcome, acceptedAt: Date | undefined, now = Date.now()): void {
+  if (outcome === 'submitted') {
+    metrics.count(carrierId, 'Submitted');
+    if (acceptedAt) metrics.observe(carrierId, 'SubmitLatency', now - acceptedAt.getTime());
+  } else if (outcome === 'failed') metrics.count(carrierId, 'Failed');
+  else if (outcome === 'retry') metrics.count(carrierId, 'Retries');
+}
+
+export async function startWorker(settings: WorkerSettings, logger: Log = log, metrics: MetricsPublisher = defaultMetrics(logger)): Promise<RunningWorker> {
   const delivery = new DeliveryStore(settings.tableName, settings.retentionDays, settings.receiptTimeoutSeconds);
   const inbound = new InboundStore(settings.tableName);
   const messages = new MessageStore(settings.tableName, settings.retentionDays);
@@ -114,9 +131,11 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log): 
       password,
       log: (event, data) => {
         if (event === 'BIND_REFUSED' || event === 'BIND_LOST') lastError.set(config.id, `${event} ${new Date().toISOString()}`);
+        // One per throttling submit_sm_resp, whatever becomes of the message.
+        if (event === 'THROTTLED') metrics.count(config.id, 'Throttled');
         logger(event, { carrierId: config.id, ...data });
       },
-      onDeliver: deliverHandler(config, { delivery, inbound, sns: sns(), ...(settings.inboundTopicArn ? { inboundTopicArn: settings.inboundTopicArn } : {}), tableName: settings.tableName, log: logger }),
+      onDeliver: deliverHandler(config, { delivery, inbound, sns: sns(), ...(settings.inboundTopicArn ? { inboundTopicArn: settings.inboundTopicArn } : {}), tableName: settings.tableName, log: logger, metrics }),
     });
     connections.set(config.id, connection);
     workers.set(
@@ -131,6 +150,7 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log): 
         scheduleRetry: (timer, attempt, reason, carrierId) => scheduleRetry(dynamo(), settings.tableName, timer, attempt, reason, carrierId),
         retryPolicy: settings.retryPolicy,
         log: logger,
+        onOutcome: (outcome, _envelope, _latencyMs, acceptedAt) => recordOutcome(metrics, config.id, outcome, acceptedAt),
       }),
     );
   }
@@ -156,6 +176,17 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log): 
   });
   await new Promise<void>((r) => health.listen(settings.healthPort, r));
 
+  metrics.addGauges(() =>
+    [...connections].flatMap(([carrierId, c]) => {
+      const status = c.status();
+      return [
+        { carrierId, name: 'BindsUp' as const, value: draining ? 0 : status.bindsUp },
+        { carrierId, name: 'WindowInUse' as const, value: status.binds.reduce((sum, b) => sum + b.outstanding, 0) },
+      ];
+    }),
+  );
+  metrics.start();
+
   for (const c of connections.values()) c.start();
   for (const w of workers.values()) w.start();
   logger('WORKER_STARTED', { taskId: settings.taskId, carriers: settings.carriers.map((c) => c.config.id) });
@@ -170,11 +201,15 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log): 
     await Promise.all([...workers.values()].map((w) => w.stop(drainMs)));
     await Promise.all([...connections.values()].map((c) => c.stop(Math.min(5000, drainMs))));
     clearInterval(heartbeatTimer);
-    await beat();
+    await Promise.all([beat(), metrics.stop()]);
     await new Promise<void>((r) => health.close(() => r()));
     logger('WORKER_STOPPED', { taskId: settings.taskId });
   };
   return { settings, connections, workers, health, stop };
+}
+
+function defaultMetrics(logger: Log): MetricsPublisher {
+  return new MetricsPublisher({ client: new CloudWatchClient({}), onError: (err) => logger('METRICS_FAILED', { error: err.name }) });
 }
 
 async function main(): Promise<void> {

@@ -28,7 +28,8 @@ export interface StoredReceipt {
 }
 
 export type ReceiptResult =
-  | { outcome: 'applied'; messageId: string; status?: MessageStatus }
+  /** `status` when this receipt made the message final; `submittedAt` then too (for the receipt latency). */
+  | { outcome: 'applied'; messageId: string; status?: MessageStatus; submittedAt?: string }
   | { outcome: 'not-final'; messageId: string }
   | { outcome: 'pending' };
 
@@ -70,7 +71,9 @@ export class DeliveryStore {
           new UpdateCommand({
             TableName: this.tableName,
             Key: this.smscKey(envelope.carrierId, key),
-            UpdateExpression: 'SET messageId = :m, segment = :s, segments = :n, attempt = :a, kind = :k, expiresAt = :e',
+            // segment and segments are DynamoDB reserved words: named through placeholders.
+            UpdateExpression: 'SET messageId = :m, #segment = :s, #segments = :n, attempt = :a, kind = :k, expiresAt = :e',
+            ExpressionAttributeNames: { '#segment': 'segment', '#segments': 'segments' },
             ExpressionAttributeValues: { ':m': envelope.messageId, ':s': segment, ':n': keys.length, ':a': envelope.attempt, ':k': 'smsc-id', ':e': this.ttl() },
             ReturnValues: 'ALL_NEW',
           }),
@@ -119,12 +122,13 @@ export class DeliveryStore {
       }
     }
     const messageId = String(item!.messageId);
-    const status = await this.applyToMessage(messageId, Number(item!.segment), Number(item!.segments), stored);
-    return status === undefined && statusForReceipt(stored.state) === undefined ? { outcome: 'not-final', messageId } : { outcome: 'applied', messageId, ...(status ? { status } : {}) };
+    const final = await this.applyToMessage(messageId, Number(item!.segment), Number(item!.segments), stored);
+    if (final === undefined && statusForReceipt(stored.state) === undefined) return { outcome: 'not-final', messageId };
+    return { outcome: 'applied', messageId, ...(final ? { status: final.status, ...(final.submittedAt ? { submittedAt: final.submittedAt } : {}) } : {}) };
   }
 
   /** Records a segment's final receipt on the message; moves the message when its last segment is final. */
-  private async applyToMessage(messageId: string, segment: number, segments: number, receipt: StoredReceipt): Promise<MessageStatus | undefined> {
+  private async applyToMessage(messageId: string, segment: number, segments: number, receipt: StoredReceipt): Promise<{ status: MessageStatus; submittedAt?: string } | undefined> {
     if (statusForReceipt(receipt.state) === undefined) return undefined;
     let states: Record<string, ReceiptState>;
     if (segments === 1) {
@@ -154,6 +158,7 @@ export class DeliveryStore {
       ...(outcome.reason ? { reason: outcome.reason } : {}),
       set: { receipt: { state: receipt.state, ...(receipt.errorCode ? { errorCode: receipt.errorCode } : {}), receivedAt: receipt.receivedAt, ...(receipt.doneAt ? { doneAt: receipt.doneAt } : {}) } },
     });
-    return result.applied ? outcome.status : undefined;
+    if (!result.applied) return undefined;
+    return { status: outcome.status, ...(result.record.submittedAt ? { submittedAt: result.record.submittedAt } : {}) };
   }
 }

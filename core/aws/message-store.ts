@@ -161,9 +161,10 @@ export interface RetryTimer {
 export const timerKey = (messageId: string, nextAttempt: number) => ({ pk: `TIMER#${messageId}`, sk: String(nextAttempt) });
 
 /**
- * RETRYING and its timer in one transaction: a message is never RETRYING
- * without a timer that will bring it back. The timer expires (TTL) at its due
- * time; its REMOVE on the stream, or the sweeper, re-enqueues the message.
+ * RETRYING and its timer in one transaction. Two paths bring the message back,
+ * both ending in the FIFO ingest queue with the same deduplication id: the
+ * timer's TTL deletion (its REMOVE on the stream), and the sweeper, which finds
+ * the message itself overdue in the due index (its dueAt is the next attempt).
  */
 export async function scheduleRetry(
   client: DynamoDBDocumentClient,
@@ -185,7 +186,8 @@ export async function scheduleRetry(
             Update: {
               TableName: tableName,
               Key: messageKey(timer.messageId),
-              UpdateExpression: 'SET #status = :retrying, updatedAt = :now, history = list_append(history, :change), reason = :reason, nextAttemptAt = :due',
+              // Its deadline becomes the next attempt: the sweeper brings it back even if the timer is gone.
+              UpdateExpression: 'SET #status = :retrying, updatedAt = :now, history = list_append(history, :change), reason = :reason, nextAttemptAt = :due, dueAt = :due',
               ConditionExpression: '#status IN (:routed, :submitted) AND attempt = :attempt',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: { ':retrying': 'RETRYING', ':now': at, ':change': [change], ':reason': reason, ':due': dueAt, ':routed': 'ROUTED', ':submitted': 'SUBMITTED', ':attempt': currentAttempt },
@@ -199,8 +201,8 @@ export async function scheduleRetry(
                 kind: 'retry-timer',
                 ...timer,
                 dueAt,
-                dueShard: dueShard(timer.messageId),
-                // DynamoDB deletes it after this (minutes to hours late); the sweeper does not wait for that.
+                // DynamoDB deletes it at its due time (minutes to hours late) and the stream REMOVE
+                // re-enqueues the attempt; the sweeper, working from the message's own deadline, does not wait for that.
                 expiresAt: Math.floor(timer.dueAt.getTime() / 1000),
               },
             },

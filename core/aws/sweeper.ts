@@ -1,10 +1,11 @@
 /**
- * The sweeper: every minute, everything in the due index whose time has come.
- * - a retry timer: enqueue its attempt, then delete it (DynamoDB's own TTL
- *   deletion can lag by hours; either removal re-enqueues through the stream
- *   too, and the FIFO ingest queue drops the duplicate);
- * - an open message past its validity: EXPIRED;
- * - a SUBMITTED message whose receipts are overdue: UNKNOWN.
+ * The sweeper: every minute, every message in the due index whose time has come.
+ * - RETRYING, its next attempt due: enqueue that attempt (the timer's TTL
+ *   deletion does the same through the stream, minutes to hours later, or never
+ *   on emulators; the FIFO ingest queue drops the duplicate, the router's claim
+ *   any later one), and delete the timer;
+ * - ACCEPTED or ROUTED past validity (or RETRYING past it): EXPIRED;
+ * - SUBMITTED with its receipts overdue: UNKNOWN.
  * Every action is a conditional write, so a sweep that overlaps another, or a
  * worker, changes nothing twice.
  */
@@ -53,29 +54,29 @@ export class Sweeper {
       );
       for (const item of page.Items ?? []) {
         seen++;
-        await this.act(item, result);
+        await this.act(item, now, result);
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey && seen < max);
   }
 
-  private async act(item: Record<string, unknown>, result: SweepResult): Promise<void> {
-    if (item.kind === 'retry-timer') {
-      const key = { pk: String(item.pk), sk: String(item.sk) };
-      const timer = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item;
-      if (!timer) return; // removed meanwhile (TTL): the stream re-enqueued it
-      await this.ingest.enqueue(timerEnvelope(timer));
-      try {
-        await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key, ConditionExpression: 'attribute_exists(pk)' }));
-      } catch (err) {
-        if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-      }
-      result.timers++;
-      this.log('RETRY_DUE', { messageId: timer.messageId, attempt: timer.nextAttempt });
-      return;
-    }
+  private async act(item: Record<string, unknown>, now: Date, result: SweepResult): Promise<void> {
     if (item.kind !== 'message') return;
     const id = String(item.pk).slice('MSG#'.length);
+    if (item.status === 'RETRYING') {
+      const message = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }))).Item;
+      if (!message || message.status !== 'RETRYING') return; // moved on meanwhile
+      if (now.getTime() < Date.parse(String(message.validUntil))) {
+        const attempt = Number(message.attempt) + 1;
+        await this.ingest.enqueue(
+          timerEnvelope({ messageId: id, nextAttempt: attempt, tenantId: message.tenantId, to: message.to, country: message.country, from: message.from, type: message.type, validUntil: message.validUntil }),
+        );
+        await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: `TIMER#${id}`, sk: String(attempt) } }));
+        result.timers++;
+        this.log('RETRY_DUE', { messageId: id, attempt });
+        return;
+      }
+    }
     if (item.status === 'SUBMITTED') {
       const r = await this.messages.transition(id, 'UNKNOWN', { reason: 'receipt_timeout' });
       if (r.applied) {

@@ -117,6 +117,24 @@ export const GatewayConfig = z.strictObject({
       memoryMiB: z.number().int().default(1024),
     })
     .prefault({}),
+  operations: z
+    .strictObject({
+      /** Alarm notifications go to this address too (an SNS email subscription, confirmed by its owner). */
+      alertEmail: z.email().optional(),
+      /** Oldest message on a carrier queue, in seconds, before its alarm fires. */
+      queueAgeSeconds: z.number().int().min(60).max(86400).default(300),
+      /** Lowest acceptable share of a carrier's finished messages that were delivered, over 15 minutes. */
+      deliveryRatio: z.number().gt(0).lt(1).default(0.8),
+      /** Finished messages a carrier needs in 15 minutes before its delivery ratio is judged. */
+      deliveryRatioMinMessages: z.number().int().min(1).default(20),
+      /** Throttling responses of a carrier per minute before its alarm fires. */
+      throttlesPerMinute: z.number().int().min(1).default(50),
+      /** API Gateway p99 latency (ms) before its alarm fires. */
+      apiLatencyP99Ms: z.number().int().min(50).default(2000),
+      /** Receipts without a known SMSC id, per carrier and 5 minutes, before its alarm fires. */
+      unmatchedReceiptsPer5Min: z.number().int().min(1).default(10),
+    })
+    .prefault({}),
   tenants: z.array(TenantConfig).min(1, 'at least one tenant is needed'),
   carriers: z.array(CarrierConfig).default([]),
   routes: z.array(RouteConfig).default([]),
@@ -127,3 +145,4 @@ export type TenantConfig = z.infer<typeof TenantConfig>;
 export type CarrierConfig = z.infer<typeof CarrierConfig>;
 export type RouteConfig = z.infer<typeof RouteConfig>;
 export type RouteMatch = z.infer<typeof RouteMatch>;
+export type OperationsConfig = GatewayConfig['operations'];

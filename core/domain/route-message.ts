@@ -13,7 +13,7 @@ export interface RouterPorts {
   transition(
     id: string,
     to: MessageStatus,
-    options: { reason?: string; carrierId?: string; attempt?: number; expectedAttempt?: number },
+    options: { reason?: string; carrierId?: string; attempt?: number; expectedAttempt?: number; set?: Record<string, unknown> },
   ): Promise<{ applied: true; record: MessageRecord } | { applied: false; current: MessageRecord | undefined }>;
   enqueueForCarrier(envelope: CarrierEnvelope): Promise<void>;
   health(): Promise<HealthCheck>;
@@ -82,6 +82,8 @@ export async function routeMessage(envelope: IngestEnvelope, table: RoutingTable
     attempt: envelope.attempt,
     expectedAttempt: previous,
     reason: decision.reason,
+    // Its deadline is the end of validity again (it was the retry time while RETRYING).
+    set: { dueAt: envelope.validUntil },
   });
   if (claim.applied) {
     await ports.enqueueForCarrier(toCarrierEnvelope(claim.record, decision.carrierId, envelope.attempt));

@@ -9,11 +9,13 @@ import { CarrierHealth } from '../../core/aws/carrier-health';
 import { lambdaEnv } from '../../core/aws/env';
 import { MessageStore } from '../../core/aws/message-store';
 import { runtimeConfig } from '../../core/config/runtime';
-import { problem } from '../../core/http/problem';
+import { PROBLEM_BASE, problem } from '../../core/http/problem';
 import { createLogger, LogEvent } from '../../core/util/logger';
 import { maskNumber } from '../../core/util/mask';
+import { createMetrics, LambdaMetric, withMetrics } from '../../core/util/metrics';
 
 const logger = createLogger('api');
+const metrics = createMetrics('api');
 const config = runtimeConfig();
 const env = lambdaEnv();
 const health = new CarrierHealth(env.TABLE_NAME, config.carriers.map((c) => c.id), config.health.staleAfterSeconds);
@@ -21,8 +23,26 @@ const api = new MessagesApi({
   config,
   messages: new MessageStore(env.TABLE_NAME, config.retentionDays),
   health: () => health.current(),
-  log: (event, data) => logger.info(event, { ...data, ...(typeof data.to === 'string' ? { to: maskNumber(data.to) } : {}) }),
+  log: (event, data) => {
+    if (event === LogEvent.MESSAGE_ACCEPTED) {
+      metrics.count(LambdaMetric.MessagesAccepted);
+      if (typeof data.segments === 'number') metrics.count(LambdaMetric.SegmentsAccepted, data.segments);
+    }
+    logger.info(event, { ...data, ...(typeof data.to === 'string' ? { to: maskNumber(data.to) } : {}) });
+  },
 });
+
+/** The problem type of an error response ("validation-failed", "unauthorized", …), else undefined. */
+export function rejectionReason(response: APIGatewayProxyResult): string | undefined {
+  if (response.statusCode < 400) return undefined;
+  try {
+    const type: unknown = (JSON.parse(response.body) as { type?: unknown }).type;
+    if (typeof type === 'string' && type.startsWith(PROBLEM_BASE)) return type.slice(PROBLEM_BASE.length);
+  } catch {
+    // not a problem document
+  }
+  return `http-${response.statusCode}`;
+}
 
 /** The path below the stage: REST proxy events carry it in `path` (LocalStack/MiniStack may keep the stage prefix). */
 function pathOf(event: APIGatewayProxyEvent): string {
@@ -32,7 +52,14 @@ function pathOf(event: APIGatewayProxyEvent): string {
   return stage && event.path.startsWith(`/${stage}/`) ? event.path.slice(stage.length + 1) : event.path;
 }
 
-export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+export const handler = withMetrics(metrics, async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  const response = await respond(event);
+  const reason = rejectionReason(response);
+  if (reason) metrics.count(LambdaMetric.RequestsRejected, 1, { Reason: reason });
+  return response;
+});
+
+async function respond(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   try {
     const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
     return await api.handle({
@@ -46,4 +73,4 @@ export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayPr
     logger.error(LogEvent.UNEXPECTED_ERROR, { error: (err as Error).name, detail: (err as Error).message });
     return problem(503, 'service-unavailable', 'the request could not be completed; retry it (with the same Idempotency-Key)');
   }
-};
+}

@@ -18,6 +18,7 @@ import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { sns } from '../../core/aws/clients';
 import { lambdaEnv } from '../../core/aws/env';
 import { IngestQueue } from '../../core/aws/queues';
+import { runtimeConfig } from '../../core/config/runtime';
 import { planOutbox } from '../../core/domain/outbox';
 import { statusEventsFromChange } from '../../core/domain/status-event';
 import { createLogger, LogEvent } from '../../core/util/logger';
@@ -26,6 +27,7 @@ const logger = createLogger('outbox');
 const env = lambdaEnv();
 const ingest = new IngestQueue(env.INGEST_QUEUE_URL ?? '');
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
+const tenantCallbacks = new Set(runtimeConfig().tenants.filter((t) => t.callbackUrl).map((t) => t.id));
 
 function image(raw: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   return raw ? unmarshall(raw as Record<string, AttributeValue>) : undefined;
@@ -47,7 +49,12 @@ async function relay(record: DynamoDBRecord): Promise<void> {
         Message: JSON.stringify(event),
         MessageGroupId: event.messageId,
         MessageDeduplicationId: event.eventId,
-        MessageAttributes: { status: { DataType: 'String', StringValue: event.status }, tenantId: { DataType: 'String', StringValue: event.tenantId } },
+        MessageAttributes: {
+          status: { DataType: 'String', StringValue: event.status },
+          tenantId: { DataType: 'String', StringValue: event.tenantId },
+          // The webhook subscription's filter: no callback URL, no dispatcher invocation.
+          callback: { DataType: 'String', StringValue: event.callbackUrl || tenantCallbacks.has(event.tenantId) ? 'yes' : 'no' },
+        },
       }),
     );
   }

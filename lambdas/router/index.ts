@@ -13,8 +13,10 @@ import { IngestEnvelope } from '../../core/domain/envelopes';
 import { routeMessage } from '../../core/domain/route-message';
 import { RoutingTable } from '../../core/domain/routing';
 import { createLogger, LogEvent } from '../../core/util/logger';
+import { createMetrics, LambdaMetric, withMetrics } from '../../core/util/metrics';
 
 const logger = createLogger('router');
+const metrics = createMetrics('router');
 const config = runtimeConfig();
 const env = lambdaEnv();
 const messages = new MessageStore(env.TABLE_NAME, config.retentionDays);
@@ -33,6 +35,13 @@ async function routeRecord(record: SQSRecord): Promise<void> {
   });
   const event = result.outcome === 'routed' ? LogEvent.MESSAGE_ROUTED : result.outcome === 'skipped' ? LogEvent.TRANSITION_SKIPPED : LogEvent.MESSAGE_REJECTED;
   logger.info(event, { messageId: envelope.messageId, attempt: envelope.attempt, ...result });
+  // A redelivered record re-sends what was already counted: count first routings only.
+  if (result.outcome === 'routed' && !result.redelivered) {
+    metrics.count(LambdaMetric.MessagesRouted, 1, { Carrier: result.carrierId });
+    if (result.routeId) metrics.count(LambdaMetric.MessagesRouted, 1, { Route: result.routeId });
+  }
+  if (result.outcome === 'rejected') metrics.count(LambdaMetric.MessagesRejected, 1, { Reason: result.reason });
 }
 
-export const handler = async (event: SQSEvent, context: Context) => processPartialResponse(event, routeRecord, processor, { context });
+// Metrics are written after each invocation, batch failures or not.
+export const handler = withMetrics(metrics, async (event: SQSEvent, context: Context) => processPartialResponse(event, routeRecord, processor, { context }));

@@ -163,6 +163,8 @@ async function deliverRecord(record: SQSRecord): Promise<void> {
   if (step.action === 'retry') {
     const scale = env.WEBHOOK_RETRY_SCALE ? Number(env.WEBHOOK_RETRY_SCALE) : 1;
     const delaySeconds = Math.max(1, Math.round(step.delaySeconds * (Number.isFinite(scale) && scale > 0 ? scale : 1)));
+    const group = record.attributes.MessageGroupId;
+    if (group) groupDelays.set(group, delaySeconds);
     try {
       await sqsClient.send(new ChangeMessageVisibilityCommand({ QueueUrl: env.WEBHOOK_QUEUE_URL, ReceiptHandle: record.receiptHandle, VisibilityTimeout: delaySeconds }));
     } catch (err) {
@@ -189,5 +191,21 @@ async function deliverRecord(record: SQSRecord): Promise<void> {
 // A batch in which every delivery failed is routine here (one receiver down), not
 // a function error: report the records instead of throwing, so Lambda's Errors
 // metric keeps meaning "the function is broken".
-export const handler = async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, deliverRecord, processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
+/** Backoff chosen in this invocation per message group whose delivery failed. */
+const groupDelays = new Map<string, number>();
+
+export const handler = async (event: SQSEvent, context: Context) => {
+  groupDelays.clear();
+  const response = await processPartialResponse(event, deliverRecord, processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
+  // Later events of a group whose delivery failed were skipped, not tried: they come back with the
+  // failed one's backoff rather than after the queue's whole visibility timeout, still in order.
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  await Promise.all(
+    event.Records.filter((r) => failed.has(r.messageId) && r.attributes.MessageGroupId && groupDelays.has(r.attributes.MessageGroupId)).map((r) =>
+      sqsClient
+        .send(new ChangeMessageVisibilityCommand({ QueueUrl: env.WEBHOOK_QUEUE_URL, ReceiptHandle: r.receiptHandle, VisibilityTimeout: groupDelays.get(r.attributes.MessageGroupId!)! }))
+        .catch((err: unknown) => logger.warn(LogEvent.UNEXPECTED_ERROR, { operation: 'ChangeMessageVisibility', error: (err as Error).name })),
+    ),
+  );
+  return response;
+};

@@ -1,8 +1,10 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
 export interface MessageTableProps {
   /** Customer-managed key for encryption at rest. @default the AWS-owned DynamoDB key */
@@ -21,14 +23,31 @@ export class MessageTable extends Construct {
   public static readonly DUE_INDEX = 'due';
   public readonly table: dynamodb.Table;
 
-  /** Item actions on the table itself, not its indexes (Table.grant would add index/*). */
+  /** Item actions on the table itself, not its indexes (Table.grant would add index/*), and the key use they need. */
   grantItems(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+    this.grantKey(grantee, actions.some((a) => WRITES.has(a)));
     return iam.Grant.addToPrincipal({ grantee, actions: actions.map((a) => `dynamodb:${a}`), resourceArns: [this.table.tableArn] });
   }
 
   /** Query on the due index only (the sweeper). */
   grantQueryDue(grantee: iam.IGrantable): iam.Grant {
+    this.grantKey(grantee, false);
     return iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [`${this.table.tableArn}/index/${MessageTable.DUE_INDEX}`] });
+  }
+
+  /**
+   * With a customer-managed key, DynamoDB uses the key on the caller's behalf: the
+   * caller needs the key actions, and only through DynamoDB (kms:ViaService).
+   */
+  private grantKey(grantee: iam.IGrantable, write: boolean): void {
+    const key = this.table.encryptionKey;
+    if (!key) return;
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt', 'kms:DescribeKey', ...(write ? ['kms:Encrypt', 'kms:GenerateDataKey'] : [])],
+      resourceArns: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.${Stack.of(this).urlSuffix}` } },
+    });
   }
 
   constructor(scope: Construct, id: string, props: MessageTableProps = {}) {

@@ -3,14 +3,17 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CarrierConfig } from '../../core/config/schema';
+import { METRICS_NAMESPACE } from '../../core/util/metric-names';
 import { passwordVariable } from '../../worker/settings';
 import { REPO_ROOT } from './gateway-function';
+import { grantPublish } from './grants';
 import { MessageTable } from './message-table';
 
 export interface SmppWorkerServiceProps {
@@ -18,7 +21,7 @@ export interface SmppWorkerServiceProps {
   /** Carrier id → its queue. */
   readonly carrierQueues: Readonly<Record<string, sqs.IQueue>>;
   readonly table: MessageTable;
-  readonly inboundTopic: sns.ITopic;
+  readonly inboundTopic: sns.Topic;
   readonly retentionDays: number;
   readonly lifecycle: { receiptTimeoutSeconds: number; retryBaseSeconds: number; retryMaxSeconds: number };
   /** @default 1 */
@@ -49,6 +52,7 @@ export interface SmppWorkerServiceProps {
  * egress, least-privilege task role (its carrier queues, the table, the
  * inbound topic), SMPP passwords injected from Secrets Manager, circuit
  * breaker with rollback, and a stop timeout long enough to drain the window.
+ * The task role may also put metrics, in the gateway's namespace only.
  */
 export class SmppWorkerService extends Construct {
   public readonly vpc: ec2.Vpc;
@@ -143,6 +147,10 @@ export class SmppWorkerService extends Construct {
     const role = this.taskDefinition.taskRole;
     for (const q of Object.values(props.carrierQueues)) q.grantConsumeMessages(role);
     props.table.grantItems(role, 'GetItem', 'PutItem', 'UpdateItem', 'Query');
-    props.inboundTopic.grantPublish(role);
+    grantPublish(props.inboundTopic, role);
+    // Metrics (worker/metrics.ts). PutMetricData has no resource-level permissions: the namespace condition is the scope.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } } }),
+    );
   }
 }

@@ -309,6 +309,27 @@ describe('CarrierConnection: submit and receipts', () => {
   });
 });
 
+describe('CarrierConnection: a throttled later part', () => {
+  it('sends that part again in place, so no part the SMSC accepted is sent twice', async () => {
+    // Prepare: the second part is throttled twice, then accepted.
+    const h = await harness({ sim: { receiptDelayMs: -1 } });
+    let submits = 0;
+    h.sim.on('submit', () => {
+      submits++;
+      h.sim.behave({ rejectWith: submits === 1 || submits >= 3 ? 0x58 : undefined });
+      if (submits >= 3) h.sim.behave({ rejectWith: undefined });
+    });
+    // Act
+    const outcome = await h.connection.submit(pdusOf({ text: 'z'.repeat(400) }));
+    // Assess: accepted with one id per part; the first part was accepted exactly once.
+    expect(outcome.kind).toBe('accepted');
+    const accepted = h.sim.submits().filter((s) => s.commandStatus === 0);
+    expect(accepted).toHaveLength(3);
+    expect(new Set(accepted.map((s) => s.shortMessage.subarray(0, 6).toString('hex'))).size).toBe(3);
+    expect(h.events('THROTTLED').length).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('CarrierConnection: exact segments on the wire', () => {
   it('sends a 306-character GSM-7 text as the two UDH segments buildSubmitPdus made', async () => {
     const h = await harness({ sim: { receiptDelayMs: -1 } });

@@ -34,8 +34,10 @@ export function workerSettings(ports: Record<string, number>, tps: number): Work
 }
 
 export async function startHarness(tps = 50): Promise<Harness> {
-  const simA = new SmscSimulator({ systemId: 'gw-a', password: 'secret-a', tps });
-  const simB = new SmscSimulator({ systemId: 'gw-b', password: 'secret-b', tps, idFormat: 'hex' });
+  // SMSC ids never repeat across harnesses in one emulator, as a real SMSC's never do.
+  const firstMessageId = 1_000_000 + (Date.now() % 1_000_000) * 1000;
+  const simA = new SmscSimulator({ systemId: 'gw-a', password: 'secret-a', tps, firstMessageId });
+  const simB = new SmscSimulator({ systemId: 'gw-b', password: 'secret-b', tps, idFormat: 'hex', firstMessageId });
   const ports = { 'sim-a': await simA.start(0), 'sim-b': await simB.start(0) };
   const settings = workerSettings(ports, tps);
   const logs: Harness['logs'] = [];
@@ -73,7 +75,8 @@ export async function untilStatus(id: string, statuses: string[], options: { tim
       const res = await http('GET', `/v1/messages/${id}`);
       return statuses.includes(res.body?.status) ? res.body : undefined;
     },
-    options.timeoutMs ?? 30_000,
+    // Generous: the emulator runs every Lambda invocation in one thread, one after another.
+    options.timeoutMs ?? 90_000,
     200,
   );
 }

@@ -13,7 +13,7 @@ vi.hoisted(() => {
   process.env.TABLE_NAME = 'messages';
   process.env.INGEST_QUEUE_URL = 'https://sqs.local/ingest.fifo';
   process.env.AWS_REGION = 'us-east-1';
-  process.env.GATEWAY_RUNTIME_CONFIG = JSON.stringify({ version: 1 });
+  process.env.GATEWAY_RUNTIME_CONFIG = JSON.stringify({ version: 1, tenants: [] });
 });
 
 import { handler } from '../../lambdas/outbox/index';

@@ -165,6 +165,8 @@ const DEFAULTS = {
 } as const;
 
 const THROTTLE_FACTOR = 0.5;
+/** Throttled later parts of one message sent again in place before the message is given back. */
+const MAX_PART_THROTTLE_RETRIES = 10;
 
 type ResolvedTiming = Required<CarrierTiming>;
 
@@ -381,10 +383,13 @@ export class CarrierConnection {
 
   // ---- submit --------------------------------------------------------------------------
 
+
   private async submitInOrder(pdus: SubmitSmParams[]): Promise<SubmitOutcome> {
     const smscIds: string[] = [];
     let preferred: BindLink | undefined;
-    for (const [i, pdu] of pdus.entries()) {
+    let partRetries = 0;
+    for (let i = 0; i < pdus.length; i++) {
+      const pdu = pdus[i]!;
       const sent = await this.sendSegment(pdu, preferred);
       if ('failure' in sent) {
         if (sent.failure === 'timeout') {
@@ -405,7 +410,15 @@ export class CarrierConnection {
         smscIds.push(response.messageId ?? '');
         continue;
       }
-      return { kind: 'rejected', status: this.onRejected(link, response, pdu), acceptedSmscIds: smscIds };
+      const status = this.onRejected(link, response, pdu);
+      // A later part throttled: send that part again here (the limiter has slowed down). Returning
+      // would make the caller offer the whole message again, parts the SMSC already accepted included.
+      if (status.kind === 'throttled' && i > 0 && partRetries < MAX_PART_THROTTLE_RETRIES) {
+        partRetries++;
+        i--;
+        continue;
+      }
+      return { kind: 'rejected', status, acceptedSmscIds: smscIds };
     }
     return { kind: 'accepted', smscIds };
   }

@@ -1,0 +1,270 @@
+/**
+ * The smsgw CLI without a stack: argument parsing, configuration precedence,
+ * output formatting, and whole commands against a fake fetch. The `npm run
+ * local -- --simulate` parser is here too (same kind of edge: a command line).
+ * The commands that need AWS (tail, dlq) run in test/integration/e2e.test.ts.
+ */
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import {
+  dlqTargets,
+  findDlq,
+  formatDlqTable,
+  formatEvent,
+  formatMessage,
+  formatProblem,
+  main,
+  parseCommandLine,
+  resolveConfig,
+  UsageError,
+  type Io,
+  type OutputsFile,
+} from '../../cli/commands';
+import { describeBehaviour, parseSimulateSpecs } from '../../scripts/local';
+
+// ---------------------------------------------------------------- fixtures
+
+const OUTPUTS: OutputsFile = {
+  endpoint: 'http://localhost:4566',
+  apiUrl: 'http://localhost:4566/_aws/execute-api/abc/live',
+  apiKey: 'file-key',
+  ingestQueueUrl: 'http://q/ingest.fifo',
+  ingestDlqUrl: 'http://q/ingest-dlq.fifo',
+  carrierQueueUrls: { 'sim-b': 'http://q/b.fifo', 'sim-a': 'http://q/a.fifo' },
+  carrierDlqUrls: { 'sim-b': 'http://q/b-dlq.fifo', 'sim-a': 'http://q/a-dlq.fifo' },
+  raw: { WebhookQueueUrl: 'http://q/webhooks.fifo', WebhookDlqUrl: 'http://q/webhooks-dlq.fifo', OutboxFailuresQueueUrl: 'http://q/outbox-failures' },
+};
+
+const DELIVERED = {
+  id: '3f0c2a1e-0000-8000-8000-000000000001',
+  status: 'DELIVERED',
+  to: '+447400123456',
+  encoding: 'GSM7',
+  segments: 2,
+  attempt: 1,
+  carrierId: 'sim-a',
+  smscIds: ['1000001', '1000002'],
+  receipt: { state: 'DELIVERED', receivedAt: '2026-01-01T00:00:02.500Z' },
+  createdAt: '2026-01-01T00:00:00.000Z',
+  history: [
+    { status: 'ACCEPTED', at: '2026-01-01T00:00:00.000Z' },
+    { status: 'ROUTED', at: '2026-01-01T00:00:00.400Z', carrierId: 'sim-a', attempt: 1 },
+    { status: 'SUBMITTED', at: '2026-01-01T00:00:01.000Z' },
+    { status: 'DELIVERED', at: '2026-01-01T00:00:02.500Z', reason: 'DELIVRD' },
+  ],
+};
+
+function fakeIo(responses: Array<{ status: number; body: unknown; type?: string }>, env: NodeJS.ProcessEnv = {}) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += String(d)));
+  stderr.on('data', (d) => (err += String(d)));
+  const calls: { url: string; method: string; headers: Record<string, string>; body?: string }[] = [];
+  const fetch = (async (url: string, init: RequestInit) => {
+    calls.push({ url, method: init.method ?? 'GET', headers: init.headers as Record<string, string>, ...(typeof init.body === 'string' ? { body: init.body } : {}) });
+    const next = responses.shift();
+    if (!next) throw new Error('no more fake responses');
+    return new Response(JSON.stringify(next.body), { status: next.status, headers: { 'content-type': next.type ?? 'application/json' } });
+  }) as unknown as typeof globalThis.fetch;
+  const io: Io = { stdout, stderr, env: { SMSGW_OUTPUTS: '/nonexistent/outputs.json', SMSGW_API_URL: 'http://api.test/live', SMSGW_API_KEY: 'k', ...env }, fetch, interrupted: new Promise(() => undefined) };
+  return { io, calls, out: () => out, err: () => err };
+}
+
+// ---------------------------------------------------------------- parsing
+
+describe('parseCommandLine', () => {
+  it('reads send with its options and the global ones', () => {
+    const { command, options } = parseCommandLine(['send', '+447400123456', 'Hello there', '--from', 'ACME', '--wait', '--timeout', '30', '--json', '--api-key', 'k1']);
+    expect(command).toEqual({ name: 'send', to: '+447400123456', text: 'Hello there', from: 'ACME', wait: true, timeoutSeconds: 30 });
+    expect(options).toEqual({ json: true, apiKey: 'k1' });
+  });
+
+  it('reads status, tail with and without an id, dlq list and dlq redrive', () => {
+    expect(parseCommandLine(['status', 'abc']).command).toEqual({ name: 'status', id: 'abc' });
+    expect(parseCommandLine(['tail']).command).toEqual({ name: 'tail' });
+    expect(parseCommandLine(['tail', 'abc']).command).toEqual({ name: 'tail', id: 'abc' });
+    expect(parseCommandLine(['dlq', 'list']).command).toEqual({ name: 'dlq-list' });
+    expect(parseCommandLine(['dlq', 'redrive', 'carrier:sim-a']).command).toEqual({ name: 'dlq-redrive', queue: 'carrier:sim-a' });
+    expect(parseCommandLine([]).command).toEqual({ name: 'help' });
+    expect(parseCommandLine(['send', '--help']).command).toEqual({ name: 'help' });
+  });
+
+  it.each([
+    [['frobnicate'], "unknown command 'frobnicate' (send, status, tail, dlq)"],
+    [['send', '+447400123456'], "'send' needs <text>"],
+    [['status'], "'status' needs <id>"],
+    [['status', 'a', 'b'], "'status' takes <id>; got 2: a b"],
+    [['status', 'a', '--wait'], "--wait is not an option of 'status'"],
+    [['dlq'], "'dlq' needs a subcommand: list or redrive"],
+    [['dlq', 'purge'], "unknown dlq subcommand 'purge' (list, redrive)"],
+    [['dlq', 'redrive'], "'dlq redrive' needs <queue>"],
+    [['send', 'a', 'b', '--timeout', 'soon'], '--timeout must be a number of seconds > 0, got soon'],
+  ])('refuses %j: %s', (argv, message) => {
+    expect(() => parseCommandLine(argv)).toThrow(new UsageError(message));
+  });
+
+  it('refuses unknown options with node:util’s message', () => {
+    expect(() => parseCommandLine(['status', 'x', '--colour'])).toThrow(UsageError);
+  });
+});
+
+describe('resolveConfig', () => {
+  const file = (text: string | undefined) => () => text;
+
+  it('prefers flags, then SMSGW_* variables, then the outputs file', () => {
+    const json = JSON.stringify(OUTPUTS);
+    expect(resolveConfig({ json: false }, {}, file(json))).toMatchObject({ apiUrl: OUTPUTS.apiUrl, apiKey: 'file-key' });
+    expect(resolveConfig({ json: false }, { SMSGW_API_URL: 'http://env/', SMSGW_API_KEY: 'env-key' }, file(json))).toMatchObject({ apiUrl: 'http://env', apiKey: 'env-key' });
+    expect(resolveConfig({ json: false, apiUrl: 'http://flag', apiKey: 'flag-key' }, { SMSGW_API_URL: 'http://env', SMSGW_API_KEY: 'env-key' }, file(json))).toMatchObject({ apiUrl: 'http://flag', apiKey: 'flag-key' });
+  });
+
+  it('works without an outputs file and names a broken one', () => {
+    expect(resolveConfig({ json: false }, { SMSGW_API_URL: 'http://env' }, file(undefined))).toMatchObject({ apiUrl: 'http://env', apiKey: undefined, outputs: undefined });
+    expect(() => resolveConfig({ json: false, outputs: '/x/outputs.json' }, {}, file('{'))).toThrow('/x/outputs.json is not JSON');
+  });
+});
+
+// ---------------------------------------------------------------- formatting
+
+describe('formatting', () => {
+  it('prints a problem as one line naming the failing fields', () => {
+    const body = { type: 'https://…/validation-failed', title: 'The request is not valid', status: 422, detail: '2 fields', errors: [{ field: 'to', problem: 'destination is not a valid mobile number for its country' }, { field: 'text', problem: 'is empty' }] };
+    expect(formatProblem(422, body)).toBe('error 422: to: destination is not a valid mobile number for its country; text: is empty');
+    expect(formatProblem(401, { title: 'A valid API key is required', detail: 'missing x-api-key' })).toBe('error 401: missing x-api-key');
+    expect(formatProblem(502, 'Bad Gateway')).toBe('error 502: Bad Gateway');
+    expect(formatProblem(500, undefined)).toBe('error 500: no details');
+  });
+
+  it('shows a message with its receipt and history', () => {
+    expect(formatMessage(DELIVERED)).toBe(
+      [
+        '3f0c2a1e-0000-8000-8000-000000000001  DELIVERED',
+        '  to        +447400123456',
+        '  segments  2 GSM7',
+        '  carrier   sim-a, attempt 1',
+        '  smsc ids  1000001, 1000002',
+        '  receipt   DELIVERED at 00:00:02.500',
+        '  history   00:00:00.000  ACCEPTED',
+        '            00:00:00.400  ROUTED      sim-a',
+        '            00:00:01.000  SUBMITTED',
+        '            00:00:02.500  DELIVERED   DELIVRD',
+      ].join('\n'),
+    );
+  });
+
+  it('prints one line per status event', () => {
+    const event = { version: 1, type: 'message.status', eventId: 'm1:3', messageId: 'm1', tenantId: 'acme', status: 'DELIVERED', previousStatus: 'SUBMITTED', reason: 'DELIVRD', carrierId: 'sim-a', segments: 1, attempt: 1, occurredAt: '2026-01-01T12:00:01.250Z', createdAt: '2026-01-01T12:00:00.000Z' };
+    expect(formatEvent(event)).toBe('12:00:01.250  m1  DELIVERED   sim-a attempt 1 (DELIVRD)');
+    expect(formatEvent({ ...event, status: 'ACCEPTED', carrierId: undefined, attempt: 0, reason: undefined })).toBe('12:00:01.250  m1  ACCEPTED');
+    expect(formatEvent('garbage')).toBe('(not a status event) "garbage"');
+  });
+
+  it('lists every DLQ with where it redrives to, and finds one by name or carrier id', () => {
+    const targets = dlqTargets(OUTPUTS);
+    expect(targets.map((t) => [t.name, t.sourceUrl])).toEqual([
+      ['ingest', 'http://q/ingest.fifo'],
+      ['carrier:sim-a', 'http://q/a.fifo'],
+      ['carrier:sim-b', 'http://q/b.fifo'],
+      ['webhooks', 'http://q/webhooks.fifo'],
+      ['outbox-failures', undefined],
+    ]);
+    expect(findDlq(targets, 'sim-b').name).toBe('carrier:sim-b');
+    expect(() => findDlq(targets, 'nope')).toThrow("no dead-letter queue 'nope'; the stack has: ingest, carrier:sim-a, carrier:sim-b, webhooks, outbox-failures");
+  });
+
+  it('draws a compact table with the depths right-aligned', () => {
+    const table = formatDlqTable([
+      { name: 'ingest', messages: 0, inFlight: 0, redrivesTo: 'ingest.fifo', url: '' },
+      { name: 'carrier:sim-a', messages: 12, inFlight: 3, redrivesTo: 'a.fifo', url: '' },
+    ]);
+    expect(table).toBe(['DLQ            MESSAGES  IN FLIGHT  REDRIVES TO', 'ingest                0          0  ingest.fifo', 'carrier:sim-a        12          3  a.fifo'].join('\n'));
+  });
+});
+
+// ---------------------------------------------------------------- whole commands
+
+describe('main', () => {
+  it('status prints the message; --json prints it as the API sent it', async () => {
+    const human = fakeIo([{ status: 200, body: DELIVERED }]);
+    expect(await main(['status', DELIVERED.id], human.io)).toBe(0);
+    expect(human.out()).toContain(`${DELIVERED.id}  DELIVERED`);
+    expect(human.calls[0]).toMatchObject({ url: `http://api.test/live/v1/messages/${DELIVERED.id}`, method: 'GET', headers: { 'x-api-key': 'k' } });
+
+    const json = fakeIo([{ status: 200, body: DELIVERED }]);
+    expect(await main(['status', DELIVERED.id, '--json'], json.io)).toBe(0);
+    expect(JSON.parse(json.out())).toEqual(DELIVERED);
+  });
+
+  it('an error answer is one line on stderr and exit code 1', async () => {
+    const t = fakeIo([{ status: 422, type: 'application/problem+json', body: { title: 'The request is not valid', status: 422, errors: [{ field: 'to', problem: 'destination is not a valid mobile number for its country' }] } }]);
+    expect(await main(['send', '+4930123456', 'hi'], t.io)).toBe(1);
+    expect(t.err()).toBe('error 422: to: destination is not a valid mobile number for its country\n');
+    expect(JSON.parse(t.calls[0]!.body!)).toEqual({ to: '+4930123456', text: 'hi' });
+  });
+
+  it('send --wait polls until a final status and prints plain progress lines off a TTY', async () => {
+    const t = fakeIo([
+      { status: 202, body: { id: 'm1', status: 'ACCEPTED', encoding: 'GSM7', segments: 1 } },
+      { status: 200, body: { ...DELIVERED, id: 'm1', status: 'ROUTED' } },
+      { status: 200, body: { ...DELIVERED, id: 'm1', status: 'UNDELIVERED' } },
+    ]);
+    expect(await main(['send', '+447400123456', 'hi', '--wait'], t.io)).toBe(3);
+    expect(t.err()).toBe('m1 ACCEPTED\nm1 ROUTED via sim-a\nm1 UNDELIVERED via sim-a\n');
+    expect(t.out()).toMatch(/^m1 {2}UNDELIVERED\n/);
+  });
+
+  it('usage errors exit 2 with the usage; missing configuration is an error', async () => {
+    const usage = fakeIo([]);
+    expect(await main(['status'], usage.io)).toBe(2);
+    expect(usage.err()).toMatch(/^'status' needs <id>\n\nUsage: smsgw/);
+
+    const unconfigured = fakeIo([], { SMSGW_API_URL: '', SMSGW_API_KEY: '' });
+    unconfigured.io.env = { SMSGW_OUTPUTS: '/nonexistent/outputs.json' };
+    expect(await main(['status', 'm1'], unconfigured.io)).toBe(1);
+    expect(unconfigured.err()).toMatch(/^error: no API URL: pass --api-url, set SMSGW_API_URL, or run 'npm run local'/);
+
+    const noOutputs = fakeIo([]);
+    expect(await main(['dlq', 'list'], noOutputs.io)).toBe(1);
+    expect(noOutputs.err()).toMatch(/^error: \/nonexistent\/outputs.json not found: 'tail' and 'dlq' need the stack outputs/);
+  });
+});
+
+// ---------------------------------------------------------------- npm run local -- --simulate
+
+describe('parseSimulateSpecs', () => {
+  const carriers = ['sim-a', 'sim-b'];
+
+  it('maps behaviours to simulator options, merging repeated carriers', () => {
+    const specs = parseSimulateSpecs(['sim-a:tps=20', 'sim-b:drop-after=50,receipt-before-response', 'sim-b:reject-with=0x45,id-format=hex,receipt-delay=-1,receipt-stat=UNDELIV,no-receipt-tlvs,max-binds=2,response-delay=100'], carriers);
+    expect(specs.get('sim-a')).toEqual({ tps: 20 });
+    expect(specs.get('sim-b')).toEqual({
+      dropAfterSubmits: 50,
+      receiptBeforeResponse: true,
+      rejectWith: 0x45,
+      idFormat: 'hex',
+      receiptDelayMs: -1,
+      receiptStat: 'UNDELIV',
+      useReceiptTlvs: false,
+      maxBinds: 2,
+      responseDelayMs: 100,
+    });
+    expect(parseSimulateSpecs([], carriers).size).toBe(0);
+    expect(describeBehaviour(specs.get('sim-b')!)).toBe('drop-after=50, receipt-before-response, receipt-delay=-1, response-delay=100, receipt-stat=UNDELIV, reject-with=0x45, id-format=hex, no-receipt-tlvs, max-binds=2');
+  });
+
+  it.each([
+    ['sim-a', '--simulate sim-a: expected <carrier>:<behaviour>[,<behaviour>…], e.g. sim-a:tps=20'],
+    ['sim-c:tps=1', "--simulate sim-c:tps=1: no simulated carrier 'sim-c' (simulated: sim-a, sim-b; mark a carrier 'simulated: true' in the config)"],
+    ['sim-a:tps=0', "--simulate sim-a:tps=0: tps must be a number > 0, got '0'"],
+    ['sim-a:tps', '--simulate sim-a:tps: tps must be a number > 0 (tps=N)'],
+    ['sim-a:drop-after=0', "--simulate sim-a:drop-after=0: drop-after must be a whole number >= 1, got '0'"],
+    ['sim-a:receipt-before-response=yes', '--simulate sim-a:receipt-before-response=yes: receipt-before-response takes no value'],
+    ['sim-a:receipt-stat=OK', "--simulate sim-a:receipt-stat=OK: receipt-stat must be one of DELIVRD, UNDELIV, EXPIRED, REJECTD, got 'OK'"],
+    ['sim-a:reject-with=x45', "--simulate sim-a:reject-with=x45: reject-with must be a command_status in hex (0x45) or decimal (69), got 'x45'"],
+    ['sim-a:warp=9', "--simulate sim-a:warp=9: unknown behaviour 'warp' (tps, drop-after, receipt-before-response, receipt-delay, response-delay, receipt-stat, reject-with, id-format, no-receipt-tlvs, max-binds)"],
+  ])('refuses %s with a message naming the problem', (spec, message) => {
+    expect(() => parseSimulateSpecs([spec], carriers)).toThrow(message);
+  });
+});
