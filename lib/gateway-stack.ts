@@ -12,6 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { toRuntimeConfig } from '../core/config/runtime';
+import { checkCallbackUrl } from '../core/domain/webhook';
 import type { GatewayConfig } from '../core/config/schema';
 import { GatewayFunction } from './constructs/gateway-function';
 import { grantPublish } from './constructs/grants';
@@ -69,7 +70,11 @@ export class GatewayStack extends Stack {
         throw new Error(`carriers ${plaintext.join(', ')}: a plaintext password is for local use only; set passwordSecret (a Secrets Manager secret name or ARN) to deploy to AWS`);
       }
     }
-    const runtimeConfig = toRuntimeConfig(config);
+    for (const tenant of config.tenants) {
+      const check = tenant.callbackUrl ? checkCallbackUrl(tenant.callbackUrl, { allowHttp: local, allowPrivate: local }) : { ok: true as const };
+      if (!check.ok) throw new Error(`tenants "${tenant.id}".callbackUrl: ${check.problem}`);
+    }
+    const runtimeConfig = toRuntimeConfig(config, { local });
 
     // One customer-managed key for message content at rest (texts, numbers, status events, inbound texts):
     // access is auditable per call in CloudTrail and revocable by key policy, and disabling it locks the data.

@@ -151,6 +151,8 @@ interface Connection {
   /** Octets read for the PDU being parsed (see accept()). */
   pending: Buffer[];
   closed: boolean;
+  /** Receipts sent on this session and not yet answered with deliver_sm_resp. */
+  unacked: Set<PendingReceipt>;
 }
 
 interface PendingReceipt {
@@ -437,7 +439,7 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
   // ---- sessions -------------------------------------------------------------------------
 
   private accept(session: smpp.Session): void {
-    const connection: Connection = { id: this.nextConnectionId++, session, pending: [], closed: false };
+    const connection: Connection = { id: this.nextConnectionId++, session, pending: [], closed: false, unacked: new Set() };
     this.connections.add(connection);
     // With a 'readable' listener in charge (the package reads PDUs with socket.read(n)),
     // 'data' is emitted for exactly the chunks read: the octets of the PDU being parsed.
@@ -455,6 +457,9 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
     session.on('close', () => {
       connection.closed = true;
       this.connections.delete(connection);
+      // As an SMSC does: receipts the ESME never answered are delivered again after it rebinds.
+      for (const receipt of connection.unacked) this.pendingReceipts.push(receipt);
+      connection.unacked.clear();
       this.log(`session ${connection.id} closed`);
       this.emit('close', { session: connection.id });
     });
@@ -632,8 +637,15 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
       this.pendingReceipts.push(receipt);
       return false;
     }
-    const sent = target.session.send(new smpp.PDU('deliver_sm', { ...receipt.fields }), undefined, () => onSent?.());
+    target.unacked.add(receipt);
+    const onResponse = (response: smpp.PDU): void => {
+      target.unacked.delete(receipt);
+      // Not accepted (e.g. ESME_RX_T_APPN): try again a second later, as an SMSC retries.
+      if (response.command_status !== 0) setTimeout(() => void this.deliverReceipt(receipt, undefined), 1000).unref();
+    };
+    const sent = target.session.send(new smpp.PDU('deliver_sm', { ...receipt.fields }), onResponse, () => onSent?.());
     if (!sent) {
+      target.unacked.delete(receipt);
       this.pendingReceipts.push(receipt);
       return false;
     }

@@ -11,7 +11,7 @@ import { sha256Hex } from '../config/runtime';
 import { IDEMPOTENCY_KEY_PATTERN, messageId, requestHash } from '../domain/idempotency';
 import type { MessageRecord } from '../domain/message';
 import { RoutingTable, type HealthCheck } from '../domain/routing';
-import { validateSubmission, zodProblems, type FieldProblem, type ValidSubmission } from '../domain/submission';
+import { validateSubmission, zodProblems, type FieldProblem, type SubmissionLimits, type ValidSubmission } from '../domain/submission';
 import { json, problem } from '../http/problem';
 
 export interface ApiRequest {
@@ -70,12 +70,14 @@ function dryRunProblem(value: string | undefined): APIGatewayProxyResult {
 export class MessagesApi {
   private readonly keyToTenant = new Map<string, string>();
   private readonly routing: RoutingTable;
+  private readonly limits: SubmissionLimits;
   private readonly now: () => Date;
   private readonly log: (event: string, data: Record<string, unknown>) => void;
 
   constructor(private readonly deps: ApiDependencies) {
     for (const t of deps.config.tenants) for (const h of t.apiKeySha256) this.keyToTenant.set(h, t.id);
     this.routing = new RoutingTable(deps.config.routes);
+    this.limits = { ...deps.config.limits, ...(deps.config.callbackUrls ? { callbackUrls: deps.config.callbackUrls } : {}) };
     this.now = deps.now ?? (() => new Date());
     this.log = deps.log ?? (() => undefined);
   }
@@ -218,7 +220,7 @@ export class MessagesApi {
     if (!body.ok) return body.response;
     const dryRun = dryRunFlag(req.query.dryRun);
     if (dryRun === undefined) return dryRunProblem(req.query.dryRun);
-    const result = validateSubmission(body.value, this.deps.config.limits);
+    const result = validateSubmission(body.value, this.limits);
     if (!result.ok) return this.invalid(result.problems);
     if (dryRun) return json(200, await this.dryRun(tenantId, result.value));
 
@@ -245,7 +247,7 @@ export class MessagesApi {
     const dryRun = dryRunFlag(req.query.dryRun);
     if (dryRun === undefined) return dryRunProblem(req.query.dryRun);
     const hash = requestHash('POST /v1/messages/batch', body.value);
-    const validated = batch.data.messages.map((m, i) => validateSubmission(m, this.deps.config.limits, `messages[${i}]`));
+    const validated = batch.data.messages.map((m, i) => validateSubmission(m, this.limits, `messages[${i}]`));
     if (idem.key !== undefined && !dryRun) {
       // A reused key must be refused before anything of this batch is stored.
       const ids = batch.data.messages.map((_, i) => messageId(tenantId, idem.key, i));

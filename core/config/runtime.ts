@@ -21,9 +21,11 @@ export interface RuntimeConfig {
   tenants: { id: string; apiKeySha256: string[]; callbackUrl?: string }[];
   carriers: { id: string; maxAttempts: number; tps: number }[];
   routes: RouteConfig[];
+  /** Which callback URLs the API accepts: https to public hosts in AWS; http and loopback too on emulators. */
+  callbackUrls: { allowHttp: boolean; allowPrivate: boolean };
 }
 
-export function toRuntimeConfig(config: GatewayConfig): RuntimeConfig {
+export function toRuntimeConfig(config: GatewayConfig, options: { local?: boolean } = {}): RuntimeConfig {
   return {
     version: 1,
     retentionDays: config.retentionDays,
@@ -37,6 +39,7 @@ export function toRuntimeConfig(config: GatewayConfig): RuntimeConfig {
     })),
     carriers: config.carriers.map((c) => ({ id: c.id, maxAttempts: c.maxAttempts, tps: c.tps })),
     routes: config.routes,
+    callbackUrls: { allowHttp: options.local ?? false, allowPrivate: options.local ?? false },
   };
 }
 

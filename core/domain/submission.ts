@@ -8,6 +8,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
 // zod/mini: tree-shakable, keeps the Lambda bundles small (classic zod adds ~400 KB).
 import * as z from 'zod/mini';
 import { analyzeText, type Encoding } from './encoding';
+import { checkCallbackUrl, type CallbackUrlOptions } from './webhook';
 import type { MessageType } from './routing';
 
 export const MAX_TEXT_UNITS = 1600;
@@ -45,6 +46,8 @@ export interface ValidSubmission {
 export interface SubmissionLimits {
   maxSegments: number;
   defaultValiditySeconds: number;
+  /** When given, a callbackUrl must pass these rules (https, no private hosts in AWS). */
+  callbackUrls?: CallbackUrlOptions;
 }
 
 export type SubmissionResult = { ok: true; value: ValidSubmission } | { ok: false; problems: FieldProblem[] };
@@ -110,6 +113,11 @@ export function validateSubmission(raw: unknown, limits: SubmissionLimits, prefi
   if (body.from !== undefined) {
     const problem = senderProblem(body.from);
     if (problem) problems.push({ field: field('from'), problem });
+  }
+
+  if (body.callbackUrl !== undefined && limits.callbackUrls) {
+    const check = checkCallbackUrl(body.callbackUrl, limits.callbackUrls);
+    if (!check.ok) problems.push({ field: field('callbackUrl'), problem: check.problem });
   }
 
   const analysis = analyzeText(body.text);

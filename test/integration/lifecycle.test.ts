@@ -40,7 +40,7 @@ describe('retries', () => {
     h.simA.behave({ tps: 2 });
     try {
       const before = h.simA.throttledCount();
-      const ids = await Promise.all(Array.from({ length: 6 }, () => send({ to: ukMobile(), text: 'slow down' })));
+      const ids = await Promise.all(Array.from({ length: 4 }, () => send({ to: ukMobile(), text: 'slow down' })));
       for (const id of ids) await untilStatus(id, ['DELIVERED'], { timeoutMs: 60_000, sweepEveryMs: 3_000 });
       expect(h.simA.throttledCount()).toBeGreaterThan(before);
     } finally {

@@ -260,6 +260,23 @@ describe('SmscSimulator: bind, submit and receipts', () => {
     expect(transmitter.pdus.some((p) => p.command === 'deliver_sm')).toBe(false);
   });
 
+  it('delivers a receipt again after a rebind when the session closed before it was answered', async () => {
+    // Prepare: a client that never answers deliver_sm.
+    const { port } = await startSimulator();
+    const silent = await connect(port, { answerDeliverSm: false });
+    await bind(silent);
+    const response = await submit(silent);
+    await received(silent, 'deliver_sm');
+    // Act: the connection dies with the receipt unanswered; the ESME binds again.
+    silent.session.destroy();
+    await silent.closed;
+    const again = await connect(port);
+    await bind(again);
+    // Assess: the SMSC delivers it again, as a real one does.
+    const [pdu] = await received(again, 'deliver_sm');
+    expect(pdu?.receipted_message_id).toBe(response.message_id);
+  });
+
   it('delays submit_sm_resp by responseDelayMs', async () => {
     const { port } = await startSimulator({ responseDelayMs: 150 });
     const client = await connect(port);

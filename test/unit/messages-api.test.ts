@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { MAX_BATCH_BODY_BYTES, MAX_SINGLE_BODY_BYTES, publicView } from '../../core/api/messages-api';
+import { MAX_BATCH_BODY_BYTES, MAX_SINGLE_BODY_BYTES, MessagesApi, publicView } from '../../core/api/messages-api';
 import { canonicalJson, IDEMPOTENCY_KEY_PATTERN, messageId, requestHash } from '../../core/domain/idempotency';
 import { PROBLEM_BASE } from '../../core/http/problem';
 import {
@@ -14,6 +14,7 @@ import {
   messageRecord,
   MOBILE,
   NOW,
+  runtimeConfigFor,
   seededRandom,
   submissionBody,
 } from '../support/factories';
@@ -714,5 +715,28 @@ describe('DELETE /v1/messages/{id}', () => {
     const res = await api.handle(apiRequest({ method: 'DELETE', path: `/v1/messages/${record.id}`, body: null }));
     expectProblem(res, 404, 'not-found');
     expect((await messages.get(record.id))!.status).toBe('ACCEPTED');
+  });
+});
+
+describe('callback URLs', () => {
+  it.each([
+    ['http://example.com/hook', 'https'],
+    ['https://10.0.0.7/hook', 'private'],
+    ['https://169.254.169.254/latest/meta-data', 'link-local'],
+    ['https://localhost/hook', 'localhost'],
+  ])('refuses %s under the AWS rules, naming the field, and stores nothing', async (callbackUrl, why) => {
+    const { api, messages } = await apiFixture();
+    const res = await api.handle(apiRequest({ body: submissionBody({ callbackUrl }) }));
+    const problem = expectProblem(res, 422, 'validation-failed');
+    expect(problem.errors[0].field).toBe('callbackUrl');
+    expect(problem.errors[0].problem.toLowerCase()).toMatch(new RegExp(why === 'https' ? 'https' : why === 'localhost' ? 'localhost|internal|private' : 'private|link-local|address'));
+    expect(messages.size).toBe(0);
+  });
+
+  it('accepts a loopback http receiver under the emulator rules', async () => {
+    const { messages } = await apiFixture();
+    const local = new MessagesApi({ config: { ...(await runtimeConfigFor()), callbackUrls: { allowHttp: true, allowPrivate: true } }, messages, health: async () => () => true });
+    const res = await local.handle(apiRequest({ body: submissionBody({ callbackUrl: 'http://127.0.0.1:8080/hook' }) }));
+    expect(res.statusCode).toBe(202);
   });
 });
