@@ -49,8 +49,9 @@ describe('router', () => {
     const de = await http('POST', '/v1/messages', { body: { to: '+4915123456789', text: 'nach Deutschland' } });
     expect((await settled(uk.body.id)).carrierId).toBe('sim-a');
     expect((await settled(de.body.id)).carrierId).toBe('sim-b');
-    const a = await drain(c.sqs, outputs().carrierQueueUrls['sim-a']!);
-    const b = await drain(c.sqs, outputs().carrierQueueUrls['sim-b']!);
+    // Three empty polls before giving up: a loaded emulator can take over a second to answer.
+    const a = await drain(c.sqs, outputs().carrierQueueUrls['sim-a']!, 3);
+    const b = await drain(c.sqs, outputs().carrierQueueUrls['sim-b']!, 3);
     expect(a.map((m) => JSON.parse(m.Body!).messageId)).toContain(uk.body.id);
     expect(b.map((m) => JSON.parse(m.Body!).messageId)).toContain(de.body.id);
   });
@@ -83,7 +84,7 @@ describe('router', () => {
     // What keeps it from being enqueued twice is then the router's conditional claim, not SQS.
     await c.sqs.send(new SendMessageCommand({ QueueUrl: outputs().ingestQueueUrl, MessageBody: JSON.stringify(envelope), MessageGroupId: routed.id, MessageDeduplicationId: `${routed.id}#redelivered` }));
     await new Promise((r) => setTimeout(r, 3000));
-    const queued = [...(await drain(c.sqs, outputs().carrierQueueUrls['sim-a']!)), ...(await drain(c.sqs, outputs().carrierQueueUrls['sim-b']!))];
+    const queued = [...(await drain(c.sqs, outputs().carrierQueueUrls['sim-a']!, 3)), ...(await drain(c.sqs, outputs().carrierQueueUrls['sim-b']!, 3))];
     expect(queued.filter((m) => JSON.parse(m.Body!).messageId === routed.id)).toHaveLength(1);
     expect((await record(routed.id))!.history.filter((h: { status: string }) => h.status === 'ROUTED')).toHaveLength(1);
   });
