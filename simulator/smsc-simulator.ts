@@ -17,6 +17,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import * as smpp from 'smpp';
+import { readPduBody } from '../core/domain/pdu-body';
 import {
   concatUdh,
   decodeGsm7,
@@ -210,51 +211,6 @@ function int(value: unknown): number {
 function receiptDate(d: Date): string {
   const two = (n: number): string => String(n).padStart(2, '0');
   return `${two(d.getUTCFullYear() % 100)}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}${two(d.getUTCHours())}${two(d.getUTCMinutes())}`;
-}
-
-interface SubmitBody {
-  shortMessage: Buffer;
-  tlvs: Array<{ tag: number; value: Buffer }>;
-}
-
-/**
- * The exact short_message and TLV octets of a raw submit_sm. The `smpp` package only hands
- * out short_message already decoded to text, which loses octets (GSM escapes, invalid
- * septets) that the tests need to see.
- */
-function readSubmitBody(raw: Buffer): SubmitBody | undefined {
-  let o = 16;
-  const skipCString = (): void => {
-    const end = raw.indexOf(0, o);
-    if (end < 0) throw new RangeError('unterminated C-Octet String');
-    o = end + 1;
-  };
-  try {
-    skipCString(); // service_type
-    o += 2; // source_addr_ton, source_addr_npi
-    skipCString(); // source_addr
-    o += 2; // dest_addr_ton, dest_addr_npi
-    skipCString(); // destination_addr
-    o += 3; // esm_class, protocol_id, priority_flag
-    skipCString(); // schedule_delivery_time
-    skipCString(); // validity_period
-    o += 4; // registered_delivery, replace_if_present_flag, data_coding, sm_default_msg_id
-    const smLength = raw.readUInt8(o);
-    o += 1;
-    if (o + smLength > raw.length) return undefined;
-    const shortMessage = Buffer.from(raw.subarray(o, o + smLength));
-    o += smLength;
-    const tlvs: SubmitBody['tlvs'] = [];
-    while (o + 4 <= raw.length) {
-      const tag = raw.readUInt16BE(o);
-      const length = raw.readUInt16BE(o + 2);
-      tlvs.push({ tag, value: Buffer.from(raw.subarray(o + 4, o + 4 + length)) });
-      o += 4 + length;
-    }
-    return { shortMessage, tlvs };
-  } catch {
-    return undefined;
-  }
 }
 
 /** The first characters of a submitted text for the receipt's `text:` field, in characters GSM and ASCII share. */
@@ -519,10 +475,10 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
 
   private onSubmit(connection: Connection, pdu: smpp.PDU, raw: Buffer | undefined, at: number): void {
     const o = this.options;
-    const body = raw ? readSubmitBody(raw) : undefined;
+    const body = raw ? readPduBody(raw) : undefined;
     if (!body) this.log(`session ${connection.id} submit_sm: could not read the raw octets; shortMessage recorded empty`);
     const tlvs: Record<string, unknown> = {};
-    for (const { tag, value } of body?.tlvs ?? []) {
+    for (const [tag, value] of body?.tlvs ?? []) {
       const name = smpp.tlvsById[tag]?.tag;
       if (name === undefined) tlvs[`0x${tag.toString(16).padStart(4, '0')}`] = value;
       else tlvs[name] = name === 'message_payload' || pdu[name] === undefined ? value : pdu[name];

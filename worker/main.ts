@@ -12,7 +12,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CarrierHealth } from '../core/aws/carrier-health';
 import { dynamo, sns, sqs } from '../core/aws/clients';
 import { DeliveryStore } from '../core/aws/delivery-store';
-import { InboundStore } from '../core/aws/inbound-store';
+import { InboundStore, type InboundMessage } from '../core/aws/inbound-store';
 import { MessageStore, scheduleRetry } from '../core/aws/message-store';
 import type { CarrierConfig } from '../core/config/schema';
 import { normaliseSmscId } from '../core/domain/receipt';
@@ -31,17 +31,8 @@ export const log: Log = (event, data = {}) => {
   process.stdout.write(`${JSON.stringify({ level: 'INFO', timestamp: new Date().toISOString(), service: 'smpp-worker', message: event, ...masked })}\n`);
 };
 
-export interface InboundEvent {
-  version: 1;
-  type: 'inbound';
-  id: string;
-  carrierId: string;
-  from: string;
-  to: string;
-  text: string;
-  parts: number;
-  receivedAt: string;
-}
+/** The inbound event published on the inbound topic (schema version 1). */
+export type InboundEvent = { version: 1; type: 'inbound' } & InboundMessage;
 
 /** Records what a deliver_sm carried; resolves only once it is durable (the caller answers after that). */
 export function deliverHandler(

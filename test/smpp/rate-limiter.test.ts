@@ -32,7 +32,7 @@ function maxInAnyWindow(times: number[], windowMs: number): number {
 }
 
 describe('SlidingWindowLimiter', () => {
-  it('grants N at once, then the next slot exactly one window after the oldest', async () => {
+  it('spaces grants evenly, one every window/N, so no burst reaches the SMSC', async () => {
     // Prepare
     const limiter = new SlidingWindowLimiter(5, { marginMs: 20, now: () => Date.now() });
     // Act
@@ -41,7 +41,7 @@ describe('SlidingWindowLimiter', () => {
     await done;
     // Assess
     const t0 = 1_000_000;
-    expect(grants.map((t) => t - t0)).toEqual([0, 0, 0, 0, 0, 1020, 1020, 1020, 1020, 1020, 2040, 2040]);
+    expect(grants.map((t) => t - t0)).toEqual(Array.from({ length: 12 }, (_, i) => i * 204));
     expect(maxInAnyWindow(grants, 1020)).toBe(5);
   });
 
@@ -64,14 +64,16 @@ describe('SlidingWindowLimiter', () => {
   it('serves waiters first come, first served, even when a later one asks for fewer slots', async () => {
     const limiter = new SlidingWindowLimiter(3, { marginMs: 0, now: () => Date.now() });
     const order: string[] = [];
-    await limiter.acquire(2);
+    const first = limiter.acquire(2);
+    await vi.advanceTimersByTimeAsync(400);
+    await first;
     const big = limiter.acquire(3).then(() => order.push('big'));
     const small = limiter.acquire(1).then(() => order.push('small'));
-    await vi.advanceTimersByTimeAsync(0);
-    // One slot is free now, but it belongs to `big` (first in line).
+    await vi.advanceTimersByTimeAsync(300);
+    // A slot came free, but it belongs to `big` (first in line).
     expect(order).toEqual([]);
     expect(limiter.pending()).toBe(2);
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(2000);
     await Promise.all([big, small]);
     expect(order).toEqual(['big', 'small']);
   });
@@ -81,7 +83,8 @@ describe('SlidingWindowLimiter', () => {
     const { grants, done } = track(limiter, 3, 2);
     await vi.advanceTimersByTimeAsync(2000);
     await done;
-    expect(grants.map((t) => t - 1_000_000)).toEqual([0, 0, 1000]);
+    // Slots 250 ms apart: each caller resolves with its second slot.
+    expect(grants.map((t) => t - 1_000_000)).toEqual([250, 750, 1250]);
   });
 
   it('slowDown halves the rate, holds it, then recovers gradually to the full rate', async () => {

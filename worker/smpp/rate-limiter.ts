@@ -20,7 +20,8 @@
 export interface SlidingWindowLimiterOptions {
   /**
    * Added to the 1000 ms window so that clock granularity and transit jitter never let N+1
-   * acquisitions land in the SMSC's own one-second window. Default 50.
+   * acquisitions land in the SMSC's own one-second window. Grants are evenly spaced, so
+   * this only has to absorb jitter: default 20 (the rate is then 98% of the limit).
    */
   marginMs?: number;
   /** Monotonic clock in milliseconds. Default performance.now(). */
@@ -69,7 +70,7 @@ export class SlidingWindowLimiter {
     if (!(limitPerSecond > 0) || !Number.isFinite(limitPerSecond)) {
       throw new RangeError(`limitPerSecond must be a positive number, got ${limitPerSecond}`);
     }
-    const marginMs = options.marginMs ?? 50;
+    const marginMs = options.marginMs ?? 20;
     if (!(marginMs >= 0)) throw new RangeError(`marginMs must be >= 0, got ${marginMs}`);
     this.limit = Math.max(1, Math.floor(limitPerSecond));
     this.windowMs = (limitPerSecond >= 1 ? 1000 : 1000 / limitPerSecond) + marginMs;
@@ -156,9 +157,14 @@ export class SlidingWindowLimiter {
     while (this.waiters.length > 0) {
       const now = this.now();
       const { slots, windowMs } = this.shape(now);
-      // The slots-th most recent acquisition must have left the window.
+      // The slots-th most recent acquisition must have left the window, and grants are spaced
+      // evenly (window / slots apart): a burst of N at once would reach the SMSC spread by
+      // transit, and its tail would land in the SMSC's next one-second window.
       const blocker = this.stamps.length >= slots ? this.stamps[this.stamps.length - slots] : undefined;
-      const freeAt = blocker === undefined ? now : blocker + windowMs;
+      // (Spacing under a millisecond — limits over 1000/s — is left to the window alone.)
+      const last = this.stamps[this.stamps.length - 1];
+      const spacing = windowMs / slots;
+      const freeAt = Math.max(blocker === undefined ? now : blocker + windowMs, last === undefined || spacing < 1 ? now : last + spacing);
       if (freeAt > now) {
         const slowed = slots < this.limit || windowMs > this.windowMs;
         const wait = Math.max(1, Math.ceil(freeAt - now));

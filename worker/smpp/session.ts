@@ -30,6 +30,7 @@ import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import * as smpp from 'smpp';
 import { decodeGsm7, decodeUcs2, encodeGsm7 } from '../../core/domain/encoding';
+import { readPduBody } from '../../core/domain/pdu-body';
 
 export type BindType = 'transceiver' | 'transmitter' | 'receiver';
 
@@ -453,46 +454,6 @@ function narrowResponse(pdu: smpp.PDU): ResponsePdu {
 
 const TAG_MESSAGE_PAYLOAD = 0x0424;
 
-/**
- * The exact short_message and TLV octets of a raw deliver_sm (its mandatory fields are laid
- * out like submit_sm's). Undefined when the PDU does not parse.
- */
-function readRawBody(raw: Buffer): { shortMessage: Buffer; tlvs: Map<number, Buffer> } | undefined {
-  let o = 16;
-  const skipCString = (): void => {
-    const end = raw.indexOf(0, o);
-    if (end < 0) throw new RangeError('unterminated C-Octet String');
-    o = end + 1;
-  };
-  try {
-    skipCString(); // service_type
-    o += 2; // source_addr_ton, source_addr_npi
-    skipCString(); // source_addr
-    o += 2; // dest_addr_ton, dest_addr_npi
-    skipCString(); // destination_addr
-    o += 3; // esm_class, protocol_id, priority_flag
-    skipCString(); // schedule_delivery_time
-    skipCString(); // validity_period
-    o += 4; // registered_delivery, replace_if_present_flag, data_coding, sm_default_msg_id
-    const length = raw.readUInt8(o);
-    o += 1;
-    if (o + length > raw.length) return undefined;
-    const shortMessage = Buffer.from(raw.subarray(o, o + length));
-    o += length;
-    const tlvs = new Map<number, Buffer>();
-    while (o + 4 <= raw.length) {
-      const tag = raw.readUInt16BE(o);
-      const size = raw.readUInt16BE(o + 2);
-      if (o + 4 + size > raw.length) return undefined;
-      tlvs.set(tag, Buffer.from(raw.subarray(o + 4, o + 4 + size)));
-      o += 4 + size;
-    }
-    return { shortMessage, tlvs };
-  } catch {
-    return undefined;
-  }
-}
-
 /** The package's decoded `{ message, udh }` encoded back to octets (for when raw capture failed). */
 function reencode(value: unknown, dataCoding: number): Buffer | undefined {
   if (Buffer.isBuffer(value)) return value;
@@ -543,7 +504,7 @@ function decodeText(bytes: Buffer, dataCoding: number): string | undefined {
 function readDeliverSm(pdu: smpp.PDU, raw: Buffer | undefined): DeliverSm {
   const esmClass = int(pdu.esm_class);
   const dataCoding = int(pdu.data_coding);
-  const body = raw ? readRawBody(raw) : undefined;
+  const body = raw ? readPduBody(raw) : undefined;
   const shortMessage = body?.shortMessage ?? reencode(pdu.short_message, dataCoding) ?? Buffer.alloc(0);
   const payloadTlv = body?.tlvs.get(TAG_MESSAGE_PAYLOAD) ?? reencode(pdu.message_payload, dataCoding);
   const content = shortMessage.length > 0 || payloadTlv === undefined ? shortMessage : payloadTlv;
