@@ -60,7 +60,6 @@ export const MAX_THROTTLED_RECEIVES = 20;
 export class CarrierWorker {
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
-  private poll: AbortController | undefined;
   private loop: Promise<void> | undefined;
   private readonly capacity: number;
   private readonly now: () => Date;
@@ -83,7 +82,9 @@ export class CarrierWorker {
   /** Stops pulling, then waits (at most drainMs) for messages in flight. */
   async stop(drainMs: number): Promise<void> {
     this.stopping = true;
-    this.poll?.abort();
+    // The current long poll is not aborted: an aborted receive still takes messages on the
+    // queue's side, which then stay invisible for the whole visibility timeout. It ends within
+    // waitTimeSeconds, and what it brings back is released at once (see run()).
     await this.loop;
     const drained = Promise.all([...this.inFlight]).then(() => true);
     const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), drainMs).unref());
@@ -105,7 +106,6 @@ export class CarrierWorker {
         await Promise.race(this.inFlight);
         continue;
       }
-      this.poll = new AbortController();
       let messages: Message[] = [];
       try {
         const out = await sqs.send(
@@ -115,9 +115,12 @@ export class CarrierWorker {
             WaitTimeSeconds: this.deps.waitTimeSeconds ?? 20,
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
-          { abortSignal: this.poll.signal },
         );
         messages = out.Messages ?? [];
+        if (this.stopping) {
+          await this.release(messages);
+          break;
+        }
       } catch (err) {
         if (this.stopping) break;
         log('QUEUE_RECEIVE_FAILED', { carrierId: carrier.id, error: (err as Error).name });
@@ -221,6 +224,17 @@ export class CarrierWorker {
     const scheduled = await this.deps.scheduleRetry(timer, envelope.attempt, `${outcome.kind === 'unknown' ? 'outcome_unknown' : 'transient'}: ${why}`, carrier.id);
     log('SUBMIT_RETRY', { messageId: envelope.messageId, carrierId: carrier.id, reason: why, nextAttempt: decision.nextAttempt, dueAt: decision.dueAt.toISOString(), scheduled, acceptedSegments: outcome.acceptedSmscIds.length });
     return done('retry');
+  }
+
+  /** Hands messages back to the queue for another worker, visible again at once. */
+  private async release(messages: Message[]): Promise<void> {
+    await Promise.all(
+      messages.map((m) =>
+        this.deps.sqs
+          .send(new ChangeMessageVisibilityCommand({ QueueUrl: this.deps.queueUrl, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }))
+          .catch((err: unknown) => this.deps.log('RELEASE_FAILED', { carrierId: this.deps.carrier.id, error: (err as Error).name })),
+      ),
+    );
   }
 
   private async delete(message: Message): Promise<void> {

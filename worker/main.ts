@@ -140,6 +140,7 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
         delivery,
         scheduleRetry: (timer, attempt, reason, carrierId) => scheduleRetry(dynamo(), settings.tableName, timer, attempt, reason, carrierId),
         retryPolicy: settings.retryPolicy,
+        waitTimeSeconds: settings.pollWaitSeconds,
         log: logger,
         onOutcome: (outcome, _envelope, _latencyMs, acceptedAt) => recordOutcome(metrics, config.id, outcome, acceptedAt),
       }),

@@ -23,6 +23,8 @@ const Env = z.object({
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HEARTBEAT_SECONDS: z.coerce.number().positive().default(5),
   DRAIN_SECONDS: z.coerce.number().positive().default(25),
+  /** SQS long-poll wait; also bounds how long a stop waits for the poll in progress. */
+  POLL_WAIT_SECONDS: z.coerce.number().int().min(1).max(20).default(20),
   TASK_ID: z.string().optional(),
   /** Comma-separated carrier ids this worker serves (default: all). */
   CARRIERS: z.string().optional(),
@@ -37,6 +39,7 @@ export interface WorkerSettings {
   healthPort: number;
   heartbeatSeconds: number;
   drainSeconds: number;
+  pollWaitSeconds: number;
   taskId: string;
   carriers: { config: CarrierConfig; password: string; queueUrl: string }[];
 }
@@ -86,6 +89,7 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
     healthPort: e.HEALTH_PORT,
     heartbeatSeconds: e.HEARTBEAT_SECONDS,
     drainSeconds: e.DRAIN_SECONDS,
+    pollWaitSeconds: e.POLL_WAIT_SECONDS,
     taskId: e.TASK_ID ?? `${hostname()}-${process.pid}`,
     carriers: carriers
       .filter((c) => !wanted || wanted.has(c.id))

@@ -113,7 +113,8 @@ export class SmppWorkerService extends Construct {
         RECEIPT_TIMEOUT_SECONDS: String(props.lifecycle.receiptTimeoutSeconds),
         RETRY_BASE_SECONDS: String(props.lifecycle.retryBaseSeconds),
         RETRY_MAX_SECONDS: String(props.lifecycle.retryMaxSeconds),
-        DRAIN_SECONDS: String(SmppWorkerService.STOP_TIMEOUT_SECONDS - 15),
+        // Within the stop timeout: the poll in progress (up to 20 s), the drain, then unbind.
+        DRAIN_SECONDS: String(SmppWorkerService.STOP_TIMEOUT_SECONDS - 35),
         HEALTH_PORT: '8080',
       },
       secrets,

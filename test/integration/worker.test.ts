@@ -166,6 +166,7 @@ describe('shutdown', () => {
       WORKER_CARRIERS: JSON.stringify(settings.carriers.map((c) => c.config)),
       HEALTH_PORT: '0',
       DRAIN_SECONDS: '20',
+      POLL_WAIT_SECONDS: '1',
     };
     for (const c of settings.carriers) env[passwordVariable(c.config.id)] = c.password;
     const build = spawn('npm', ['run', '-s', 'build:worker'], { cwd: REPO_ROOT, stdio: 'ignore' });

@@ -53,7 +53,7 @@ export async function startGateway(setup: Record<string, CarrierSetup>): Promise
     const port = await sim.start(0);
     carriers.push({ ...c, config: { ...c.config, host: '127.0.0.1', port, tps: own.tps ?? c.config.tps } });
   }
-  const settings: WorkerSettings = { ...base, healthPort: 0, heartbeatSeconds: 1, drainSeconds: 10, taskId: `e2e-${process.pid}-${Date.now()}`, carriers };
+  const settings: WorkerSettings = { ...base, healthPort: 0, heartbeatSeconds: 1, pollWaitSeconds: 1, drainSeconds: 10, taskId: `e2e-${process.pid}-${Date.now()}`, carriers };
   const logs: E2eGateway['logs'] = [];
   const worker = await startWorker(settings, (event, data = {}) => logs.push({ event, data }));
   const stop = async () => {

@@ -28,6 +28,7 @@ export function workerSettings(ports: Record<string, number>, tps: number): Work
     ...settings,
     healthPort: 0,
     heartbeatSeconds: 1,
+    pollWaitSeconds: 1,
     drainSeconds: 10,
     carriers: settings.carriers.map((c) => ({ ...c, config: { ...c.config, host: '127.0.0.1', port: ports[c.config.id]!, tps } })),
   };

@@ -1,0 +1,393 @@
+/**
+ * The gateway's SMPP worker in its own process, measured over one run of N messages
+ * with receipts against a simulator on loopback. Two variants:
+ *
+ * - `memory`: CarrierConnection + CarrierWorker + deliverHandler (worker/main.ts) exactly as
+ *   the worker wires them, but the narrow store interfaces CarrierWorker takes
+ *   (messages.get/transition, delivery.recordSubmitted, scheduleRetry), the receipt side
+ *   (DeliveryStore.applyReceipt) and the SQS client are in-memory stand-ins that count every
+ *   call as the DynamoDB / SQS request the real adapter makes. Measures the worker's own cost.
+ * - `emulator`: the real worker (startWorker from worker/main.ts) with its real DynamoDB and
+ *   SQS adapters on the emulator: a bench-owned table and FIFO carrier queue, seeded with
+ *   ROUTED records and carrier envelopes before the clock starts. SDK middleware on the
+ *   worker's clients counts its requests.
+ *
+ * Args: mode port count. Env for emulator mode: AWS_ENDPOINT_URL and credentials.
+ * Reports { type: 'result', ...ThroughputResult } over IPC; stdout (the worker's JSON logs) is
+ * discarded by the parent but still written, as in production.
+ */
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  DeleteQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import { dynamo, sqs } from '../core/aws/clients';
+import type { DeliveryStore, ReceiptResult, StoredReceipt } from '../core/aws/delivery-store';
+import type { InboundStore } from '../core/aws/inbound-store';
+import type { MessageStore, TransitionOptions, TransitionResult } from '../core/aws/message-store';
+import { loadGatewayConfig } from '../core/config/load';
+import type { CarrierConfig } from '../core/config/schema';
+import type { CarrierEnvelope } from '../core/domain/envelopes';
+import { PREDECESSORS, type MessageRecord, type MessageStatus } from '../core/domain/message';
+import type { Receipt } from '../core/domain/receipt';
+import { aggregateSegments, statusForReceipt } from '../core/domain/receipt-outcome';
+import { CarrierWorker } from '../worker/carrier-worker';
+import { deliverHandler, log as workerLog, startWorker } from '../worker/main';
+import { CarrierConnection } from '../worker/smpp/carrier-connection';
+import { throughput, type ThroughputResult } from './common';
+
+type Mode = 'memory' | 'emulator';
+const [modeArg, portArg, countArg] = process.argv.slice(2);
+const mode = modeArg as Mode;
+const port = Number(portArg);
+const count = Number(countArg);
+const TEXT = 'Your code is 123456. It expires in 10 minutes.';
+
+// The worker's JSON log lines are written as in production (CloudWatch Logs bills them per GB): count the bytes.
+let logBytes = 0;
+const stdoutWrite = process.stdout.write.bind(process.stdout);
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  logBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+  return (stdoutWrite as (...a: unknown[]) => boolean)(chunk, ...rest);
+}) as typeof process.stdout.write;
+
+/** The local config's first carrier, pointed at the simulator: one bind, window 100, the schema's highest TPS. */
+function benchCarrier(): CarrierConfig {
+  const base = loadGatewayConfig().carriers[0]!;
+  return { ...base, id: 'bench', host: '127.0.0.1', port, systemId: 'gw', password: 'secret', binds: 1, bindMode: 'transceiver', window: 100, tps: 10_000, receiptIdFormat: 'as-is' };
+}
+
+function records(carrierId: string): { record: MessageRecord; envelope: CarrierEnvelope }[] {
+  const run = randomUUID().slice(0, 8);
+  const now = new Date().toISOString();
+  const validUntil = new Date(Date.now() + 86_400_000).toISOString();
+  return Array.from({ length: count }, (_, i) => {
+    const id = `${run}-${String(i).padStart(6, '0')}`;
+    const to = `+4474001${String(i % 100000).padStart(5, '0')}`;
+    const record: MessageRecord = {
+      id,
+      tenantId: 'acme',
+      status: 'ROUTED',
+      to,
+      country: 'GB',
+      from: 'Bench',
+      text: TEXT,
+      type: 'transactional',
+      encoding: 'GSM7',
+      segments: 1,
+      validUntil,
+      createdAt: now,
+      updatedAt: now,
+      attempt: 1,
+      carrierId,
+      history: [
+        { status: 'ACCEPTED', at: now },
+        { status: 'ROUTED', at: now, carrierId, attempt: 1, reason: 'route uk: first healthy carrier' },
+      ],
+      requestHash: 'a'.repeat(64),
+    };
+    const envelope: CarrierEnvelope = { v: 1, messageId: id, tenantId: 'acme', attempt: 1, carrierId, to, from: 'Bench', text: TEXT, encoding: 'GSM7', segments: 1, validUntil };
+    return { record, envelope };
+  });
+}
+
+// ---- memory variant -------------------------------------------------------------------
+
+class Counter {
+  readonly calls: Record<string, number> = {};
+  add(name: string): void {
+    this.calls[name] = (this.calls[name] ?? 0) + 1;
+  }
+}
+
+/** An SQS stand-in answering the three commands CarrierWorker sends. */
+class MemoryQueue {
+  private readonly visible: Message[] = [];
+  private readonly inFlight = new Map<string, Message>();
+  constructor(private readonly counter: Counter) {}
+  push(body: string): void {
+    const id = randomUUID();
+    this.visible.push({ MessageId: id, ReceiptHandle: id, Body: body, Attributes: { ApproximateReceiveCount: '1' } });
+  }
+  async send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown> {
+    if (command instanceof ReceiveMessageCommand) {
+      this.counter.add('sqs.ReceiveMessage');
+      if (this.visible.length === 0) {
+        // A long poll on an empty queue: wait a little (or until aborted).
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, 20);
+          options?.abortSignal?.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+        });
+      }
+      const out = this.visible.splice(0, command.input.MaxNumberOfMessages ?? 1);
+      for (const m of out) this.inFlight.set(m.ReceiptHandle!, m);
+      return { Messages: out };
+    }
+    if (command instanceof DeleteMessageCommand) {
+      this.counter.add('sqs.DeleteMessage');
+      this.inFlight.delete(command.input.ReceiptHandle!);
+      return {};
+    }
+    if (command instanceof ChangeMessageVisibilityCommand) {
+      this.counter.add('sqs.ChangeMessageVisibility');
+      const m = this.inFlight.get(command.input.ReceiptHandle!);
+      if (m) {
+        this.inFlight.delete(command.input.ReceiptHandle!);
+        const n = Number(m.Attributes?.ApproximateReceiveCount ?? '1') + 1;
+        setTimeout(() => this.visible.push({ ...m, Attributes: { ApproximateReceiveCount: String(n) } }), (command.input.VisibilityTimeout ?? 0) * 1000);
+      }
+      return {};
+    }
+    throw new Error(`MemoryQueue: unexpected command ${(command as object).constructor.name}`);
+  }
+}
+
+/**
+ * The message table in memory, with the same conditions as MessageStore.transition and
+ * the same item kinds as DeliveryStore (SMSC-id mappings with pendingReceipt).
+ */
+class MemoryStore {
+  readonly messages = new Map<string, MessageRecord>();
+  private readonly mappings = new Map<string, { messageId?: string; segment?: number; segments?: number; pendingReceipt?: StoredReceipt }>();
+  delivered = 0;
+  constructor(private readonly counter: Counter) {}
+
+  /** A copy the caller may keep (as an SDK response is): cheap, so the stand-in does not weigh on the worker's figures. */
+  private copy(r: MessageRecord): MessageRecord {
+    return { ...r, history: [...r.history] };
+  }
+
+  async get(id: string): Promise<MessageRecord | undefined> {
+    this.counter.add('dynamodb.GetItem');
+    const r = this.messages.get(id);
+    return r ? this.copy(r) : undefined;
+  }
+
+  async transition(id: string, to: MessageStatus, options: TransitionOptions = {}): Promise<TransitionResult> {
+    this.counter.add('dynamodb.UpdateItem');
+    const r = this.messages.get(id);
+    if (!r || !PREDECESSORS[to].includes(r.status) || (options.expectedAttempt !== undefined && r.attempt !== options.expectedAttempt)) {
+      this.counter.add('dynamodb.GetItem'); // MessageStore re-reads after a failed condition
+      return { applied: false, current: r ? this.copy(r) : undefined };
+    }
+    const at = (options.now ?? new Date()).toISOString();
+    r.status = to;
+    r.updatedAt = at;
+    r.history.push({ status: to, at, ...(options.reason !== undefined ? { reason: options.reason } : {}), ...(options.carrierId !== undefined ? { carrierId: options.carrierId } : {}) });
+    Object.assign(r, options.set ?? {});
+    if (to === 'DELIVERED') this.delivered++;
+    return { applied: true, record: this.copy(r) };
+  }
+
+  /** DeliveryStore.recordSubmitted: one mapping UpdateItem per segment, SUBMITTED, then early receipts. */
+  async recordSubmitted(envelope: CarrierEnvelope, smscIds: string[], keys: string[]): Promise<boolean> {
+    const early: { segment: number; receipt: StoredReceipt }[] = [];
+    for (const [segment, key] of keys.entries()) {
+      this.counter.add('dynamodb.UpdateItem');
+      const k = `${envelope.carrierId}#${key}`;
+      const m = { ...this.mappings.get(k), messageId: envelope.messageId, segment, segments: keys.length };
+      this.mappings.set(k, m);
+      if (m.pendingReceipt) early.push({ segment, receipt: m.pendingReceipt });
+    }
+    const now = new Date();
+    const submitted = await this.transition(envelope.messageId, 'SUBMITTED', { expectedAttempt: envelope.attempt, carrierId: envelope.carrierId, now, set: { smscIds, submittedAt: now.toISOString() } });
+    for (const { segment, receipt } of early) await this.applyToMessage(envelope.messageId, segment, keys.length, receipt);
+    return submitted.applied;
+  }
+
+  /** DeliveryStore.applyReceipt: consistent GetItem of the mapping, then apply or hold. */
+  async applyReceipt(carrierId: string, key: string, receipt: Receipt): Promise<ReceiptResult> {
+    const stored: StoredReceipt = { state: receipt.state, ...(receipt.errorCode !== undefined ? { errorCode: receipt.errorCode } : {}), receivedAt: new Date().toISOString() };
+    this.counter.add('dynamodb.GetItem');
+    const k = `${carrierId}#${key}`;
+    const m = this.mappings.get(k);
+    if (!m?.messageId) {
+      this.counter.add('dynamodb.UpdateItem');
+      this.mappings.set(k, { ...m, pendingReceipt: stored });
+      return { outcome: 'pending' };
+    }
+    const status = await this.applyToMessage(m.messageId, m.segment ?? 0, m.segments ?? 1, stored);
+    return { outcome: 'applied', messageId: m.messageId, ...(status ? { status } : {}) };
+  }
+
+  private async applyToMessage(messageId: string, segment: number, segments: number, receipt: StoredReceipt): Promise<MessageStatus | undefined> {
+    if (statusForReceipt(receipt.state) === undefined) return undefined;
+    if (segments > 1) this.counter.add('dynamodb.UpdateItem');
+    const outcome = aggregateSegments({ [String(segment)]: receipt.state }, segments);
+    if (!outcome.complete || !outcome.status) return undefined;
+    const result = await this.transition(messageId, outcome.status, { ...(outcome.reason ? { reason: outcome.reason } : {}), set: { receipt } });
+    return result.applied ? outcome.status : undefined;
+  }
+}
+
+async function runMemory(): Promise<ThroughputResult> {
+  const carrier = benchCarrier();
+  const counter = new Counter();
+  const store = new MemoryStore(counter);
+  const queue = new MemoryQueue(counter);
+  for (const { record, envelope } of records(carrier.id)) {
+    store.messages.set(record.id, record);
+    queue.push(JSON.stringify(envelope));
+  }
+  const onDeliver = deliverHandler(carrier, {
+    delivery: store as unknown as DeliveryStore,
+    inbound: undefined as unknown as InboundStore, // no inbound messages in this run
+    sns: undefined as never,
+    tableName: 'bench',
+    log: workerLog,
+  });
+  const connection = new CarrierConnection({ carrier, password: 'secret', log: (event, data) => workerLog(event, { carrierId: carrier.id, ...data }), onDeliver });
+  const worker = new CarrierWorker({
+    carrier,
+    connection,
+    queueUrl: 'memory://bench',
+    sqs: queue as unknown as SQSClient,
+    messages: store as unknown as Pick<MessageStore, 'get' | 'transition'>,
+    delivery: store as unknown as Pick<DeliveryStore, 'recordSubmitted'>,
+    scheduleRetry: async () => {
+      counter.add('dynamodb.TransactWriteItems');
+      return true;
+    },
+    retryPolicy: { retryBaseSeconds: 2, retryMaxSeconds: 10 },
+    log: workerLog,
+    waitTimeSeconds: 20,
+  });
+  connection.start();
+  if (!(await connection.whenReady(10_000))) throw new Error('worker: no bind within 10 s');
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  logBytes = 0;
+  worker.start();
+  while (store.delivered < count) await new Promise((r) => setTimeout(r, 5));
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  await worker.stop(1000);
+  await connection.stop(1000);
+  return throughput(count, wall, (cpu.user + cpu.system) / 1e6, { calls: counter.calls, logBytesPerMessage: Math.round(logBytes / count) });
+}
+
+// ---- emulator variant -----------------------------------------------------------------
+
+async function ensureTable(client: DynamoDBClient, name: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: name }));
+    return;
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException) && (err as Error).name !== 'ResourceNotFoundException') throw err;
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+    }),
+  );
+}
+
+async function inParallel<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+async function runEmulator(): Promise<ThroughputResult> {
+  const carrier = benchCarrier();
+  const tableName = 'bench-worker-messages';
+  const seedDynamo = new DynamoDBClient({});
+  const seedDoc = DynamoDBDocumentClient.from(seedDynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const seedSqs = new SQSClient({});
+  await ensureTable(seedDynamo, tableName);
+  const queue = await seedSqs.send(new CreateQueueCommand({ QueueName: `bench-${randomUUID().slice(0, 8)}.fifo`, Attributes: { FifoQueue: 'true', VisibilityTimeout: '60', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' } }));
+  const queueUrl = queue.QueueUrl!;
+  const seedStart = Date.now();
+  const all = records(carrier.id);
+  await inParallel(chunks(all, 25), 4, async (batch) => {
+    let items: Record<string, unknown>[] | undefined = batch.map(({ record }) => ({ PutRequest: { Item: { pk: `MSG#${record.id}`, sk: 'MSG', kind: 'message', ...record } } }));
+    while (items && items.length > 0) {
+      const out = await seedDoc.send(new BatchWriteCommand({ RequestItems: { [tableName]: items as never } }));
+      items = out.UnprocessedItems?.[tableName] as Record<string, unknown>[] | undefined;
+    }
+  });
+  await inParallel(chunks(all, 10), 4, async (batch) => {
+    await seedSqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map(({ envelope }, i) => ({ Id: String(i), MessageBody: JSON.stringify(envelope), MessageGroupId: envelope.messageId, MessageDeduplicationId: `${envelope.messageId}#1` })) }));
+  });
+  const seedSeconds = (Date.now() - seedStart) / 1000;
+
+  // Count the worker's own requests: middleware on the process-wide clients it uses.
+  const calls: Record<string, number> = {};
+  const counting = (prefix: string) => (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+    // lib-dynamodb names its commands Get/Update/Put; report them as the DynamoDB operations they are.
+    const op = (context.commandName ?? 'unknown').replace(/Command$/, '');
+    const name = `${prefix}.${prefix === 'dynamodb' && /^(Get|Update|Put|Delete)$/.test(op) ? `${op}Item` : op}`;
+    calls[name] = (calls[name] ?? 0) + 1;
+    return next(args);
+  };
+  dynamo().middlewareStack.add(counting('dynamodb') as never, { step: 'initialize', name: 'benchCount' });
+  sqs().middlewareStack.add(counting('sqs') as never, { step: 'initialize', name: 'benchCount' });
+
+  let submitted = 0;
+  let receipts = 0;
+  let failure: string | undefined;
+  const logger = (event: string, data: Record<string, unknown> = {}): void => {
+    if (event === 'MESSAGE_SUBMITTED') submitted++;
+    else if (event === 'RECEIPT_APPLIED' || event === 'RECEIPT_UNMATCHED') receipts++;
+    // A record the worker could not complete stays on the queue and is submitted again after the
+    // visibility timeout: the run cannot finish, so stop at the first one and say why.
+    else if (event === 'RECORD_FAILED' || event === 'DELIVER_FAILED') failure ??= `${event}: ${String(data.error ?? '')} ${String(data.detail ?? '')}`.trim();
+    workerLog(event, data);
+  };
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  logBytes = 0;
+  const worker = await startWorker(
+    {
+      tableName,
+      retentionDays: 7,
+      receiptTimeoutSeconds: 60,
+      retryPolicy: { retryBaseSeconds: 2, retryMaxSeconds: 10 },
+      healthPort: 0,
+      heartbeatSeconds: 5,
+      drainSeconds: 5,
+      pollWaitSeconds: 1,
+      taskId: 'bench',
+      carriers: [{ config: carrier, password: 'secret', queueUrl }],
+    },
+    logger,
+  );
+  const deadline = Date.now() + Math.max(60_000, count * 100);
+  while ((submitted < count || receipts < count) && !failure && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  if (failure || submitted < count || receipts < count) {
+    await worker.stop();
+    await seedSqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
+    throw new Error(failure ? `the worker failed a record after ${submitted} submitted: ${failure}` : `timed out with ${submitted}/${count} submitted, ${receipts}/${count} receipts`);
+  }
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  await worker.stop();
+  await seedSqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
+  return throughput(count, wall, (cpu.user + cpu.system) / 1e6, { calls, logBytesPerMessage: Math.round(logBytes / count), notes: [`seeding ${count} records + envelopes took ${seedSeconds.toFixed(1)} s (not timed)`] });
+}
+
+(mode === 'memory' ? runMemory() : runEmulator())
+  .then((result) => {
+    process.send?.({ type: 'result', ...result }, () => process.exit(0));
+  })
+  .catch((err: unknown) => {
+    process.send?.({ type: 'error', message: `worker (${mode}): ${(err as Error).message}` }, () => process.exit(1));
+  });
