@@ -4,6 +4,7 @@
  * routes, missing default) live with the routing table in core/domain/routing.ts.
  */
 import type { GatewayConfig } from './schema';
+import { checkCommandStatusOverrides } from '../domain/command-status';
 import { checkRoutingTable } from '../domain/routing';
 import { sha256Hex } from './runtime';
 
@@ -29,6 +30,9 @@ export function crossCheck(config: GatewayConfig): string[] {
       if (owner !== undefined && owner !== t.id) problems.push(`tenants[${i}]: an API key of tenant "${t.id}" (sha256 ${digest.slice(0, 8)}…) is also a key of tenant "${owner}"`);
       owners.set(digest, t.id);
     }
+  });
+  config.carriers.forEach((c, i) => {
+    for (const problem of checkCommandStatusOverrides(c.commandStatus)) problems.push(`carriers[${i}].commandStatus: ${problem}`);
   });
   problems.push(...checkRoutingTable(config.routes, config.carriers.map((c) => c.id)));
   return problems;

@@ -50,6 +50,11 @@ export const CarrierConfig = z
     enquireLinkSeconds: z.number().int().min(5).max(600).default(30),
     responseTimeoutSeconds: z.number().int().min(1).max(120).default(15),
     maxAttempts: z.number().int().min(1).max(20).default(5),
+    /**
+     * This carrier's reading of command_status values where it differs from the standard table,
+     * e.g. { "0x00000045": "permanent" }: keys in hex or decimal, values retryable | permanent.
+     */
+    commandStatus: z.record(z.string(), z.enum(['retryable', 'permanent'])).default({}),
     /** When true, `npm run local` starts an SMSC simulator for this carrier. */
     simulated: z.boolean().default(false),
   })

@@ -291,6 +291,12 @@ describe('CarrierConnection: submit and receipts', () => {
     expect(maskAddress('447400123456')).toBe('447*******56');
   });
 
+  it("classifies with the carrier's own overrides: 0x45 declared permanent is not retried", async () => {
+    const h = await harness({ sim: { rejectWith: 0x45 }, carrier: { commandStatus: { '0x00000045': 'permanent' } } });
+    const outcome = await h.connection.submit(pdusOf());
+    expect(outcome).toMatchObject({ kind: 'rejected', status: { code: 0x45, name: 'ESME_RSUBMITFAIL', retryable: false } });
+  });
+
   it('rejects ESME_RTHROTTLED (0x58) as retryable and slows the limiter down', async () => {
     const h = await harness({ sim: { rejectWith: 0x58 } });
     const before = h.connection.status().rate;

@@ -271,3 +271,11 @@ describe('toRuntimeConfig', () => {
     expect(runtime.tenants.map((t) => t.apiKeySha256)).toEqual([[sha256Hex('dev-acme-key-0123456789')], [sha256Hex('dev-globex-key-0123456789')]]);
   });
 });
+
+describe('carrier command_status overrides', () => {
+  it('accepts hex and decimal keys and refuses one that is not a command_status, naming the field', () => {
+    const ok = parseGatewayConfig(gatewayConfigInput({ carriers: [carrierInput('c-a', { commandStatus: { '0x00000045': 'permanent', '88': 'retryable' } }), carrierInput('c-b')] }));
+    expect(ok.carriers[0]!.commandStatus).toEqual({ '0x00000045': 'permanent', '88': 'retryable' });
+    expect(() => parseGatewayConfig(gatewayConfigInput({ carriers: [carrierInput('c-a', { commandStatus: { nope: 'permanent' } }), carrierInput('c-b')] }))).toThrow(/carriers\[0\]\.commandStatus: command status override "nope"/);
+  });
+});

@@ -460,7 +460,7 @@ export class CarrierConnection {
   private onRejected(link: BindLink, response: ResponsePdu, pdu: SubmitSmParams): { code: number; name: string; kind: string; retryable: boolean } {
     // A generic_nack with status 0 is a protocol fault of the SMSC: a system error, retryable.
     const code = response.commandStatus !== 0 ? response.commandStatus : 0x08;
-    const info = classifyCommandStatus(code);
+    const info = classifyCommandStatus(code, this.carrier.commandStatus);
     const status = { code: info.code, name: info.name, kind: info.kind, retryable: info.retryable };
     if (info.kind === 'throttled') {
       this.limiter.slowDown(THROTTLE_FACTOR, this.timing.throttleHoldMs);
