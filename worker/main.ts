@@ -116,6 +116,17 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
   const lastError = new Map<string, string>();
   let draining = false;
 
+  // A heartbeat per carrier: on a timer, and at once when its binds change, so the router
+  // sees a carrier come up (or go down) without waiting for the next tick.
+  const beatOne = (config: CarrierConfig): Promise<void> => {
+    const connection = connections.get(config.id);
+    if (!connection) return Promise.resolve();
+    const error = lastError.get(config.id);
+    return heartbeats
+      .write({ carrierId: config.id, taskId: settings.taskId, bindsUp: draining ? 0 : connection.bindsUp(), bindsConfigured: config.binds, updatedAt: new Date().toISOString(), ...(error ? { lastError: error } : {}) })
+      .catch((err: unknown) => logger('HEARTBEAT_FAILED', { carrierId: config.id, error: (err as Error).name }));
+  };
+
   for (const { config, password, queueUrl } of settings.carriers) {
     const connection = new CarrierConnection({
       carrier: config,
@@ -126,6 +137,7 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
         if (event === 'THROTTLED') metrics.count(config.id, 'Throttled');
         logger(event, { carrierId: config.id, ...data });
       },
+      onBindsChanged: () => void beatOne(config),
       onDeliver: deliverHandler(config, { delivery, inbound, sns: sns(), ...(settings.inboundTopicArn ? { inboundTopicArn: settings.inboundTopicArn } : {}), tableName: settings.tableName, log: logger, metrics }),
     });
     connections.set(config.id, connection);
@@ -148,15 +160,7 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
   }
 
   const beat = async () => {
-    await Promise.all(
-      settings.carriers.map(({ config }) => {
-        const connection = connections.get(config.id)!;
-        const error = lastError.get(config.id);
-        return heartbeats
-          .write({ carrierId: config.id, taskId: settings.taskId, bindsUp: draining ? 0 : connection.bindsUp(), bindsConfigured: config.binds, updatedAt: new Date().toISOString(), ...(error ? { lastError: error } : {}) })
-          .catch((err: unknown) => logger('HEARTBEAT_FAILED', { carrierId: config.id, error: (err as Error).name }));
-      }),
-    );
+    await Promise.all(settings.carriers.map(({ config }) => beatOne(config)));
   };
   const heartbeatTimer = setInterval(() => void beat(), settings.heartbeatSeconds * 1000);
 
