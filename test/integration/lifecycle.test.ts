@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dueShard } from '../../core/domain/deadlines';
 import { verifyWebhook } from '../../core/domain/webhook';
 import { clients, http, outputs, ukMobile, useLocalAws, waitFor } from '../support/local';
-import { smscAddress, startHarness, sweep, untilStatus, type Harness } from '../support/worker-harness';
+import { send, smscAddress, startHarness, sweep, untilStatus, type Harness } from '../support/worker-harness';
 
 let h: Harness;
 let c: ReturnType<typeof clients>;
@@ -28,12 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.stop();
 });
-
-async function send(body: Record<string, unknown>): Promise<string> {
-  const res = await http('POST', '/v1/messages', { body });
-  expect(res.status).toBe(202);
-  return res.body.id;
-}
 
 describe('retries', () => {
   it('retries a throttled message within the worker until it is delivered', async () => {

@@ -13,7 +13,7 @@ import { buildSubmitPdus } from '../../core/domain/submit-pdus';
 import { concatReference } from '../../worker/carrier-worker';
 import { passwordVariable } from '../../worker/settings';
 import { clients, drain, http, outputs, ukMobile, useLocalAws, waitFor } from '../support/local';
-import { REPO_ROOT, smscAddress, startHarness, untilStatus, workerSettings, type Harness } from '../support/worker-harness';
+import { REPO_ROOT, send, smscAddress, startHarness, untilStatus, workerSettings, type Harness } from '../support/worker-harness';
 
 let h: Harness;
 
@@ -25,12 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.stop();
 });
-
-async function send(body: Record<string, unknown>): Promise<string> {
-  const res = await http('POST', '/v1/messages', { body });
-  expect(res.status).toBe(202);
-  return res.body.id;
-}
 
 describe('submitting', () => {
   it('takes a message to DELIVERED with its receipt correlated', async () => {

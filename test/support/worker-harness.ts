@@ -82,5 +82,12 @@ export async function untilStatus(id: string, statuses: string[], options: { tim
   );
 }
 
+/** Submits one message through the API and returns its id (the API must answer 202). */
+export async function send(body: Record<string, unknown>): Promise<string> {
+  const res = await http('POST', '/v1/messages', { body });
+  if (res.status !== 202) throw new Error(`POST /v1/messages answered ${res.status}: ${res.text}`);
+  return res.body.id;
+}
+
 /** The SMSC's view of a destination: E.164 without "+". */
 export const smscAddress = (e164: string) => e164.replace(/^\+/, '');
