@@ -80,7 +80,7 @@ export interface CarrierTiming {
   deliverTimeoutMs?: number;
   /** How long the rate stays halved after throttling before it recovers. Default 5000. */
   throttleHoldMs?: number;
-  /** Safety margin added to the 1000 ms rate window. Default 50. */
+  /** Safety margin added to the 1000 ms rate window (absorbs timer and transit jitter). Default 15. */
   rateMarginMs?: number;
   /** Wait for unbind_resp on stop. Default min(response timeout, 5000). */
   unbindTimeoutMs?: number;
@@ -161,7 +161,7 @@ const DEFAULTS = {
   stableAfterMs: 30_000,
   deliverTimeoutMs: 30_000,
   throttleHoldMs: 5000,
-  rateMarginMs: 50,
+  rateMarginMs: 15,
 } as const;
 
 const THROTTLE_FACTOR = 0.5;

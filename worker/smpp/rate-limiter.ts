@@ -21,7 +21,7 @@ export interface SlidingWindowLimiterOptions {
   /**
    * Added to the 1000 ms window so that clock granularity and transit jitter never let N+1
    * acquisitions land in the SMSC's own one-second window. Grants are evenly spaced, so
-   * this only has to absorb jitter: default 20 (the rate is then 98% of the limit).
+   * this only has to absorb jitter: default 20 here, 15 in the carrier connection (98.5% of the limit).
    */
   marginMs?: number;
   /** Monotonic clock in milliseconds. Default performance.now(). */
@@ -60,6 +60,8 @@ export class SlidingWindowLimiter {
   /** Rate fraction right after the last slowDown; 1 when never slowed. */
   private reducedFactor = 1;
   private holdUntil = -Infinity;
+  /** When the next grant is due on the even schedule (undefined before the first). */
+  private nextDue: number | undefined;
   private lastDecreaseAt = -Infinity;
 
   /**
@@ -162,20 +164,30 @@ export class SlidingWindowLimiter {
       // transit, and its tail would land in the SMSC's next one-second window.
       const blocker = this.stamps.length >= slots ? this.stamps[this.stamps.length - slots] : undefined;
       // (Spacing under a millisecond — limits over 1000/s — is left to the window alone.)
-      const last = this.stamps[this.stamps.length - 1];
+      // Paced against the ideal schedule (the previous grant's due time, not when its timer
+      // actually fired), so timer lateness does not add up into a lower rate; the window above
+      // stays the hard limit.
       const spacing = windowMs / slots;
-      const freeAt = Math.max(blocker === undefined ? now : blocker + windowMs, last === undefined || spacing < 1 ? now : last + spacing);
-      if (freeAt > now) {
+      // At most one spacing of lateness is caught up: grants are dated at most that much before
+      // they are sent, which the margin covers, so no real one-second window gets N+1.
+      const paced = spacing < 1 || this.nextDue === undefined || now - this.nextDue > spacing ? now : this.nextDue;
+      const windowFree = blocker === undefined ? now : blocker + windowMs;
+      const freeAt = Math.max(windowFree, paced);
+      // Timers work in whole milliseconds: a slot less than 1 ms away is granted now (the
+      // margin covers it); waiting for it would round every interval up and lower the rate.
+      if (freeAt - now >= 1) {
         const slowed = slots < this.limit || windowMs > this.windowMs;
-        const wait = Math.max(1, Math.ceil(freeAt - now));
+        const wait = Math.max(1, Math.floor(freeAt - now));
         this.timer = setTimeout(() => {
           this.timer = undefined;
           this.pump();
         }, slowed ? Math.min(wait, RECOVERY_TICK_MS) : wait);
         return;
       }
-      this.stamps.push(now);
+      // Dated at its slot on the schedule, not when the timer fired, so lateness does not drift.
+      this.stamps.push(freeAt);
       if (this.stamps.length > this.limit) this.stamps.shift();
+      this.nextDue = freeAt + spacing;
       const head = this.waiters[0];
       if (head === undefined) return;
       head.remaining -= 1;
