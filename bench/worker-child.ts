@@ -241,7 +241,6 @@ async function runMemory(): Promise<ThroughputResult> {
     delivery: store as unknown as DeliveryStore,
     inbound: undefined as unknown as InboundStore, // no inbound messages in this run
     sns: undefined as never,
-    tableName: 'bench',
     log: workerLog,
   });
   const connection = new CarrierConnection({ carrier, password: 'secret', log: (event, data) => workerLog(event, { carrierId: carrier.id, ...data }), onDeliver });

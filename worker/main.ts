@@ -8,7 +8,6 @@ import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CarrierHealth } from '../core/aws/carrier-health';
 import { dynamo, sns, sqs } from '../core/aws/clients';
 import { DeliveryStore } from '../core/aws/delivery-store';
@@ -37,7 +36,7 @@ export type InboundEvent = { version: 1; type: 'inbound' } & InboundMessage;
 /** Records what a deliver_sm carried; resolves only once it is durable (the caller answers after that). */
 export function deliverHandler(
   carrier: CarrierConfig,
-  deps: { delivery: DeliveryStore; inbound: InboundStore; sns: SNSClient; inboundTopicArn?: string; tableName: string; log: Log; metrics?: Pick<MetricsPublisher, 'count' | 'observe'> },
+  deps: { delivery: DeliveryStore; inbound: InboundStore; sns: SNSClient; inboundTopicArn?: string; log: Log; metrics?: Pick<MetricsPublisher, 'count' | 'observe'> },
 ) {
   return async (pdu: InboundPdu): Promise<void> => {
     if (pdu.kind === 'receipt') {
@@ -54,13 +53,7 @@ export function deliverHandler(
     }
     if (pdu.kind === 'malformed') {
       // Recorded (reason only, never the text) and answered, so the SMSC does not resend it forever.
-      const at = new Date();
-      await dynamo().send(
-        new PutCommand({
-          TableName: deps.tableName,
-          Item: { pk: `MALFORMED#${carrier.id}`, sk: `${at.toISOString()}#${Math.random().toString(36).slice(2, 8)}`, kind: 'malformed-pdu', reason: pdu.reason, esmClass: pdu.esmClass, expiresAt: Math.floor(at.getTime() / 1000) + 30 * 86_400 },
-        }),
-      );
+      await deps.delivery.recordMalformed(carrier.id, pdu.reason, pdu.esmClass);
       deps.log('RECEIPT_MALFORMED', { carrierId: carrier.id, reason: pdu.reason, esmClass: pdu.esmClass });
       return;
     }
@@ -138,7 +131,7 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
         logger(event, { carrierId: config.id, ...data });
       },
       onBindsChanged: () => void beatOne(config),
-      onDeliver: deliverHandler(config, { delivery, inbound, sns: sns(), ...(settings.inboundTopicArn ? { inboundTopicArn: settings.inboundTopicArn } : {}), tableName: settings.tableName, log: logger, metrics }),
+      onDeliver: deliverHandler(config, { delivery, inbound, sns: sns(), ...(settings.inboundTopicArn ? { inboundTopicArn: settings.inboundTopicArn } : {}), log: logger, metrics }),
     });
     connections.set(config.id, connection);
     workers.set(

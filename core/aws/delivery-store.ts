@@ -10,7 +10,7 @@
  * whichever comes second sees the other's data and applies the receipt. So a
  * receipt that overtakes its submit_sm_resp is held, never dropped.
  */
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CarrierEnvelope } from '../domain/envelopes';
 import type { MessageStatus } from '../domain/message';
 import type { Receipt, ReceiptState } from '../domain/receipt';
@@ -125,6 +125,23 @@ export class DeliveryStore {
     const final = await this.applyToMessage(messageId, Number(item!.segment), Number(item!.segments), stored);
     if (final === undefined && statusForReceipt(stored.state) === undefined) return { outcome: 'not-final', messageId };
     return { outcome: 'applied', messageId, ...(final ? { status: final.status, ...(final.submittedAt ? { submittedAt: final.submittedAt } : {}) } : {}) };
+  }
+
+  /** Keeps a deliver_sm that could not be read: the reason only, never its text (it may hold message content). */
+  async recordMalformed(carrierId: string, reason: string, esmClass: number, at = new Date()): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `MALFORMED#${carrierId}`,
+          sk: `${at.toISOString()}#${Math.random().toString(36).slice(2, 8)}`,
+          kind: 'malformed-pdu',
+          reason,
+          esmClass,
+          expiresAt: Math.floor(at.getTime() / 1000) + this.retentionDays * DAY,
+        },
+      }),
+    );
   }
 
   /** Records a segment's final receipt on the message; moves the message when its last segment is final. */

@@ -11,7 +11,7 @@
  */
 import { DeleteCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { allDueShards } from '../domain/deadlines';
-import { timerEnvelope } from '../domain/outbox';
+import { ingestEnvelope } from '../domain/outbox';
 import type { IngestQueue } from './queues';
 import type { MessageStore } from './message-store';
 
@@ -68,9 +68,7 @@ export class Sweeper {
       if (!message || message.status !== 'RETRYING') return; // moved on meanwhile
       if (now.getTime() < Date.parse(String(message.validUntil))) {
         const attempt = Number(message.attempt) + 1;
-        await this.ingest.enqueue(
-          timerEnvelope({ messageId: id, nextAttempt: attempt, tenantId: message.tenantId, to: message.to, country: message.country, from: message.from, type: message.type, validUntil: message.validUntil }),
-        );
+        await this.ingest.enqueue(ingestEnvelope({ ...message, messageId: id }, attempt));
         await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: `TIMER#${id}`, sk: String(attempt) } }));
         result.timers++;
         this.log('RETRY_DUE', { messageId: id, attempt });

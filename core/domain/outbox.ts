@@ -15,33 +15,26 @@ export function planOutbox(
   newImage: Record<string, unknown> | undefined,
 ): IngestEnvelope | undefined {
   if (eventName === 'INSERT' && newImage?.kind === 'message' && newImage.status === 'ACCEPTED') {
-    return IngestEnvelope.parse({
-      v: 1,
-      messageId: newImage.id,
-      tenantId: newImage.tenantId,
-      attempt: 1,
-      to: newImage.to,
-      ...(newImage.country !== undefined ? { country: newImage.country } : {}),
-      ...(newImage.from !== undefined ? { from: newImage.from } : {}),
-      type: newImage.type,
-      validUntil: newImage.validUntil,
-    });
+    return ingestEnvelope({ ...newImage, messageId: newImage.id }, 1);
   }
-  if (eventName === 'REMOVE' && oldImage?.kind === 'retry-timer') return timerEnvelope(oldImage);
+  if (eventName === 'REMOVE' && oldImage?.kind === 'retry-timer') return ingestEnvelope(oldImage, oldImage.nextAttempt);
   return undefined;
 }
 
-/** The ingest envelope a retry timer stands for. */
-export function timerEnvelope(timer: Record<string, unknown>): IngestEnvelope {
+/**
+ * The ingest envelope of attempt `attempt` of a message, from anything that carries its routing
+ * fields: a message image (with messageId), a retry timer, a message record read by the sweeper.
+ */
+export function ingestEnvelope(source: Record<string, unknown>, attempt: unknown): IngestEnvelope {
   return IngestEnvelope.parse({
     v: 1,
-    messageId: timer.messageId,
-    tenantId: timer.tenantId,
-    attempt: timer.nextAttempt,
-    to: timer.to,
-    ...(timer.country !== undefined ? { country: timer.country } : {}),
-    ...(timer.from !== undefined ? { from: timer.from } : {}),
-    type: timer.type,
-    validUntil: timer.validUntil,
+    messageId: source.messageId,
+    tenantId: source.tenantId,
+    attempt,
+    to: source.to,
+    ...(source.country !== undefined ? { country: source.country } : {}),
+    ...(source.from !== undefined ? { from: source.from } : {}),
+    type: source.type,
+    validUntil: source.validUntil,
   });
 }
