@@ -59,11 +59,20 @@ export class DeliveryStore {
   }
 
   /**
-   * After every segment was accepted: maps each SMSC id to the message, records
-   * SUBMITTED for this attempt, then applies receipts that arrived first.
+   * After every segment was accepted: records SUBMITTED for this attempt, maps each
+   * SMSC id to the message, then applies receipts that arrived first.
    * Returns false when the message was no longer ROUTED for this attempt.
    */
   async recordSubmitted(envelope: CarrierEnvelope, smscIds: string[], keys: string[]): Promise<boolean> {
+    // SUBMITTED first, then the mappings: a receipt that finds a mapping then always finds the
+    // message SUBMITTED; one that comes before the mapping is held on it and applied below.
+    const now = new Date();
+    const submitted = await this.messages.transition(envelope.messageId, 'SUBMITTED', {
+      expectedAttempt: envelope.attempt,
+      carrierId: envelope.carrierId,
+      now,
+      set: { smscIds, segmentReceipts: {}, submittedAt: now.toISOString(), dueAt: new Date(now.getTime() + this.receiptTimeoutSeconds * 1000).toISOString() },
+    });
     const early: { segment: number; receipt: StoredReceipt }[] = [];
     await Promise.all(
       keys.map(async (key, segment) => {
@@ -82,13 +91,6 @@ export class DeliveryStore {
         if (pending) early.push({ segment, receipt: pending });
       }),
     );
-    const now = new Date();
-    const submitted = await this.messages.transition(envelope.messageId, 'SUBMITTED', {
-      expectedAttempt: envelope.attempt,
-      carrierId: envelope.carrierId,
-      now,
-      set: { smscIds, segmentReceipts: {}, submittedAt: now.toISOString(), dueAt: new Date(now.getTime() + this.receiptTimeoutSeconds * 1000).toISOString() },
-    });
     for (const { segment, receipt } of early) await this.applyToMessage(envelope.messageId, segment, keys.length, receipt);
     return submitted.applied;
   }
