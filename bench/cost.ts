@@ -107,6 +107,7 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
     { step: 'API Gateway REST request', service: 'API Gateway', single: 1, batch: 1 / 100, unit: 'request', unitPrice: perReq(p('apiGatewayRestPerMillionRequests')), source: 'computed' },
     { step: 'api λ invocation', service: 'Lambda', single: 1, batch: 1 / 100, unit: 'request', unitPrice: perReq(p('lambdaPerMillionRequests')), source: 'computed' },
     { step: `api λ duration (${inputs.apiSingleMs} ms single, ${inputs.apiBatchMs} ms per 100; 256 MB)`, service: 'Lambda', single: gbs(inputs.apiSingleMs), batch: gbs(inputs.apiBatchMs) / 100, unit: 'GB-s', unitPrice: lambdaGbS, source: inputs.apiSource.startsWith('measured') ? 'measured' : 'estimated' },
+    { step: 'api UpdateItem (tenant request count, one per request)', service: 'DynamoDB', single: 1, batch: 1 / 100, unit: 'WRU', unitPrice: wrUnit, source: 'computed' },
     { step: 'api PutItem (message, ACCEPTED)', service: 'DynamoDB', single: 1, batch: 1, unit: 'WRU', unitPrice: wrUnit, source: 'computed' },
     { step: `outbox λ invocations (${streamRecords} stream records/message, batches of 100)`, service: 'Lambda', single: streamRecords / 100, batch: streamRecords / 100, unit: 'request', unitPrice: perReq(p('lambdaPerMillionRequests')), source: 'computed' },
     { step: `outbox λ duration (1 SendMessage + ${statusEvents} Publish in sequence, ~${callMs} ms each)`, service: 'Lambda', single: gbs((1 + statusEvents) * callMs), batch: gbs((1 + statusEvents) * callMs), unit: 'GB-s', unitPrice: lambdaGbS, source: 'estimated' },
@@ -159,8 +160,8 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
     b.single = round(b.single, 3);
     b.batch = round(b.batch, 3);
   }
-  // api PutItem + router UpdateItem + the worker's (mapping, SUBMITTED, receipt → DELIVERED).
-  const dynamodbWritesPerMessage = 2 + w('dynamodb.UpdateItem');
+  // api request count (single submission) + api PutItem + router UpdateItem + the worker's (mapping, SUBMITTED, receipt → DELIVERED).
+  const dynamodbWritesPerMessage = 3 + w('dynamodb.UpdateItem');
   const hours = p('hoursPerMonth');
   const heartbeatWrites = 2 * ((hours * 3600) / 5); // 2 carriers, every 5 s
   const fixedMonthly = [
@@ -177,7 +178,7 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
     perMillion: { single: round(perMillion.single, 2), batch: round(perMillion.batch, 2) },
     byService,
     dynamodbWritesPerMessage: round(dynamodbWritesPerMessage, 2),
-    dynamodbWriteUnitsPerMessage: round(1 + wru + mappingAndMessageWrus, 2),
+    dynamodbWriteUnitsPerMessage: round(2 + wru + mappingAndMessageWrus, 2),
     fixedMonthly,
     fixedMonthlyTotal: round(fixedMonthly.reduce((a, f) => a + f.dollars, 0), 2),
     messageItemBytes: itemBytes,

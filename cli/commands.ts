@@ -267,23 +267,33 @@ export interface ApiClient {
   request(method: string, path: string, body?: unknown): Promise<unknown>;
 }
 
-export function apiClient(config: CliConfig, doFetch: typeof fetch = fetch): ApiClient {
+/** Tries of one request while the API answers 429 (nothing of a refused request is stored, so a retry is safe). */
+export const RATE_LIMIT_TRIES = 5;
+
+export function apiClient(config: CliConfig, doFetch: typeof fetch = fetch, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): ApiClient {
   return {
     async request(method, path, body) {
       if (!config.apiUrl) throw new Error(`no API URL: pass --api-url, set SMSGW_API_URL, or run 'npm run local' (writes ${config.outputsPath})`);
       if (!config.apiKey) throw new Error('no API key: pass --api-key or set SMSGW_API_KEY');
       const headers: Record<string, string> = { 'x-api-key': config.apiKey, accept: 'application/json, application/problem+json' };
       if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await doFetch(`${config.apiUrl}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(30_000) });
-      const text = await res.text();
-      let json: unknown = text;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        // not JSON: keep the text for the error line
+      for (let tries = 1; ; tries++) {
+        const res = await doFetch(`${config.apiUrl}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(30_000) });
+        const text = await res.text();
+        let json: unknown = text;
+        try {
+          json = text ? JSON.parse(text) : undefined;
+        } catch {
+          // not JSON: keep the text for the error line
+        }
+        if (res.status === 429 && tries < RATE_LIMIT_TRIES) {
+          const seconds = Number(res.headers.get('retry-after'));
+          await sleep(Math.min(30, Number.isInteger(seconds) && seconds > 0 ? seconds : 1) * 1000);
+          continue;
+        }
+        if (!res.ok) throw new ApiError(res.status, json);
+        return json;
       }
-      if (!res.ok) throw new ApiError(res.status, json);
-      return json;
     },
   };
 }

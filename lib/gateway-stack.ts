@@ -14,6 +14,7 @@ import type { Construct } from 'constructs';
 import { toRuntimeConfig } from '../core/config/runtime';
 import { checkCallbackUrl } from '../core/domain/webhook';
 import type { GatewayConfig } from '../core/config/schema';
+import { problem, type ProblemType } from '../core/http/problem';
 import { GatewayFunction } from './constructs/gateway-function';
 import { grantPublish } from './constructs/grants';
 import { MessageTable } from './constructs/message-table';
@@ -125,6 +126,17 @@ export class GatewayStack extends Stack {
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
     });
+    // API Gateway's own answers are problem+json too: the stage limit (429, before the
+    // function's per-tenant limit) and failures to reach the function (503, retry).
+    const gatewayProblem = (id: string, type: apigateway.ResponseType, status: number, problemType: ProblemType, detail: string, headers: Record<string, string> = {}) =>
+      this.api.addGatewayResponse(id, {
+        type,
+        statusCode: String(status),
+        responseHeaders: { 'Content-Type': "'application/problem+json'", ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, `'${v}'`])) },
+        templates: { 'application/json': JSON.stringify(JSON.parse(problem(status, problemType, detail).body)) },
+      });
+    gatewayProblem('StageThrottled', apigateway.ResponseType.THROTTLED, 429, 'rate-limited', 'the API is over its request rate (all tenants together); retry after 1 second', { 'Retry-After': '1' });
+    gatewayProblem('Default5xx', apigateway.ResponseType.DEFAULT_5XX, 503, 'service-unavailable', 'the request could not be completed; retry it (with the same Idempotency-Key)');
 
     // Status events: FIFO, one group per message, so every consumer sees a message's changes in order.
     this.statusTopic = new sns.Topic(this, 'StatusTopic', { displayName: 'SMS gateway message status events', fifo: true, contentBasedDeduplication: false, enforceSSL: true, masterKey: this.dataKey });

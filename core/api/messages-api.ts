@@ -34,9 +34,20 @@ export interface MessageRepository {
   cancel(id: string): Promise<{ applied: boolean; current: MessageRecord | undefined }>;
 }
 
+/**
+ * Per-tenant request counts for the rate limit (fixed one-second windows). One
+ * atomic step: counts the request unless the window already holds `limit`.
+ */
+export interface RequestCounter {
+  /** True when the request was counted (within the limit), false when the window is full. */
+  tryCount(tenantId: string, windowSecond: number, limit: number): Promise<boolean>;
+}
+
 export interface ApiDependencies {
   config: RuntimeConfig;
   messages: MessageRepository;
+  /** Counts each authenticated request against its tenant's rateLimitPerSecond. */
+  requests: RequestCounter;
   /** Current carrier health, for dry runs. */
   health: () => Promise<HealthCheck>;
   now?: () => Date;
@@ -69,13 +80,17 @@ function dryRunProblem(value: string | undefined): APIGatewayProxyResult {
 
 export class MessagesApi {
   private readonly keyToTenant = new Map<string, string>();
+  private readonly rateLimits = new Map<string, number>();
   private readonly routing: RoutingTable;
   private readonly limits: SubmissionLimits;
   private readonly now: () => Date;
   private readonly log: (event: string, data: Record<string, unknown>) => void;
 
   constructor(private readonly deps: ApiDependencies) {
-    for (const t of deps.config.tenants) for (const h of t.apiKeySha256) this.keyToTenant.set(h, t.id);
+    for (const t of deps.config.tenants) {
+      for (const h of t.apiKeySha256) this.keyToTenant.set(h, t.id);
+      this.rateLimits.set(t.id, t.rateLimitPerSecond);
+    }
     this.routing = new RoutingTable(deps.config.routes);
     this.limits = { ...deps.config.limits, ...(deps.config.callbackUrls ? { callbackUrls: deps.config.callbackUrls } : {}) };
     this.now = deps.now ?? (() => new Date());
@@ -105,14 +120,29 @@ export class MessagesApi {
     const run = methods[req.method.toUpperCase()];
     if (!run) {
       const allow = Object.keys(methods).join(', ');
-      return problem(405, 'method-not-allowed', `${req.method} is not allowed on ${path}; use ${allow}`, { allow });
+      return problem(405, 'method-not-allowed', `${req.method} is not allowed on ${path}; use ${allow}`, { allow }, { allow });
     }
     const tenantId = this.authenticate(req);
     if (!tenantId) {
       this.log('REQUEST_REJECTED', { reason: 'unauthorized', path });
       return problem(401, 'unauthorized', header(req, 'x-api-key') ? 'the x-api-key header does not hold a valid API key' : 'the x-api-key header is missing');
     }
+    const limited = await this.rateLimit(tenantId, path);
+    if (limited) return limited;
     return run(req, tenantId, params);
+  }
+
+  /**
+   * Counts the request in the tenant's current one-second window; a full window
+   * answers 429 before the request is read, so nothing of it is stored.
+   */
+  private async rateLimit(tenantId: string, path: string): Promise<APIGatewayProxyResult | undefined> {
+    const limit = this.rateLimits.get(tenantId)!;
+    const windowSecond = Math.floor(this.now().getTime() / 1000);
+    if (await this.deps.requests.tryCount(tenantId, windowSecond, limit)) return undefined;
+    this.log('REQUEST_REJECTED', { reason: 'rate-limited', tenantId, path, limit });
+    // The window ends within the second: Retry-After (whole seconds) is always 1.
+    return problem(429, 'rate-limited', `tenant ${tenantId} may send ${limit} requests per second and has used them for this second; retry after 1 second`, { limit }, { 'retry-after': '1' });
   }
 
   private authenticate(req: ApiRequest): string | undefined {

@@ -1,7 +1,7 @@
 /**
  * The message table, reached through intention-revealing methods. One table:
  *   MSG#<id> / MSG            the message record (status, history, attempt, …)
- * Later item kinds (SMSC-id mappings, retry timers, heartbeats) share it.
+ * Later item kinds (SMSC-id mappings, retry timers, heartbeats, request counts) share it.
  * Every status change is a conditional write built from PREDECESSORS, so late or
  * duplicate events never move a message backwards.
  */

@@ -18,7 +18,7 @@ export interface RuntimeConfig {
   limits: GatewayConfig['limits'];
   health: GatewayConfig['health'];
   lifecycle: GatewayConfig['lifecycle'];
-  tenants: { id: string; apiKeySha256: string[]; callbackUrl?: string }[];
+  tenants: { id: string; apiKeySha256: string[]; rateLimitPerSecond: number; callbackUrl?: string }[];
   carriers: { id: string; maxAttempts: number; tps: number }[];
   routes: RouteConfig[];
   /** Which callback URLs the API accepts: https to public hosts in AWS; http and loopback too on emulators. */
@@ -35,6 +35,7 @@ export function toRuntimeConfig(config: GatewayConfig, options: { local?: boolea
     tenants: config.tenants.map((t) => ({
       id: t.id,
       apiKeySha256: [...t.apiKeySha256, ...t.apiKeys.map(sha256Hex)],
+      rateLimitPerSecond: t.rateLimitPerSecond,
       ...(t.callbackUrl ? { callbackUrl: t.callbackUrl } : {}),
     })),
     carriers: config.carriers.map((c) => ({ id: c.id, maxAttempts: c.maxAttempts, tps: c.tps })),

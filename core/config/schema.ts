@@ -19,8 +19,12 @@ export const TenantConfig = z.strictObject({
   apiKeySha256: z.array(Sha256Hex).default([]),
   /** Default callback URL for this tenant's status events (per-message callbackUrl overrides it). */
   callbackUrl: z.url().optional(),
-  /** Requests per second allowed at the API for this tenant. */
-  rateLimitPerSecond: z.number().int().positive().default(50),
+  /**
+   * Requests per second this tenant may make at the API (a batch is one request);
+   * more in the same second are answered 429. Counted in one DynamoDB item per
+   * second, which takes up to 1,000 writes per second.
+   */
+  rateLimitPerSecond: z.number().int().positive().max(1000, 'at most 1000 requests per second per tenant (one DynamoDB item counts them); send batches for more messages').default(50),
 });
 
 export const ReceiptIdFormat = z.enum(['as-is', 'hex', 'decimal']);

@@ -15,6 +15,7 @@ export type ProblemType =
   | 'method-not-allowed'
   | 'idempotency-key-reused'
   | 'conflict'
+  | 'rate-limited'
   | 'service-unavailable';
 
 const TITLES: Record<ProblemType, string> = {
@@ -27,6 +28,7 @@ const TITLES: Record<ProblemType, string> = {
   'method-not-allowed': 'Method not allowed',
   'idempotency-key-reused': 'The Idempotency-Key was used with a different request',
   conflict: 'The request conflicts with the resource state',
+  'rate-limited': 'Too many requests',
   'service-unavailable': 'The service is temporarily unavailable',
 };
 
@@ -41,11 +43,11 @@ export interface Problem {
 
 export const PROBLEM_BASE = 'https://github.com/sms-gateway/problems/';
 
-export function problem(status: number, type: ProblemType, detail: string, extra: Record<string, unknown> = {}): APIGatewayProxyResult {
+export function problem(status: number, type: ProblemType, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): APIGatewayProxyResult {
   const body: Problem = { type: `${PROBLEM_BASE}${type}`, title: TITLES[type], status, detail, ...extra };
   return {
     statusCode: status,
-    headers: { 'content-type': 'application/problem+json', ...(status === 405 && typeof extra.allow === 'string' ? { allow: extra.allow } : {}) },
+    headers: { 'content-type': 'application/problem+json', ...headers },
     body: JSON.stringify(body),
   };
 }

@@ -8,6 +8,7 @@ import { MessagesApi } from '../../core/api/messages-api';
 import { CarrierHealth } from '../../core/aws/carrier-health';
 import { lambdaEnv } from '../../core/aws/env';
 import { MessageStore } from '../../core/aws/message-store';
+import { DynamoRequestCounter } from '../../core/aws/request-counter';
 import { runtimeConfig } from '../../core/config/runtime';
 import { PROBLEM_BASE, problem } from '../../core/http/problem';
 import { createLogger, LogEvent } from '../../core/util/logger';
@@ -22,6 +23,7 @@ const health = new CarrierHealth(env.TABLE_NAME, config.carriers.map((c) => c.id
 const api = new MessagesApi({
   config,
   messages: new MessageStore(env.TABLE_NAME, config.retentionDays),
+  requests: new DynamoRequestCounter(env.TABLE_NAME),
   health: () => health.current(),
   log: (event, data) => {
     if (event === LogEvent.MESSAGE_ACCEPTED) {

@@ -15,7 +15,7 @@ function awsConfig(operations: Record<string, unknown> = {}) {
     ...local,
     network: { natGateway: true },
     operations: { alertEmail: 'oncall@example.com', ...operations },
-    tenants: local.tenants.map((t, i) => ({ id: t.id, apiKeySha256: [String(i).repeat(64)] })),
+    tenants: local.tenants.map((t, i) => ({ id: t.id, apiKeySha256: [String(i).repeat(64)], rateLimitPerSecond: t.rateLimitPerSecond })),
     carriers: local.carriers.map(({ password: _p, simulated: _s, ...c }) => ({ ...c, passwordSecret: `sms/${c.id}` })),
   });
 }

@@ -14,7 +14,7 @@ function awsConfig() {
   return parseGatewayConfig({
     ...local,
     network: { natGateway: true },
-    tenants: local.tenants.map((t, i) => ({ id: t.id, apiKeySha256: [String(i).repeat(64)] })),
+    tenants: local.tenants.map((t, i) => ({ id: t.id, apiKeySha256: [String(i).repeat(64)], rateLimitPerSecond: t.rateLimitPerSecond })),
     carriers: local.carriers.map(({ password: _p, simulated: _s, ...c }) => ({ ...c, passwordSecret: `sms/${c.id}` })),
   });
 }
@@ -38,6 +38,23 @@ describe('message table', () => {
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
       SSESpecification: { SSEEnabled: true },
     });
+  });
+});
+
+describe('API', () => {
+  it('limits the stage to the sum of the tenants\' request rates (each tenant\'s own limit is counted by the function)', () => {
+    // local.yaml: acme 200, globex 200, initech 2
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 402, ThrottlingBurstLimit: 804 })]) });
+  });
+
+  it('answers its own throttling and failures as problem+json: 429 with Retry-After, 503', () => {
+    const responses = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse')).map((r) => r.Properties);
+    const byType = Object.fromEntries(responses.map((r) => [r.ResponseType, r]));
+    expect(Object.keys(byType).sort()).toEqual(['DEFAULT_5XX', 'THROTTLED']);
+    expect(byType.THROTTLED).toMatchObject({ StatusCode: '429', ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'", 'gatewayresponse.header.Retry-After': "'1'" } });
+    expect(JSON.parse(byType.THROTTLED.ResponseTemplates['application/json'])).toMatchObject({ type: 'https://github.com/sms-gateway/problems/rate-limited', status: 429 });
+    expect(byType.DEFAULT_5XX).toMatchObject({ StatusCode: '503', ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" } });
+    expect(JSON.parse(byType.DEFAULT_5XX.ResponseTemplates['application/json'])).toMatchObject({ type: 'https://github.com/sms-gateway/problems/service-unavailable', status: 503 });
   });
 });
 
@@ -83,7 +100,7 @@ describe('lifecycle', () => {
   });
 
   it('gives every tenant its own generated webhook signing secret', () => {
-    template.resourcePropertiesCountIs('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ PasswordLength: 48 }) }, 2);
+    template.resourcePropertiesCountIs('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ PasswordLength: 48 }) }, awsConfig().tenants.length);
   });
 
   it('indexes deadlines for the sweeper', () => {

@@ -2,7 +2,7 @@
  * The HTTPS API against the stack deployed on the emulator: real API Gateway
  * routing, the Lambda, DynamoDB, the stream outbox and the queues.
  */
-import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clients, drain, http, outputs, ukMobile, useLocalAws, waitFor } from '../support/local';
@@ -135,6 +135,54 @@ describe('GET /v1/messages/{id}', () => {
     expect(own.body.text).toBeUndefined();
     expectProblem(await http('GET', `/v1/messages/${created.body.id}`, { key: GLOBEX_KEY }), 404);
     expectProblem(await http('GET', '/v1/messages/00000000-0000-4000-8000-000000000000'), 404);
+  });
+});
+
+describe('per-tenant rate limit', () => {
+  const initechKey = () => outputs().apiKeys.initech![0]!;
+
+  it('answers 429 with Retry-After past the tenant\'s requests per second, counted exactly in DynamoDB, without slowing other tenants', async () => {
+    // Prepare: initech may make 2 requests per second (config/local.yaml)
+    const to = ukMobile();
+    const started = Math.floor(Date.now() / 1000);
+    // Act: 12 at once, and one of acme's among them
+    const [acme, ...answers] = await Promise.all([
+      http('POST', '/v1/messages', { body: { to: ukMobile(), text: 'not limited' } }),
+      ...Array.from({ length: 12 }, () => http('POST', '/v1/messages', { key: initechKey(), body: { to, text: 'limited' } })),
+    ]);
+    // Assess: the refusals
+    expect(acme!.status).toBe(202);
+    const limited = answers.filter((r) => r.status === 429);
+    const accepted = answers.filter((r) => r.status === 202);
+    expect(limited.length + accepted.length).toBe(12);
+    expect(limited.length).toBeGreaterThan(0);
+    for (const r of limited) {
+      expectProblem(r, 429);
+      expect(r.body).toMatchObject({ type: 'https://github.com/sms-gateway/problems/rate-limited', limit: 2 });
+      expect(r.headers.get('retry-after')).toBe('1');
+    }
+    // Assess: every window holds at most 2, and together exactly the accepted ones, all stored; nothing of a refused one is
+    const windows = await c.dynamo.send(new QueryCommand({
+      TableName: outputs().tableName,
+      KeyConditionExpression: 'pk = :pk AND sk >= :from',
+      ExpressionAttributeValues: { ':pk': 'RATE#initech', ':from': String(started) },
+      ConsistentRead: true,
+    }));
+    const counts = (windows.Items ?? []).map((w) => w.requests as number);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(2);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(accepted.length);
+    for (const w of windows.Items ?? []) expect(w.expiresAt).toBe(Number(w.sk) + 60);
+    expect(await countItemsTo(to)).toBe(accepted.length);
+  });
+
+  it('lets the tenant in again in the next second', async () => {
+    // Prepare: use up a window
+    await Promise.all(Array.from({ length: 4 }, () => http('GET', '/v1/messages/00000000-0000-4000-8000-000000000000', { key: initechKey() })));
+    // Act
+    await new Promise((r) => setTimeout(r, 1100));
+    const res = await http('GET', '/v1/messages/00000000-0000-4000-8000-000000000000', { key: initechKey() });
+    // Assess
+    expectProblem(res, 404);
   });
 });
 

@@ -10,7 +10,7 @@
  * classic zod, so domain tests must not either; config is parsed on demand.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { MessagesApi, type ApiRequest, type MessageRepository } from '../../core/api/messages-api';
+import { MessagesApi, type ApiRequest, type MessageRepository, type RequestCounter } from '../../core/api/messages-api';
 import { toRuntimeConfig, type RuntimeConfig } from '../../core/config/runtime';
 import type { RouteConfig, RouteMatch } from '../../core/config/schema';
 import type { CarrierEnvelope, IngestEnvelope } from '../../core/domain/envelopes';
@@ -76,6 +76,7 @@ export function unhealthy(...carrierIds: string[]): HealthCheck {
 export const API_KEYS = {
   acme: 'test-acme-key-0123456789',
   globex: 'test-globex-key-0123456789',
+  initech: 'test-initech-key-0123456789',
 } as const;
 
 export function carrierInput(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -83,15 +84,17 @@ export function carrierInput(id: string, overrides: Record<string, unknown> = {}
 }
 
 /**
- * A raw gateway config (what a YAML file would hold): tenants acme and globex,
+ * A raw gateway config (what a YAML file would hold): tenants acme and globex
+ * (1000 requests per second: the API tests' clock stands still) and initech (2),
  * carriers c-a and c-b, UK mobiles by failover c-a → c-b, Germany to c-b, the
  * rest to c-a. Top-level keys in `overrides` replace the defaults.
  */
 export function gatewayConfigInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     tenants: [
-      { id: 'acme', apiKeys: [API_KEYS.acme] },
-      { id: 'globex', apiKeys: [API_KEYS.globex] },
+      { id: 'acme', apiKeys: [API_KEYS.acme], rateLimitPerSecond: 1000 },
+      { id: 'globex', apiKeys: [API_KEYS.globex], rateLimitPerSecond: 1000 },
+      { id: 'initech', apiKeys: [API_KEYS.initech], rateLimitPerSecond: 2 },
     ],
     carriers: [carrierInput('c-a'), carrierInput('c-b', { port: 2776 })],
     routes: [
@@ -234,9 +237,25 @@ export class InMemoryMessageRepository implements MessageRepository {
   }
 }
 
+/** Request counts per tenant and window, counted like the conditional ADD of DynamoRequestCounter. */
+export class InMemoryRequestCounter implements RequestCounter {
+  readonly counts = new Map<string, number>();
+
+  async tryCount(tenantId: string, windowSecond: number, limit: number): Promise<boolean> {
+    const key = `${tenantId}#${windowSecond}`;
+    const count = this.counts.get(key) ?? 0;
+    if (count >= limit) return false;
+    this.counts.set(key, count + 1);
+    return true;
+  }
+}
+
 export interface ApiFixture {
   api: MessagesApi;
   messages: InMemoryMessageRepository;
+  requests: InMemoryRequestCounter;
+  /** The API's clock: NOW unless a test moves it. */
+  clock: { now: Date };
   logs: { event: string; data: Record<string, unknown> }[];
   /** Carriers the dry run should see as unhealthy. */
   down: Set<string>;
@@ -246,14 +265,17 @@ export async function apiFixture(configOverrides: Record<string, unknown> = {}):
   const messages = new InMemoryMessageRepository();
   const logs: ApiFixture['logs'] = [];
   const down = new Set<string>();
+  const requests = new InMemoryRequestCounter();
+  const clock = { now: NOW };
   const api = new MessagesApi({
     config: await runtimeConfigFor(configOverrides),
     messages,
+    requests,
     health: async () => (id) => !down.has(id),
-    now: () => NOW,
+    now: () => clock.now,
     log: (event, data) => logs.push({ event, data }),
   });
-  return { api, messages, logs, down };
+  return { api, messages, requests, clock, logs, down };
 }
 
 /** A submission body; fields set to undefined are left out. */

@@ -7,6 +7,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
+  apiClient,
   dlqTargets,
   findDlq,
   formatDlqTable,
@@ -15,6 +16,7 @@ import {
   formatProblem,
   main,
   parseCommandLine,
+  RATE_LIMIT_TRIES,
   resolveConfig,
   UsageError,
   type Io,
@@ -232,6 +234,32 @@ describe('main', () => {
 });
 
 // ---------------------------------------------------------------- npm run local -- --simulate
+
+describe('apiClient', () => {
+  const config = { apiUrl: 'http://api.test/live', apiKey: 'k', outputs: undefined, outputsPath: '/nonexistent' };
+  const limited = () => new Response(JSON.stringify({ type: 'https://github.com/sms-gateway/problems/rate-limited', status: 429, title: 'Too many requests', detail: 'tenant t may send 2 requests per second' }), { status: 429, headers: { 'content-type': 'application/problem+json', 'retry-after': '2' } });
+
+  it('waits Retry-After and tries again while the API answers 429', async () => {
+    // Prepare
+    const answers = [limited(), limited(), new Response(JSON.stringify({ id: 'x' }), { status: 202 })];
+    const slept: number[] = [];
+    const client = apiClient(config, (async () => answers.shift()!) as unknown as typeof fetch, async (ms) => void slept.push(ms));
+    // Act
+    const result = await client.request('POST', '/v1/messages', { to: '+447400123456', text: 'hi' });
+    // Assess
+    expect(result).toEqual({ id: 'x' });
+    expect(slept).toEqual([2000, 2000]);
+  });
+
+  it('gives up after a few tries with the API\'s problem', async () => {
+    // Prepare
+    let calls = 0;
+    const client = apiClient(config, (async () => (calls++, limited())) as unknown as typeof fetch, async () => undefined);
+    // Act / Assess
+    await expect(client.request('GET', '/v1/messages/x')).rejects.toThrow('error 429: tenant t may send 2 requests per second');
+    expect(calls).toBe(RATE_LIMIT_TRIES);
+  });
+});
 
 describe('parseSimulateSpecs', () => {
   const carriers = ['sim-a', 'sim-b'];

@@ -57,6 +57,16 @@ describe('parseGatewayConfig — a bad config names the field', () => {
       problem: /^tenants\[1\]: an API key of tenant "globex" \(sha256 [0-9a-f]{8}…\) is also a key of tenant "acme"$/,
     },
     {
+      name: 'a tenant rate limit above what one DynamoDB item counts',
+      raw: gatewayConfigInput({ tenants: [{ id: 'acme', apiKeys: [API_KEYS.acme], rateLimitPerSecond: 1001 }] }),
+      problem: 'tenants[0].rateLimitPerSecond: at most 1000 requests per second per tenant (one DynamoDB item counts them); send batches for more messages',
+    },
+    {
+      name: 'a tenant rate limit of zero',
+      raw: gatewayConfigInput({ tenants: [{ id: 'acme', apiKeys: [API_KEYS.acme], rateLimitPerSecond: 0 }] }),
+      problem: /^tenants\[0\]\.rateLimitPerSecond: /,
+    },
+    {
       name: 'a carrier port out of range',
       raw: gatewayConfigInput({ carriers: [carrierInput('c-a', { port: 70000 }), carrierInput('c-b')] }),
       problem: /^carriers\[0\]\.port: /,
@@ -201,7 +211,7 @@ describe('loadGatewayConfig', () => {
     const config = loadGatewayConfig(LOCAL_CONFIG);
     // Assess
     expect(config.stackName).toBe('SmsGatewayLocal');
-    expect(config.tenants.map((t) => t.id)).toEqual(['acme', 'globex']);
+    expect(config.tenants.map((t) => [t.id, t.rateLimitPerSecond])).toEqual([['acme', 200], ['globex', 200], ['initech', 2]]);
     expect(config.carriers.map((c) => c.id)).toEqual(['sim-a', 'sim-b']);
     expect(config.routes.map((r) => r.id)).toContain('uk');
     expect(config.carriers.every((c) => c.simulated)).toBe(true);
@@ -250,7 +260,7 @@ describe('toRuntimeConfig', () => {
     const runtime = toRuntimeConfig(config);
     const serialised = JSON.stringify(runtime);
     // Assess
-    expect(runtime.tenants).toEqual([{ id: 'acme', apiKeySha256: [digest, sha256Hex(API_KEYS.acme)] }]);
+    expect(runtime.tenants).toEqual([{ id: 'acme', apiKeySha256: [digest, sha256Hex(API_KEYS.acme)], rateLimitPerSecond: 50 }]);
     expect(serialised).not.toContain(API_KEYS.acme);
     expect(serialised).not.toContain('secret');
     expect(serialised).not.toContain('systemId');
@@ -268,7 +278,7 @@ describe('toRuntimeConfig', () => {
 
   it('compiles config/local.yaml', () => {
     const runtime = toRuntimeConfig(loadGatewayConfig(LOCAL_CONFIG));
-    expect(runtime.tenants.map((t) => t.apiKeySha256)).toEqual([[sha256Hex('dev-acme-key-0123456789')], [sha256Hex('dev-globex-key-0123456789')]]);
+    expect(runtime.tenants.map((t) => t.apiKeySha256)).toEqual([[sha256Hex('dev-acme-key-0123456789')], [sha256Hex('dev-globex-key-0123456789')], [sha256Hex('dev-initech-key-0123456789')]]);
   });
 });
 

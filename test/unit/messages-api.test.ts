@@ -10,6 +10,7 @@ import {
   bodyOf,
   completeMessageRecord,
   headerOf,
+  InMemoryRequestCounter,
   LANDLINE_GB,
   messageRecord,
   MOBILE,
@@ -735,8 +736,92 @@ describe('callback URLs', () => {
 
   it('accepts a loopback http receiver under the emulator rules', async () => {
     const { messages } = await apiFixture();
-    const local = new MessagesApi({ config: { ...(await runtimeConfigFor()), callbackUrls: { allowHttp: true, allowPrivate: true } }, messages, health: async () => () => true });
+    const local = new MessagesApi({ config: { ...(await runtimeConfigFor()), callbackUrls: { allowHttp: true, allowPrivate: true } }, messages, requests: new InMemoryRequestCounter(), health: async () => () => true });
     const res = await local.handle(apiRequest({ body: submissionBody({ callbackUrl: 'http://127.0.0.1:8080/hook' }) }));
     expect(res.statusCode).toBe(202);
+  });
+});
+
+describe('per-tenant rate limit (rateLimitPerSecond, one-second windows)', () => {
+  const asInitech = (overrides: Parameters<typeof apiRequest>[0] = {}) => apiRequest({ ...overrides, headers: { 'x-api-key': API_KEYS.initech, ...overrides.headers } });
+
+  it('answers 429 with Retry-After once the tenant has used its requests for the second, and stores nothing', async () => {
+    // Prepare: initech may make 2 requests per second
+    const { api, messages, logs } = await apiFixture();
+    // Act
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await api.handle(asInitech()));
+    // Assess
+    expect(answers.map((r) => r.statusCode)).toEqual([202, 202, 429, 429]);
+    const problem = expectProblem(answers[2]!, 429, 'rate-limited');
+    expect(problem.limit).toBe(2);
+    expect(problem.detail).toBe('tenant initech may send 2 requests per second and has used them for this second; retry after 1 second');
+    expect(headerOf(answers[2]!, 'retry-after')).toBe('1');
+    expect(messages.size).toBe(2);
+    expect(logs.filter((l) => l.event === 'REQUEST_REJECTED').map((l) => l.data)).toEqual([
+      { reason: 'rate-limited', tenantId: 'initech', path: '/v1/messages', limit: 2 },
+      { reason: 'rate-limited', tenantId: 'initech', path: '/v1/messages', limit: 2 },
+    ]);
+  });
+
+  it('counts every authenticated request (reads, cancels, invalid bodies, batches as one) and no unauthenticated one', async () => {
+    // Prepare
+    const { api, requests } = await apiFixture();
+    // Act: two requests the API refuses for other reasons still use the tenant's share
+    await api.handle(asInitech({ body: '{' }));
+    await api.handle(asInitech({ method: 'GET', path: '/v1/messages/00000000-0000-8000-8000-000000000000', body: null }));
+    const unauthenticated = await api.handle(apiRequest({ headers: { 'x-api-key': 'not-a-key-of-anyone' } }));
+    const third = await api.handle(asInitech({ path: '/v1/messages/batch', body: { messages: [submissionBody()] } }));
+    // Assess
+    expect(unauthenticated.statusCode).toBe(401);
+    expect(third.statusCode).toBe(429);
+    expect([...requests.counts]).toEqual([[`initech#${NOW.getTime() / 1000}`, 2]]);
+  });
+
+  it('starts afresh in the next second', async () => {
+    // Prepare
+    const { api, clock } = await apiFixture();
+    await api.handle(asInitech());
+    await api.handle(asInitech());
+    expect((await api.handle(asInitech())).statusCode).toBe(429);
+    // Act
+    clock.now = new Date(NOW.getTime() + 1000);
+    // Assess
+    expect((await api.handle(asInitech())).statusCode).toBe(202);
+  });
+
+  it('limits each tenant on its own: one tenant at its limit does not slow another', async () => {
+    // Prepare
+    const { api } = await apiFixture();
+    for (let i = 0; i < 3; i++) await api.handle(asInitech());
+    // Act
+    const acme = await api.handle(apiRequest());
+    // Assess
+    expect(acme.statusCode).toBe(202);
+  });
+
+  it('answers 429 on every operation, before its other checks', async () => {
+    // Prepare
+    const { api } = await apiFixture();
+    await api.handle(asInitech());
+    await api.handle(asInitech());
+    // Act
+    const answers = await Promise.all([
+      api.handle(asInitech({ headers: { 'content-type': 'text/plain' } })),
+      api.handle(asInitech({ path: '/v1/messages/batch', body: '[' })),
+      api.handle(asInitech({ method: 'GET', path: '/v1/messages/nope', body: null })),
+      api.handle(asInitech({ method: 'DELETE', path: '/v1/messages/nope', body: null })),
+    ]);
+    // Assess
+    for (const res of answers) expectProblem(res, 429, 'rate-limited');
+  });
+
+  it('a failing counter is an error of the request (503 from the Lambda wrapper), not a free pass', async () => {
+    // Prepare
+    const { messages } = await apiFixture();
+    const api = new MessagesApi({ config: await runtimeConfigFor(), messages, requests: { tryCount: () => Promise.reject(new Error('table unavailable')) }, health: async () => () => true });
+    // Act / Assess
+    await expect(api.handle(apiRequest())).rejects.toThrow('table unavailable');
+    expect(messages.size).toBe(0);
   });
 });

@@ -432,6 +432,19 @@ describe('every answer of the API is documented for its operation', () => {
       answers.push({ name, req, res: await api.handle(req) });
     }
 
+    // 429: tenant initech may make 2 requests per second (the fixture's clock stands still).
+    const initech = { 'x-api-key': API_KEYS.initech };
+    for (const [name, req] of [
+      ['initech submit', apiRequest({ headers: initech })],
+      ['initech submit again', apiRequest({ headers: initech })],
+      ['submit rate-limited', apiRequest({ headers: initech })],
+      ['batch rate-limited', apiRequest({ path: batch, headers: initech, body: { messages: [submissionBody()] } })],
+      get('read rate-limited', `${single}/${id}`, initech),
+      del('cancel rate-limited', `${single}/${open}`, initech),
+    ] as [string, ApiRequest][]) {
+      answers.push({ name, req, res: await api.handle(req) });
+    }
+
     for (const { req, res } of answers) {
       const key = `${req.method} ${templateOf(req.path)}`;
       if (!observed.has(key)) observed.set(key, new Set());
