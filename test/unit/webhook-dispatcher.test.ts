@@ -27,7 +27,7 @@ vi.hoisted(() => {
 import { resetRuntimeConfigCache } from '../../core/config/runtime';
 import type { StatusEvent } from '../../core/domain/status-event';
 import { MAX_WEBHOOK_ATTEMPTS, retryDelayBounds, verifyWebhook, type Lookup } from '../../core/domain/webhook';
-import { deliverWebhook } from '../../core/webhook/dispatcher';
+import { deliverWebhook, httpPost, pinnedLookup, type Transport } from '../../core/webhook/dispatcher';
 import { handler } from '../../lambdas/webhook/index';
 
 // ---------------------------------------------------------------- receiver
@@ -164,38 +164,68 @@ describe('deliverWebhook', () => {
   });
 
   it('refuses a private or http URL before any request when not allowed (not retryable)', async () => {
-    const fetchSpy = vi.fn<typeof fetch>();
-    const strict = { allowHttp: false, allowPrivate: false, fetch: fetchSpy };
+    const transport = vi.fn<Transport>();
+    const strict = { allowHttp: false, allowPrivate: false, transport };
     expect(await deliverWebhook(statusEvent(), { url: `${baseUrl}/`, secret: SECRET }, strict)).toMatchObject({ ok: false, retryable: false, reason: expect.stringMatching(/https/) });
     expect(await deliverWebhook(statusEvent(), { url: 'https://169.254.169.254/', secret: SECRET }, strict)).toMatchObject({ ok: false, retryable: false, reason: expect.stringMatching(/link-local/) });
-    expect(fetchSpy).not.toHaveBeenCalled();
+    expect(transport).not.toHaveBeenCalled();
   });
 
   it('re-checks DNS before the request: a name that resolves to a private address is refused', async () => {
-    const fetchSpy = vi.fn<typeof fetch>();
+    const transport = vi.fn<Transport>();
     const rebound: Lookup = async () => [{ address: '10.0.0.7', family: 4 }];
-    const result = await deliverWebhook(statusEvent(), { url: 'https://hooks.example.com/', secret: SECRET }, { allowHttp: false, allowPrivate: false, fetch: fetchSpy, lookup: rebound });
+    const result = await deliverWebhook(statusEvent(), { url: 'https://hooks.example.com/', secret: SECRET }, { allowHttp: false, allowPrivate: false, transport, lookup: rebound });
     expect(result).toMatchObject({ ok: false, retryable: false, reason: expect.stringMatching(/hooks\.example\.com resolves to a private address/) });
-    expect(fetchSpy).not.toHaveBeenCalled();
+    expect(transport).not.toHaveBeenCalled();
   });
 
-  it('a failed DNS lookup is retryable; a public name is fetched with the signed request', async () => {
+  it('a failed DNS lookup is retryable; a public name is posted, signed, to the addresses that were checked', async () => {
     const failing: Lookup = async () => {
       throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
     };
     const strict = { allowHttp: false, allowPrivate: false };
     expect(await deliverWebhook(statusEvent(), { url: 'https://hooks.example.com/', secret: SECRET }, { ...strict, lookup: failing })).toMatchObject({ ok: false, retryable: true });
 
-    const fetchSpy = vi.fn<typeof fetch>().mockResolvedValue(new Response(null, { status: 200 }));
-    const publicName: Lookup = async () => [{ address: '93.184.216.34', family: 4 }];
-    const result = await deliverWebhook(statusEvent(), { url: 'https://hooks.example.com/', secret: SECRET }, { ...strict, lookup: publicName, fetch: fetchSpy, now: () => 1_767_225_600_000 });
+    const transport = vi.fn<Transport>().mockResolvedValue(200);
+    // A rebinding name: public to the check, private to any later lookup. Only one lookup may happen.
+    let lookups = 0;
+    const rebinding: Lookup = async () => (lookups++ === 0 ? [{ address: '93.184.216.34', family: 4 }, { address: '2606:2800:220:1::1', family: 6 }] : [{ address: '10.0.0.7', family: 4 }]);
+    const result = await deliverWebhook(statusEvent(), { url: 'https://hooks.example.com/', secret: SECRET }, { ...strict, lookup: rebinding, transport, now: () => 1_767_225_600_000 });
     expect(result).toEqual({ ok: true, status: 200 });
-    const init = fetchSpy.mock.calls[0]?.[1];
-    expect(init?.redirect).toBe('manual');
-    const headers = init?.headers as Record<string, string>;
-    expect(headers['Webhook-Timestamp']).toBe('1767225600');
-    expect(verifyWebhook(SECRET, headers['Webhook-Signature'] ?? '', String(init?.body), 1_767_225_600)).toBe(true);
+    expect(lookups).toBe(1);
+    const request = transport.mock.calls[0]![0];
+    expect(request.addresses).toEqual(['93.184.216.34', '2606:2800:220:1::1']);
+    expect(request.url.href).toBe('https://hooks.example.com/');
+    expect(request.headers['Webhook-Timestamp']).toBe('1767225600');
+    expect(verifyWebhook(SECRET, request.headers['Webhook-Signature'] ?? '', request.body, 1_767_225_600)).toBe(true);
   });
+});
+
+describe('httpPost', () => {
+  const post = (url: string, addresses: string[] | undefined) => httpPost({ url: new URL(url), addresses, headers: { 'content-type': 'application/json' }, body: '{}', timeoutMs: 2000 });
+
+  it('connects to the pinned address, keeping the name in the Host header', async () => {
+    // Prepare: a name that resolves nowhere (.invalid, RFC 6761)
+    const port = new URL(baseUrl).port;
+    const url = `http://hooks.invalid:${port}/pinned`;
+    // Act (unpinned first: a kept-alive socket of the pinned request would serve it)
+    const unpinned = post(url, undefined);
+    await expect(unpinned).rejects.toMatchObject({ code: expect.stringMatching(/ENOTFOUND|EAI_AGAIN/) });
+    const status = await post(url, ['127.0.0.1']);
+    // Assess
+    expect(status).toBe(204);
+    expect(received.at(-1)).toMatchObject({ method: 'POST', path: '/pinned', headers: { host: `hooks.invalid:${port}` } });
+  });
+
+  it('refuses a family the checked addresses do not have', () => {
+    const lookup = pinnedLookup(['127.0.0.1']);
+    const answers: unknown[] = [];
+    lookup('h', { family: 6 }, (err, address) => answers.push(err ? (err as NodeJS.ErrnoException).code : address));
+    lookup('h', { family: 4 }, (err, address) => answers.push(err ? (err as NodeJS.ErrnoException).code : address));
+    lookup('h', { all: true }, (err, address) => answers.push(err ? (err as NodeJS.ErrnoException).code : address));
+    expect(answers).toEqual(['ENOTFOUND', '127.0.0.1', [{ address: '127.0.0.1', family: 4 }]]);
+  });
+
 });
 
 // ---------------------------------------------------------------- the Lambda, end to end
