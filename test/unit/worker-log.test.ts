@@ -33,6 +33,16 @@ describe('worker log', () => {
     expect(line).not.toMatch(/\d{6,}/);
   });
 
+  it('masks an SMPP address (no "+") like an E.164 number, as the carrier connection passes it', () => {
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    log('SUBMIT_REJECTED', { carrier: 'sim-a', commandStatus: '0x0000000B', to: '447400123456' });
+    expect(JSON.parse(lines[0]!).to).toBe('+44********56');
+  });
+
   it('leaves alphanumeric sender ids readable', () => {
     const lines: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {

@@ -19,7 +19,8 @@
  *   the SMSC delivers it again).
  *
  * Logs are `log(EVENT, data)` with stable event names (see {@link CarrierEvent}); message
- * text is never logged and numbers are masked.
+ * text is never passed to it. Numbers are passed under `to` for the log function to mask
+ * (worker/main.ts's `log` masks them like every other log line of the gateway).
  *
  * @example
  * const connection = new CarrierConnection({ carrier, password, log, onDeliver: (d) => inbox.record(d) });
@@ -89,6 +90,7 @@ export interface CarrierTiming {
 export interface CarrierConnectionOptions {
   carrier: CarrierConfig;
   password: string;
+  /** Must mask the numbers under `to`, `from`, `destination`, `source` (worker/main.ts's `log` does). */
   log: (event: string, data: Record<string, unknown>) => void;
   /** Resolve once the receipt / inbound message is durably recorded: only then is deliver_sm answered. */
   onDeliver: (d: InboundPdu) => Promise<void>;
@@ -190,12 +192,6 @@ interface SlotWaiter {
   preferred: BindLink | undefined;
   resolve: (link: BindLink | undefined) => void;
   timer: NodeJS.Timeout;
-}
-
-/** Keeps the first 3 and the last 2 characters: '447400123456' → '447*******56'. */
-export function maskAddress(addr: string): string {
-  if (addr.length <= 5) return '*'.repeat(addr.length);
-  return `${addr.slice(0, 3)}${'*'.repeat(addr.length - 5)}${addr.slice(-2)}`;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -399,7 +395,7 @@ export class CarrierConnection {
             timeoutMs: this.timing.responseTimeoutMs,
             segment: i + 1,
             segments: pdus.length,
-            to: maskAddress(pdu.destination_addr),
+            to: pdu.destination_addr,
           });
         }
         return { kind: 'unknown', reason: sent.failure, acceptedSmscIds: smscIds };
@@ -479,7 +475,7 @@ export class CarrierConnection {
       name: info.name,
       retryable: info.retryable,
       response: response.command,
-      to: maskAddress(pdu.destination_addr),
+      to: pdu.destination_addr,
     });
     return status;
   }
