@@ -120,7 +120,7 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
     { step: 'router UpdateItem (ROUTED)', service: 'DynamoDB', single: 1, batch: 1, unit: 'WRU', unitPrice: wrUnit, source: 'computed' },
     { step: 'router SendMessage → carrier FIFO', service: 'SQS', single: 1, batch: 1, unit: 'request', unitPrice: fifo, source: 'computed' },
     { step: 'worker ReceiveMessage', service: 'SQS', single: w('sqs.ReceiveMessage'), batch: w('sqs.ReceiveMessage'), unit: 'request', unitPrice: fifo, source: 'measured' },
-    { step: 'worker DeleteMessage (one per message)', service: 'SQS', single: w('sqs.DeleteMessage'), batch: w('sqs.DeleteMessage'), unit: 'request', unitPrice: fifo, source: 'measured' },
+    { step: 'worker DeleteMessageBatch (up to 10 per request)', service: 'SQS', single: w('sqs.DeleteMessageBatch'), batch: w('sqs.DeleteMessageBatch'), unit: 'request', unitPrice: fifo, source: 'measured' },
     { step: 'worker + receipt GetItem (consistent, ≤4 KB)', service: 'DynamoDB', single: w('dynamodb.GetItem'), batch: w('dynamodb.GetItem'), unit: 'RRU', unitPrice: rrUnit, source: 'measured' },
     { step: `worker + receipt UpdateItem (mapping; SUBMITTED, DELIVERED at ${wru} WRU each)`, service: 'DynamoDB', single: mappingAndMessageWrus, batch: mappingAndMessageWrus, unit: 'WRU', unitPrice: wrUnit, source: 'measured' },
     { step: `webhook queue: ${statusEvents} SNS→SQS FIFO sends + receive/delete (10 per batch)`, service: 'SQS', single: statusEvents * 1.2, batch: statusEvents * 1.2, unit: 'request', unitPrice: fifo, source: 'computed' },

@@ -22,7 +22,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import {
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
-  DeleteMessageCommand,
+  DeleteMessageBatchCommand,
   DeleteQueueCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
@@ -131,10 +131,10 @@ class MemoryQueue {
       for (const m of out) this.inFlight.set(m.ReceiptHandle!, m);
       return { Messages: out };
     }
-    if (command instanceof DeleteMessageCommand) {
-      this.counter.add('sqs.DeleteMessage');
-      this.inFlight.delete(command.input.ReceiptHandle!);
-      return {};
+    if (command instanceof DeleteMessageBatchCommand) {
+      this.counter.add('sqs.DeleteMessageBatch');
+      for (const e of command.input.Entries ?? []) this.inFlight.delete(e.ReceiptHandle!);
+      return { Successful: (command.input.Entries ?? []).map((e) => ({ Id: e.Id })), Failed: [] };
     }
     if (command instanceof ChangeMessageVisibilityCommand) {
       this.counter.add('sqs.ChangeMessageVisibility');

@@ -1,12 +1,11 @@
 /**
  * One carrier's delivery loop: long-polls the carrier queue while a bind is up,
  * submits each message through the carrier connection, records the outcome,
- * and only then deletes the queue message. A message whose outcome is unknown
+ * and only then deletes the queue message (in batches, see QueueDeleter). A message whose outcome is unknown
  * (timeout, lost bind) stays on the queue and is submitted again: never lost.
  */
 import {
   ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
   ReceiveMessageCommand,
   type Message,
   type SQSClient,
@@ -18,6 +17,7 @@ import type { CarrierConfig } from '../core/config/schema';
 import { CarrierEnvelope } from '../core/domain/envelopes';
 import { normaliseSmscId } from '../core/domain/receipt';
 import { buildSubmitPdus } from '../core/domain/submit-pdus';
+import { QueueDeleter } from './queue-deleter';
 import type { CarrierConnection, SubmitOutcome } from './smpp/carrier-connection';
 
 export type Log = (event: string, data: Record<string, unknown>) => void;
@@ -63,8 +63,10 @@ export class CarrierWorker {
   private loop: Promise<void> | undefined;
   private readonly capacity: number;
   private readonly now: () => Date;
+  private readonly deleter: QueueDeleter;
 
   constructor(private readonly deps: CarrierWorkerDeps) {
+    this.deleter = new QueueDeleter(deps.sqs, deps.queueUrl);
     // Enough messages in flight to keep every bind's window full.
     const sessions = deps.carrier.binds;
     this.capacity = sessions * deps.carrier.window;
@@ -237,8 +239,8 @@ export class CarrierWorker {
     );
   }
 
-  private async delete(message: Message): Promise<void> {
-    await this.deps.sqs.send(new DeleteMessageCommand({ QueueUrl: this.deps.queueUrl, ReceiptHandle: message.ReceiptHandle! }));
+  private delete(message: Message): Promise<void> {
+    return this.deleter.delete(message.ReceiptHandle!);
   }
 }
 

@@ -34,6 +34,12 @@ describe('submitting', () => {
     expect(message.smscIds).toHaveLength(1);
     expect(message.receipt).toMatchObject({ state: 'DELIVERED' });
     expect(message.carrierId).toBe('sim-a');
+    // Its carrier-queue message was deleted (in a DeleteMessageBatch), not left to come back.
+    const queueUrl = outputs().carrierQueueUrls['sim-a']!;
+    await waitFor('the carrier queue to be empty', async () => {
+      const { Attributes: a } = await clients().sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+      return Number(a?.ApproximateNumberOfMessages) + Number(a?.ApproximateNumberOfMessagesNotVisible) === 0 ? true : undefined;
+    }, 5_000);
   });
 
   it.each([
