@@ -61,6 +61,25 @@ describe('SlidingWindowLimiter', () => {
     expect(maxInAnyWindow(grants, 1000)).toBeLessThanOrEqual(10);
   });
 
+  it('never lets N+1 into any real window when a timer fires late (an event-loop stall) by less than one spacing', async () => {
+    // Prepare: 50 per second with the carrier connection's 15 ms margin (spacing 20.3 ms). The
+    // clock the limiter reads jumps 18 ms ahead once, as when the event loop stalls: the timer due
+    // then fires 18 ms late, and the pacing catches up on that lateness.
+    let stall = 0;
+    const now = () => Date.now() + stall;
+    const limiter = new SlidingWindowLimiter(50, { marginMs: 15, now });
+    const grants: number[] = [];
+    const pending = Array.from({ length: 150 }, () => limiter.acquire().then(() => void grants.push(now())));
+    // Act: the stall once the window is full (steady state)
+    await vi.advanceTimersByTimeAsync(1500);
+    stall = 18;
+    await vi.advanceTimersByTimeAsync(5000);
+    await Promise.all(pending);
+    // Assess: counted at the times the grants were really made (as the SMSC counts them)
+    expect(grants).toHaveLength(150);
+    expect(maxInAnyWindow(grants, 1000)).toBeLessThanOrEqual(50);
+  });
+
   it('serves waiters first come, first served, even when a later one asks for fewer slots', async () => {
     const limiter = new SlidingWindowLimiter(3, { marginMs: 0, now: () => Date.now() });
     const order: string[] = [];

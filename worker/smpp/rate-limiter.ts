@@ -168,8 +168,8 @@ export class SlidingWindowLimiter {
       // actually fired), so timer lateness does not add up into a lower rate; the window above
       // stays the hard limit.
       const spacing = windowMs / slots;
-      // At most one spacing of lateness is caught up: grants are dated at most that much before
-      // they are sent, which the margin covers, so no real one-second window gets N+1.
+      // At most one spacing of lateness is caught up; the window (dated at real grant times)
+      // still holds N+1 out of any real window.
       const paced = spacing < 1 || this.nextDue === undefined || now - this.nextDue > spacing ? now : this.nextDue;
       const windowFree = blocker === undefined ? now : blocker + windowMs;
       const freeAt = Math.max(windowFree, paced);
@@ -184,8 +184,10 @@ export class SlidingWindowLimiter {
         }, slowed ? Math.min(wait, RECOVERY_TICK_MS) : wait);
         return;
       }
-      // Dated at its slot on the schedule, not when the timer fired, so lateness does not drift.
-      this.stamps.push(freeAt);
+      // The window counts the grant when it is really made (a late timer's grant goes out late,
+      // and the SMSC counts it then); the pacing continues from its slot on the schedule, so
+      // lateness does not drift into a lower rate.
+      this.stamps.push(Math.max(freeAt, now));
       if (this.stamps.length > this.limit) this.stamps.shift();
       this.nextDue = freeAt + spacing;
       const head = this.waiters[0];
