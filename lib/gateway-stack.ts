@@ -133,7 +133,7 @@ export class GatewayStack extends Stack {
         type,
         statusCode: String(status),
         responseHeaders: { 'Content-Type': "'application/problem+json'", ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, `'${v}'`])) },
-        templates: { 'application/json': JSON.stringify(JSON.parse(problem(status, problemType, detail).body)) },
+        templates: { 'application/json': problem(status, problemType, detail).body },
       });
     gatewayProblem('StageThrottled', apigateway.ResponseType.THROTTLED, 429, 'rate-limited', 'the API is over its request rate (all tenants together); retry after 1 second', { 'Retry-After': '1' });
     gatewayProblem('Default5xx', apigateway.ResponseType.DEFAULT_5XX, 503, 'service-unavailable', 'the request could not be completed; retry it (with the same Idempotency-Key)');
