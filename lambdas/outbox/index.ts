@@ -60,6 +60,32 @@ async function relay(record: DynamoDBRecord): Promise<void> {
   }
 }
 
+/** The message a stream record belongs to (message items MSG#<id>, retry timers TIMER#<id>). */
+function messageOf(record: DynamoDBRecord): string | undefined {
+  const pk = record.dynamodb?.Keys?.pk?.S;
+  return pk?.slice(pk.indexOf('#') + 1);
+}
+
 // In order: a message's changes arrive in order on its shard and must be published in that order.
-export const handler = async (event: DynamoDBStreamEvent, context: Context) =>
-  processPartialResponse(event, relay, processor, { context, processInParallel: false });
+// When one fails, the message's later records in this batch fail with it, so the stream delivers
+// them again after it; other messages go on.
+export const handler = async (event: DynamoDBStreamEvent, context: Context) => {
+  const failed = new Set<string>();
+  return processPartialResponse(
+    event,
+    async (record: DynamoDBRecord) => {
+      const messageId = messageOf(record);
+      if (messageId !== undefined && failed.has(messageId)) {
+        throw new Error(`an earlier change of message ${messageId} in this batch failed; this one follows it when the stream retries`);
+      }
+      try {
+        await relay(record);
+      } catch (err) {
+        if (messageId !== undefined) failed.add(messageId);
+        throw err;
+      }
+    },
+    processor,
+    { context, processInParallel: false },
+  );
+};
