@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSRecord } from 'aws-lambda';
@@ -215,6 +216,23 @@ describe('httpPost', () => {
     // Assess
     expect(status).toBe(204);
     expect(received.at(-1)).toMatchObject({ method: 'POST', path: '/pinned', headers: { host: `hooks.invalid:${port}` } });
+  });
+
+  it('over https, connects to the pinned address and presents the name in TLS (SNI), so the certificate is checked for the name', async () => {
+    // Prepare: a TLS server that records the name the client asks for (and has no certificate to offer)
+    const names: string[] = [];
+    const tlsServer = createTlsServer({ SNICallback: (name, callback) => (names.push(name), callback(new Error('no certificate here'))) });
+    await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
+    const port = (tlsServer.address() as AddressInfo).port;
+    try {
+      // Act
+      const attempt = post(`https://hooks.invalid:${port}/`, ['127.0.0.1']);
+      // Assess
+      await expect(attempt).rejects.toThrow();
+      expect(names).toEqual(['hooks.invalid']);
+    } finally {
+      await new Promise((resolve) => tlsServer.close(resolve));
+    }
   });
 
   it('refuses a family the checked addresses do not have', () => {
