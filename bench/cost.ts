@@ -169,7 +169,7 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
     { item: 'NAT gateway (hours)', dollars: hours * p('natGatewayPerHour') },
     { item: 'Secrets Manager: 2 carrier passwords + 2 tenant webhook secrets', dollars: 4 * p('secretsManagerPerSecretMonth') },
     { item: 'custom metrics (EMF): ~19 names x ~2 dimension values', dollars: 38 * p('cloudwatchCustomMetricPerMonth') },
-    { item: 'heartbeats: 2 carriers x PutItem every 5 s (+ their stream records through the outbox)', dollars: heartbeatWrites * wrUnit + heartbeatWrites * perReq(p('lambdaPerMillionRequests')) },
+    { item: 'heartbeats: 2 carriers x PutItem every 5 s (the outbox filter drops their stream records)', dollars: heartbeatWrites * wrUnit },
     { item: 'idle long polls: 5 Lambda pollers x 2 queues + worker, every 20 s', dollars: 11 * ((hours * 3600) / 20) * fifo },
     { item: 'sweeper: 1 invocation/min', dollars: hours * 60 * (perReq(p('lambdaPerMillionRequests')) + gbs(50) * lambdaGbS) },
   ].map((f) => ({ item: f.item, dollars: round(f.dollars, 2) }));
