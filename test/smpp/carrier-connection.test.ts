@@ -20,6 +20,7 @@ import {
   type CarrierTiming,
   type InboundPdu,
 } from '../../worker/smpp/carrier-connection';
+import { maxInAnyWindow } from '../support/windows';
 
 // ---- fixtures ---------------------------------------------------------------------------
 
@@ -133,17 +134,6 @@ function message(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
 
 const pdusOf = (overrides: Partial<OutboundMessage> = {}, mode: 'udh' | 'sar' | 'payload' = 'udh'): SubmitSmParams[] =>
   buildSubmitPdus(message(overrides), mode);
-
-/** Most timestamps in any window of `windowMs`. */
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while ((sorted[i] ?? 0) - (sorted[j] ?? 0) >= windowMs) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
 
 interface RawPdu {
   commandId: number;
@@ -384,7 +374,7 @@ describe('CarrierConnection: rate limit and window', () => {
     expect(outcomes.every((o) => o.kind === 'accepted')).toBe(true);
     expect(h.sim.throttledCount()).toBe(0);
     expect(Math.max(...h.sim.acceptedPerSecond())).toBeLessThanOrEqual(20);
-    expect(maxInWindow(h.sim.submits().map((s) => s.at), 1000)).toBeLessThanOrEqual(20);
+    expect(maxInAnyWindow(h.sim.submits().map((s) => s.at), 1000)).toBeLessThanOrEqual(20);
     expect(new Set(h.sim.submits().map((s) => s.session)).size).toBe(2); // both binds carried traffic
   });
 

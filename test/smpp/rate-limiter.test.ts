@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LimiterClosedError, SlidingWindowLimiter } from '../../worker/smpp/rate-limiter';
+import { maxInAnyWindow } from '../support/windows';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 1_000_000 });
@@ -18,17 +19,6 @@ function track(limiter: SlidingWindowLimiter, count: number, size = 1): { grants
   const all: Promise<void>[] = [];
   for (let i = 0; i < count; i++) all.push(limiter.acquire(size).then(() => void grants.push(Date.now())));
   return { grants, done: Promise.all(all).then(() => undefined) };
-}
-
-/** The most grants that fall in any window of `windowMs`. */
-function maxInAnyWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while ((sorted[i] ?? 0) - (sorted[j] ?? 0) >= windowMs) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
 }
 
 describe('SlidingWindowLimiter', () => {
