@@ -108,6 +108,7 @@ export class GatewayStack extends Stack {
     });
     this.table.grantItems(apiFn.function, 'PutItem', 'GetItem', 'BatchGetItem', 'UpdateItem', 'Query');
 
+    const tenantsRate = config.tenants.reduce((sum, t) => sum + t.rateLimitPerSecond, 0);
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     this.api = new apigateway.LambdaRestApi(this, 'Api', {
       handler: apiFn.function,
@@ -116,8 +117,9 @@ export class GatewayStack extends Stack {
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       deployOptions: {
         stageName: 'live',
-        throttlingRateLimit: Math.max(10, config.tenants.reduce((sum, t) => sum + t.rateLimitPerSecond, 0)),
-        throttlingBurstLimit: Math.max(20, config.tenants.reduce((sum, t) => sum + t.rateLimitPerSecond, 0) * 2),
+        // The cap over all tenants; each tenant's own limit is counted by the function.
+        throttlingRateLimit: Math.max(10, tenantsRate),
+        throttlingBurstLimit: Math.max(20, tenantsRate * 2),
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,

@@ -41,8 +41,8 @@ export class QueueDeleter {
   private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = this.pending.splice(0, MAX_BATCH);
-    if (this.pending.length > 0) this.timer = setTimeout(() => this.flush(), this.lingerMs);
+    // delete() flushes at MAX_BATCH, so this takes everything pending.
+    const batch = this.pending.splice(0);
     if (batch.length === 0) return;
     this.sqs
       .send(new DeleteMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: batch.map((p, i) => ({ Id: String(i), ReceiptHandle: p.receiptHandle })) }))
