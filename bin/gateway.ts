@@ -27,6 +27,7 @@ function main(): void {
   new GatewayStack(app, config.stackName, {
     config,
     local: process.env.GATEWAY_LOCAL === '1',
+    ...(process.env.AWS_ENDPOINT_URL ? { emulatorEndpoint: process.env.AWS_ENDPOINT_URL } : {}),
     statefulRemovalPolicy: process.env.GATEWAY_LOCAL === '1' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });

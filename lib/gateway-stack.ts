@@ -14,7 +14,7 @@ import type { Construct } from 'constructs';
 import { toRuntimeConfig } from '../core/config/runtime';
 import { checkCallbackUrl } from '../core/domain/webhook';
 import type { GatewayConfig } from '../core/config/schema';
-import { problem, type ProblemType } from '../core/http/problem';
+import { problemBody, type ProblemType } from '../core/http/problem';
 import { GatewayFunction } from './constructs/gateway-function';
 import { grantPublish } from './constructs/grants';
 import { MessageTable } from './constructs/message-table';
@@ -22,6 +22,9 @@ import { GatewayOperations } from './constructs/operations';
 import { QueueWithDlq } from './constructs/queue-with-dlq';
 import { SmppWorkerService } from './constructs/smpp-worker-service';
 import { acknowledgeNagFindings } from './nag-suppressions';
+
+/** The API's one stage. */
+const API_STAGE = 'live';
 
 export interface GatewayStackProps extends StackProps {
   /** The validated gateway configuration. */
@@ -31,6 +34,11 @@ export interface GatewayStackProps extends StackProps {
    * DESTROY for throwaway local stacks. @default RemovalPolicy.RETAIN
    */
   readonly statefulRemovalPolicy?: RemovalPolicy;
+  /**
+   * The emulator's endpoint, for local deploys: their API is reached at
+   * `<endpoint>/_aws/execute-api/<api id>/<stage>`. @default 'http://localhost:4566'
+   */
+  readonly emulatorEndpoint?: string;
   /**
    * A deployment to a LocalStack-compatible emulator: the worker service is
    * defined without an image build or tasks (emulators cannot run containers;
@@ -116,7 +124,7 @@ export class GatewayStack extends Stack {
       description: 'SMS gateway HTTPS API',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       deployOptions: {
-        stageName: 'live',
+        stageName: API_STAGE,
         // The cap over all tenants; each tenant's own limit is counted by the function.
         throttlingRateLimit: Math.max(10, tenantsRate),
         throttlingBurstLimit: Math.max(20, tenantsRate * 2),
@@ -128,6 +136,12 @@ export class GatewayStack extends Stack {
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
     });
+    // The URL clients call, and the base of the problem type URIs the function answers with. Built from
+    // the API's id, not from api.url: that references the stage, which depends on the function (a cycle).
+    const apiBaseUrl = local
+      ? `${(props.emulatorEndpoint ?? 'http://localhost:4566').replace(/\/+$/, '')}/_aws/execute-api/${this.api.restApiId}/${API_STAGE}`
+      : `https://${this.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${API_STAGE}`;
+    apiFn.function.addEnvironment('API_URL', apiBaseUrl);
     // API Gateway's own answers are problem+json too: the stage limit (429, before the
     // function's per-tenant limit) and failures to reach the function (503, retry).
     const gatewayProblem = (id: string, type: apigateway.ResponseType, status: number, problemType: ProblemType, detail: string, headers: Record<string, string> = {}) =>
@@ -135,7 +149,7 @@ export class GatewayStack extends Stack {
         type,
         statusCode: String(status),
         responseHeaders: { 'Content-Type': "'application/problem+json'", ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, `'${v}'`])) },
-        templates: { 'application/json': problem(status, problemType, detail).body },
+        templates: { 'application/json': JSON.stringify(problemBody(apiBaseUrl, status, problemType, detail)) },
       });
     gatewayProblem('StageThrottled', apigateway.ResponseType.THROTTLED, 429, 'rate-limited', 'the API is over its request rate (all tenants together); retry after 1 second', { 'Retry-After': '1' });
     gatewayProblem('Default5xx', apigateway.ResponseType.DEFAULT_5XX, 503, 'service-unavailable', 'the request could not be completed; retry it (with the same Idempotency-Key)');
@@ -149,7 +163,7 @@ export class GatewayStack extends Stack {
       name: 'outbox',
       runtimeConfig,
       description: 'Table stream → ingest queue (the outbox)',
-      environment: { TABLE_NAME: table.tableName, INGEST_QUEUE_URL: this.ingest.queue.queueUrl, STATUS_TOPIC_ARN: this.statusTopic.topicArn },
+      environment: { INGEST_QUEUE_URL: this.ingest.queue.queueUrl, STATUS_TOPIC_ARN: this.statusTopic.topicArn },
     }));
     this.ingest.queue.grantSendMessages(outboxFn.function);
     grantPublish(this.statusTopic, outboxFn.function);
@@ -260,6 +274,7 @@ export class GatewayStack extends Stack {
 
     const output = (id: string, value: string) => new CfnOutput(this, id, { value });
     output('ApiUrl', this.api.url);
+    output('ApiBaseUrl', apiBaseUrl);
     output('ApiId', this.api.restApiId);
     output('ApiStage', this.api.deploymentStage.stageName);
     output('TableName', table.tableName);

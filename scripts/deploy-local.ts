@@ -66,8 +66,8 @@ export async function deployLocal(): Promise<LocalOutputs> {
     endpoint: emulator.endpoint,
     stackName: config.stackName,
     region: env.AWS_REGION,
-    // LocalStack and MiniStack both serve stages at /_aws/execute-api/{apiId}/{stage}.
-    apiUrl: `${emulator.endpoint}/_aws/execute-api/${out('ApiId')}/${out('ApiStage')}`,
+    // LocalStack and MiniStack both serve stages at /_aws/execute-api/{apiId}/{stage} (the stack builds it).
+    apiUrl: out('ApiBaseUrl'),
     apiKey: firstKey,
     apiKeys,
     tableName: out('TableName'),

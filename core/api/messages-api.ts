@@ -12,7 +12,9 @@ import { IDEMPOTENCY_KEY_PATTERN, messageId, requestHash } from '../domain/idemp
 import type { MessageRecord } from '../domain/message';
 import { RoutingTable, type HealthCheck } from '../domain/routing';
 import { validateSubmission, zodProblems, type FieldProblem, type SubmissionLimits, type ValidSubmission } from '../domain/submission';
-import { json, problem } from '../http/problem';
+import { readJsonBody, type BodyLimits } from '../http/json-body';
+import { isProblemType, json, PROBLEMS_PATH, problemResponder, type ProblemResponder } from '../http/problem';
+import { problemTypePage, problemTypesPage } from '../http/problem-pages';
 
 export interface ApiRequest {
   method: string;
@@ -45,6 +47,8 @@ export interface RequestCounter {
 
 export interface ApiDependencies {
   config: RuntimeConfig;
+  /** The API's own base URL (…/live): problem type URIs are `<apiUrl>/problems/<name>`, pages this API serves. */
+  apiUrl: string;
   messages: MessageRepository;
   /** Counts each authenticated request against its tenant's rateLimitPerSecond. */
   requests: RequestCounter;
@@ -74,10 +78,6 @@ function dryRunFlag(value: string | undefined): boolean | undefined {
   return undefined;
 }
 
-function dryRunProblem(value: string | undefined): APIGatewayProxyResult {
-  return problem(400, 'validation-failed', `dryRun must be true or false, got ${JSON.stringify(value)}`, { errors: [{ field: 'dryRun', problem: 'must be true or false' }] });
-}
-
 export class MessagesApi {
   private readonly keyToTenant = new Map<string, string>();
   private readonly rateLimits = new Map<string, number>();
@@ -85,8 +85,10 @@ export class MessagesApi {
   private readonly limits: SubmissionLimits;
   private readonly now: () => Date;
   private readonly log: (event: string, data: Record<string, unknown>) => void;
+  private readonly problem: ProblemResponder;
 
   constructor(private readonly deps: ApiDependencies) {
+    this.problem = problemResponder(deps.apiUrl);
     for (const t of deps.config.tenants) {
       for (const h of t.apiKeySha256) this.keyToTenant.set(h, t.id);
       this.rateLimits.set(t.id, t.rateLimitPerSecond);
@@ -100,6 +102,7 @@ export class MessagesApi {
   async handle(req: ApiRequest): Promise<APIGatewayProxyResult> {
     const path = req.path.replace(/\/+$/, '') || '/';
     const segments = path.split('/').filter(Boolean);
+    if (`/${segments[0]}` === PROBLEMS_PATH) return this.problemPages(req, path, segments.slice(1));
     let methods: Record<string, Handler> | undefined;
     const params: Record<string, string> = {};
     if (segments.length === 2 && segments[0] === 'v1' && segments[1] === 'messages') {
@@ -111,21 +114,21 @@ export class MessagesApi {
       try {
         id = decodeURIComponent(segments[2]!);
       } catch {
-        return problem(404, 'not-found', `no resource at ${path}`);
+        return this.problem(404, 'not-found', `no resource at ${path}`);
       }
       params.id = id;
       methods = { GET: (r, t, p) => this.read(t, p.id!), DELETE: (r, t, p) => this.cancel(t, p.id!) };
     }
-    if (!methods) return problem(404, 'not-found', `no resource at ${path}`);
+    if (!methods) return this.problem(404, 'not-found', `no resource at ${path}`);
     const run = methods[req.method.toUpperCase()];
     if (!run) {
       const allow = Object.keys(methods).join(', ');
-      return problem(405, 'method-not-allowed', `${req.method} is not allowed on ${path}; use ${allow}`, { allow }, { allow });
+      return this.problem(405, 'method-not-allowed', `${req.method} is not allowed on ${path}; use ${allow}`, { allow }, { allow });
     }
     const tenantId = this.authenticate(req);
     if (!tenantId) {
       this.log('REQUEST_REJECTED', { reason: 'unauthorized', path });
-      return problem(401, 'unauthorized', header(req, 'x-api-key') ? 'the x-api-key header does not hold a valid API key' : 'the x-api-key header is missing');
+      return this.problem(401, 'unauthorized', header(req, 'x-api-key') ? 'the x-api-key header does not hold a valid API key' : 'the x-api-key header is missing');
     }
     const limited = await this.rateLimit(tenantId, path);
     if (limited) return limited;
@@ -142,7 +145,7 @@ export class MessagesApi {
     if (await this.deps.requests.tryCount(tenantId, windowSecond, limit)) return undefined;
     this.log('REQUEST_REJECTED', { reason: 'rate-limited', tenantId, path, limit });
     // The window ends within the second: Retry-After (whole seconds) is always 1.
-    return problem(429, 'rate-limited', `tenant ${tenantId} may send ${limit} requests per second and has used them for this second; retry after 1 second`, { limit }, { 'retry-after': '1' });
+    return this.problem(429, 'rate-limited', `tenant ${tenantId} may send ${limit} requests per second and has used them for this second; retry after 1 second`, { limit }, { 'retry-after': '1' });
   }
 
   private authenticate(req: ApiRequest): string | undefined {
@@ -151,23 +154,26 @@ export class MessagesApi {
     return this.keyToTenant.get(sha256Hex(key));
   }
 
-  /** Content type, size and JSON checks shared by the POST routes. */
-  private parseJsonBody(req: ApiRequest, maxBytes: number): { ok: true; value: unknown } | { ok: false; response: APIGatewayProxyResult } {
-    const type = header(req, 'content-type');
-    if (!type || !/^application\/json\s*(;|$)/i.test(type.trim())) {
-      return { ok: false, response: problem(415, 'unsupported-media-type', `content-type must be application/json, got ${type ? JSON.stringify(type) : 'none'}`) };
-    }
-    const body = req.body ?? '';
-    const size = Buffer.byteLength(body, 'utf8');
-    if (size > maxBytes) {
-      return { ok: false, response: problem(413, 'payload-too-large', `the body is ${size} bytes; the limit for this resource is ${maxBytes} bytes`, { limit: maxBytes }) };
-    }
-    if (body.trim() === '') return { ok: false, response: problem(400, 'invalid-json', 'the request body is empty') };
-    try {
-      return { ok: true, value: JSON.parse(body) };
-    } catch (err) {
-      return { ok: false, response: problem(400, 'invalid-json', `the request body is not valid JSON: ${(err as Error).message}`) };
-    }
+  /** Content type, size, JSON and depth checks shared by the POST routes. */
+  private parseJsonBody(req: ApiRequest, limits: BodyLimits): { ok: true; value: unknown } | { ok: false; response: APIGatewayProxyResult } {
+    const body = readJsonBody(header(req, 'content-type'), req.body, limits);
+    if (body.ok) return body;
+    const { status, type, detail, extra } = body.problem;
+    if (type === 'validation-failed') this.log('REQUEST_REJECTED', { reason: type, fields: (extra.errors ?? []).map((e) => e.field) });
+    return { ok: false, response: this.problem(status, type, detail, extra) };
+  }
+
+  private dryRunProblem(value: string | undefined): APIGatewayProxyResult {
+    return this.problem(400, 'validation-failed', `dryRun must be true or false, got ${JSON.stringify(value)}`, { errors: [{ field: 'dryRun', problem: 'must be true or false' }] });
+  }
+
+  /** GET /problems and /problems/{name}: what each problem type means (no key needed). */
+  private problemPages(req: ApiRequest, path: string, rest: string[]): APIGatewayProxyResult {
+    const name = rest.length === 1 ? rest[0]! : undefined;
+    if (rest.length > 1 || (name !== undefined && !isProblemType(name))) return this.problem(404, 'not-found', `no problem type at ${path}`);
+    if (req.method.toUpperCase() !== 'GET') return this.problem(405, 'method-not-allowed', `${req.method} is not allowed on ${path}; use GET`, { allow: 'GET' }, { allow: 'GET' });
+    const accept = header(req, 'accept');
+    return name === undefined ? problemTypesPage(this.deps.apiUrl, accept) : problemTypePage(this.deps.apiUrl, name, accept);
   }
 
   private idempotencyKey(req: ApiRequest): { ok: true; key: string | undefined } | { ok: false; response: APIGatewayProxyResult } {
@@ -176,7 +182,7 @@ export class MessagesApi {
     if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
       return {
         ok: false,
-        response: problem(400, 'validation-failed', 'Idempotency-Key must be 1-255 printable ASCII characters without spaces', {
+        response: this.problem(400, 'validation-failed', 'Idempotency-Key must be 1-255 printable ASCII characters without spaces', {
           errors: [{ field: 'Idempotency-Key', problem: 'must be 1-255 printable ASCII characters without spaces' }],
         }),
       };
@@ -246,10 +252,10 @@ export class MessagesApi {
   private async submit(req: ApiRequest, tenantId: string): Promise<APIGatewayProxyResult> {
     const idem = this.idempotencyKey(req);
     if (!idem.ok) return idem.response;
-    const body = this.parseJsonBody(req, MAX_SINGLE_BODY_BYTES);
+    const body = this.parseJsonBody(req, { maxBytes: MAX_SINGLE_BODY_BYTES, fieldLevels: 1 });
     if (!body.ok) return body.response;
     const dryRun = dryRunFlag(req.query.dryRun);
-    if (dryRun === undefined) return dryRunProblem(req.query.dryRun);
+    if (dryRun === undefined) return this.dryRunProblem(req.query.dryRun);
     const result = validateSubmission(body.value, this.limits);
     if (!result.ok) return this.invalid(result.problems);
     if (dryRun) return json(200, await this.dryRun(tenantId, result.value));
@@ -266,7 +272,7 @@ export class MessagesApi {
   private async submitBatch(req: ApiRequest, tenantId: string): Promise<APIGatewayProxyResult> {
     const idem = this.idempotencyKey(req);
     if (!idem.ok) return idem.response;
-    const body = this.parseJsonBody(req, MAX_BATCH_BODY_BYTES);
+    const body = this.parseJsonBody(req, { maxBytes: MAX_BATCH_BODY_BYTES, fieldLevels: 2 });
     if (!body.ok) return body.response;
     const batch = BatchBody.safeParse(body.value);
     if (!batch.success) return this.invalid(zodProblems(batch.error, body.value));
@@ -275,7 +281,7 @@ export class MessagesApi {
       return this.invalid([{ field: 'messages', problem: `a batch holds at most ${max} messages, got ${batch.data.messages.length}` }]);
     }
     const dryRun = dryRunFlag(req.query.dryRun);
-    if (dryRun === undefined) return dryRunProblem(req.query.dryRun);
+    if (dryRun === undefined) return this.dryRunProblem(req.query.dryRun);
     const hash = requestHash('POST /v1/messages/batch', body.value);
     const validated = batch.data.messages.map((m, i) => validateSubmission(m, this.limits, `messages[${i}]`));
     if (idem.key !== undefined && !dryRun) {
@@ -296,7 +302,7 @@ export class MessagesApi {
     const accepted = results.filter((r) => r.outcome === 'accepted').length;
     const rejected = results.filter((r) => r.outcome === 'rejected').length;
     if (!dryRun && accepted === 0) {
-      return problem(422, 'validation-failed', 'no message of the batch is valid; see results for each', {
+      return this.problem(422, 'validation-failed', 'no message of the batch is valid; see results for each', {
         errors: results.flatMap((r) => (r.outcome === 'rejected' ? r.errors : [])),
         accepted,
         rejected,
@@ -309,14 +315,14 @@ export class MessagesApi {
   private async read(tenantId: string, id: string): Promise<APIGatewayProxyResult> {
     const record = /^[0-9a-f-]{36}$/.test(id) ? await this.deps.messages.get(id) : undefined;
     // Another tenant's message is indistinguishable from a missing one.
-    if (!record || record.tenantId !== tenantId) return problem(404, 'not-found', `no message ${id}`);
+    if (!record || record.tenantId !== tenantId) return this.problem(404, 'not-found', `no message ${id}`);
     return json(200, publicView(record));
   }
 
   /** DELETE /v1/messages/{id}: cancels a message that has not been submitted yet. */
   private async cancel(tenantId: string, id: string): Promise<APIGatewayProxyResult> {
     const record = /^[0-9a-f-]{36}$/.test(id) ? await this.deps.messages.get(id) : undefined;
-    if (!record || record.tenantId !== tenantId) return problem(404, 'not-found', `no message ${id}`);
+    if (!record || record.tenantId !== tenantId) return this.problem(404, 'not-found', `no message ${id}`);
     if (record.status === 'CANCELED') return json(200, publicView(record));
     const result = await this.deps.messages.cancel(id);
     if (result.applied && result.current) {
@@ -324,17 +330,17 @@ export class MessagesApi {
       return json(200, publicView(result.current));
     }
     const status = result.current?.status ?? record.status;
-    return problem(409, 'conflict', `message ${id} is ${status} and can no longer be canceled (only ACCEPTED, ROUTED or RETRYING messages can)`, { messageStatus: status });
+    return this.problem(409, 'conflict', `message ${id} is ${status} and can no longer be canceled (only ACCEPTED, ROUTED or RETRYING messages can)`, { messageStatus: status });
   }
 
   private invalid(problems: FieldProblem[]): APIGatewayProxyResult {
     const detail = problems.map((p) => `${p.field}: ${p.problem}`).join('; ');
     this.log('REQUEST_REJECTED', { reason: 'validation-failed', fields: problems.map((p) => p.field) });
-    return problem(422, 'validation-failed', detail, { errors: problems });
+    return this.problem(422, 'validation-failed', detail, { errors: problems });
   }
 
   private keyReused(key: string | undefined): APIGatewayProxyResult {
-    return problem(422, 'idempotency-key-reused', `Idempotency-Key ${JSON.stringify(key)} was used before with a different request body`, {
+    return this.problem(422, 'idempotency-key-reused', `Idempotency-Key ${JSON.stringify(key)} was used before with a different request body`, {
       errors: [{ field: 'Idempotency-Key', problem: 'already used with a different request body' }],
     });
   }

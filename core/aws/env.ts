@@ -1,25 +1,49 @@
 /**
- * Environment variables of the Lambdas and the worker: read once, here, and validated.
+ * Environment variables of the Lambdas: each function's schema lists what it
+ * reads; `readEnv` is called once, at cold start, and a missing or malformed
+ * variable fails the cold start with its name, instead of turning a feature off
+ * (an empty queue URL, status events silently not published).
+ *
+ * The SMPP worker reads its own environment in worker/settings.ts (it also
+ * falls back to the config file and .local/outputs.json for local runs).
  */
 import * as z from 'zod/mini';
 
-const LambdaEnv = z.object({
-  TABLE_NAME: z.string().check(z.minLength(1)),
-  INGEST_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
-  STATUS_TOPIC_ARN: z.optional(z.string()),
-  /** JSON object carrierId → carrier queue URL. */
-  CARRIER_QUEUE_URLS: z.optional(z.string()),
+const Required = z.string().check(z.minLength(1, 'must be set'));
+/** A JSON object carrierId → carrier queue URL. */
+const CarrierQueueUrls = z.pipe(
+  Required,
+  z.transform((raw, ctx) => {
+    try {
+      const parsed = z.record(z.string(), z.string().check(z.minLength(1))).safeParse(JSON.parse(raw));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // reported below
+    }
+    ctx.issues.push({ code: 'custom', message: 'must be a JSON object of carrier id → queue URL', input: raw });
+    return z.NEVER;
+  }),
+);
+
+export const ApiEnv = z.object({
+  TABLE_NAME: Required,
+  /** The API's base URL (…/live): problem type URIs are `<API_URL>/problems/<name>`. */
+  API_URL: z.url({ protocol: /^https?$/, error: 'must be the API base URL' }),
 });
-export type LambdaEnv = z.infer<typeof LambdaEnv>;
+export const OutboxEnv = z.object({ INGEST_QUEUE_URL: Required, STATUS_TOPIC_ARN: Required });
+export const RouterEnv = z.object({ TABLE_NAME: Required, CARRIER_QUEUE_URLS: CarrierQueueUrls });
+export const SweeperEnv = z.object({ TABLE_NAME: Required, INGEST_QUEUE_URL: Required });
 
-let cached: LambdaEnv | undefined;
-
-export function lambdaEnv(): LambdaEnv {
-  cached ??= LambdaEnv.parse(process.env);
-  return cached;
+export class EnvironmentError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid environment: ${problems.join('; ')}`);
+    this.name = 'EnvironmentError';
+  }
 }
 
-export function carrierQueueUrls(): Record<string, string> {
-  const raw = lambdaEnv().CARRIER_QUEUE_URLS;
-  return raw ? z.record(z.string(), z.string()).parse(JSON.parse(raw)) : {};
+/** The validated variables of `schema`; throws EnvironmentError naming every one at fault. */
+export function readEnv<S extends z.ZodMiniType>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  throw new EnvironmentError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.code === 'invalid_type' ? 'must be set' : i.message}`));
 }

@@ -13,11 +13,17 @@ import type { MessageType } from './routing';
 
 export const MAX_TEXT_UNITS = 1600;
 
+/**
+ * A string of whole characters: an unpaired UTF-16 surrogate (a JSON "\ud800" escape) is not text.
+ * It has no UTF-8 form, so DynamoDB could not store it as sent and no handset could show it.
+ */
+const wholeCharacters = (field: string) => z.refine<string>((v) => !/[\uD800-\uDFFF]/u.test(v), `${field} holds an unpaired UTF-16 surrogate (half of a character)`);
+
 export const SubmissionBody = z.strictObject({
   to: z.string().check(z.minLength(1, 'to must not be empty'), z.maxLength(32, 'to is at most 32 characters')),
   from: z.optional(z.string().check(z.minLength(1, 'from must not be empty'), z.maxLength(16, 'from is at most 16 characters'))),
-  text: z.string().check(z.minLength(1, 'text must not be empty'), z.maxLength(MAX_TEXT_UNITS, `text is at most ${MAX_TEXT_UNITS} characters`)),
-  reference: z.optional(z.string().check(z.minLength(1, 'reference must not be empty'), z.maxLength(128, 'reference is at most 128 characters'))),
+  text: z.string().check(z.minLength(1, 'text must not be empty'), z.maxLength(MAX_TEXT_UNITS, `text is at most ${MAX_TEXT_UNITS} characters`), wholeCharacters('text')),
+  reference: z.optional(z.string().check(z.minLength(1, 'reference must not be empty'), z.maxLength(128, 'reference is at most 128 characters'), wholeCharacters('reference'))),
   callbackUrl: z.optional(z.url({ protocol: /^https?$/, error: 'callbackUrl must be an http(s) URL' }).check(z.maxLength(2048, 'callbackUrl is at most 2048 characters'))),
   validitySeconds: z.optional(z.int('validitySeconds must be a whole number of seconds').check(z.gte(60, 'validitySeconds is at least 60'), z.lte(7 * 86400, 'validitySeconds is at most 604800 (7 days)'))),
   type: z.optional(z.enum(['transactional', 'promotional'], 'type is "transactional" or "promotional"')),
@@ -88,7 +94,8 @@ export function zodProblems(error: { issues: z.core.$ZodIssue[] }, raw: unknown,
     const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
     const base = `${prefix}${path}`.replace(/^\./, '');
     if (issue.code === 'unrecognized_keys') {
-      return { field: issue.keys.map((k) => (base ? `${base}.${k}` : k)).join(', '), problem: 'unknown field' };
+      // An empty key is named "" so that the field is never an empty string.
+      return { field: issue.keys.map((k) => (k === '' ? '""' : k)).map((k) => (base ? `${base}.${k}` : k)).join(', '), problem: 'unknown field' };
     }
     // zod words untyped issues "Invalid input…" (more or less, by locale setup); a schema's own message is kept.
     if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {

@@ -6,11 +6,11 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { MessagesApi } from '../../core/api/messages-api';
 import { CarrierHealth } from '../../core/aws/carrier-health';
-import { lambdaEnv } from '../../core/aws/env';
+import { ApiEnv, readEnv } from '../../core/aws/env';
 import { MessageStore } from '../../core/aws/message-store';
 import { DynamoRequestCounter } from '../../core/aws/request-counter';
 import { runtimeConfig } from '../../core/config/runtime';
-import { PROBLEM_BASE, problem } from '../../core/http/problem';
+import { problemResponder, problemTypeName } from '../../core/http/problem';
 import { createLogger, LogEvent } from '../../core/util/logger';
 import { maskNumber } from '../../core/util/mask';
 import { createMetrics, LambdaMetric, withMetrics } from '../../core/util/metrics';
@@ -18,10 +18,12 @@ import { createMetrics, LambdaMetric, withMetrics } from '../../core/util/metric
 const logger = createLogger('api');
 const metrics = createMetrics('api');
 const config = runtimeConfig();
-const env = lambdaEnv();
+const env = readEnv(ApiEnv);
+const problem = problemResponder(env.API_URL);
 const health = new CarrierHealth(env.TABLE_NAME, config.carriers.map((c) => c.id), config.health.staleAfterSeconds);
 const api = new MessagesApi({
   config,
+  apiUrl: env.API_URL,
   messages: new MessageStore(env.TABLE_NAME, config.retentionDays),
   requests: new DynamoRequestCounter(env.TABLE_NAME),
   health: () => health.current(),
@@ -39,7 +41,8 @@ export function rejectionReason(response: APIGatewayProxyResult): string | undef
   if (response.statusCode < 400) return undefined;
   try {
     const type: unknown = (JSON.parse(response.body) as { type?: unknown }).type;
-    if (typeof type === 'string' && type.startsWith(PROBLEM_BASE)) return type.slice(PROBLEM_BASE.length);
+    const name = typeof type === 'string' ? problemTypeName(type) : undefined;
+    if (name) return name;
   } catch {
     // not a problem document
   }

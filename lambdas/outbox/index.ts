@@ -16,7 +16,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { sns } from '../../core/aws/clients';
-import { lambdaEnv } from '../../core/aws/env';
+import { OutboxEnv, readEnv } from '../../core/aws/env';
 import { IngestQueue } from '../../core/aws/queues';
 import { runtimeConfig } from '../../core/config/runtime';
 import { planOutbox } from '../../core/domain/outbox';
@@ -24,8 +24,8 @@ import { statusEventsFromChange } from '../../core/domain/status-event';
 import { createLogger, LogEvent } from '../../core/util/logger';
 
 const logger = createLogger('outbox');
-const env = lambdaEnv();
-const ingest = new IngestQueue(env.INGEST_QUEUE_URL ?? '');
+const env = readEnv(OutboxEnv);
+const ingest = new IngestQueue(env.INGEST_QUEUE_URL);
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const tenantCallbacks = new Set(runtimeConfig().tenants.filter((t) => t.callbackUrl).map((t) => t.id));
 
@@ -41,7 +41,6 @@ async function relay(record: DynamoDBRecord): Promise<void> {
     await ingest.enqueue(envelope);
     logger.info(LogEvent.MESSAGE_ENQUEUED, { messageId: envelope.messageId, attempt: envelope.attempt });
   }
-  if (!env.STATUS_TOPIC_ARN) return;
   for (const event of statusEventsFromChange(oldImage, newImage)) {
     await sns().send(
       new PublishCommand({

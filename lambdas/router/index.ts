@@ -5,7 +5,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { CarrierHealth } from '../../core/aws/carrier-health';
-import { carrierQueueUrls, lambdaEnv } from '../../core/aws/env';
+import { readEnv, RouterEnv } from '../../core/aws/env';
 import { MessageStore } from '../../core/aws/message-store';
 import { CarrierQueues } from '../../core/aws/queues';
 import { runtimeConfig } from '../../core/config/runtime';
@@ -18,9 +18,9 @@ import { createMetrics, LambdaMetric, withMetrics } from '../../core/util/metric
 const logger = createLogger('router');
 const metrics = createMetrics('router');
 const config = runtimeConfig();
-const env = lambdaEnv();
+const env = readEnv(RouterEnv);
 const messages = new MessageStore(env.TABLE_NAME, config.retentionDays);
-const queues = new CarrierQueues(carrierQueueUrls());
+const queues = new CarrierQueues(env.CARRIER_QUEUE_URLS);
 const health = new CarrierHealth(env.TABLE_NAME, config.carriers.map((c) => c.id), config.health.staleAfterSeconds);
 const table = new RoutingTable(config.routes);
 const processor = new BatchProcessor(EventType.SQS);

@@ -3,7 +3,7 @@
  * invoked by hand too (an empty event) — the tests do, instead of waiting.
  */
 import { dynamo } from '../../core/aws/clients';
-import { lambdaEnv } from '../../core/aws/env';
+import { readEnv, SweeperEnv } from '../../core/aws/env';
 import { MessageStore } from '../../core/aws/message-store';
 import { IngestQueue } from '../../core/aws/queues';
 import { Sweeper, type SweepResult } from '../../core/aws/sweeper';
@@ -11,13 +11,13 @@ import { runtimeConfig } from '../../core/config/runtime';
 import { createLogger } from '../../core/util/logger';
 
 const logger = createLogger('sweeper');
-const env = lambdaEnv();
+const env = readEnv(SweeperEnv);
 const sweeper = new Sweeper(
   env.TABLE_NAME,
   'due',
   dynamo(),
   new MessageStore(env.TABLE_NAME, runtimeConfig().retentionDays),
-  new IngestQueue(env.INGEST_QUEUE_URL ?? ''),
+  new IngestQueue(env.INGEST_QUEUE_URL),
   (event, data) => logger.info(event, data),
 );
 

@@ -41,7 +41,22 @@ describe('message table', () => {
   });
 });
 
+/** A template string value with its Fn::Join resolved: a reference appears as <Ref:LogicalId>. */
+function joined(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (!join) return `<${Object.keys(value as object)[0]}:${String(Object.values(value as object)[0])}>`;
+  return join[1].map(joined).join(join[0]);
+}
+
 describe('API', () => {
+  // The execute-api URL of the stage: https://<api id>.execute-api.<region>.<url suffix>/live
+  let apiBase: string;
+  beforeAll(() => {
+    const [apiId] = Object.keys(template.findResources('AWS::ApiGateway::RestApi'));
+    apiBase = `https://<Ref:${apiId}>.execute-api.eu-west-1.<Ref:AWS::URLSuffix>/live`;
+  });
+
   it('limits the stage to the sum of the tenants\' request rates (each tenant\'s own limit is counted by the function)', () => {
     // local.yaml: acme 200, globex 200, initech 2
     template.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 402, ThrottlingBurstLimit: 804 })]) });
@@ -52,9 +67,14 @@ describe('API', () => {
     const byType = Object.fromEntries(responses.map((r) => [r.ResponseType, r]));
     expect(Object.keys(byType).sort()).toEqual(['DEFAULT_5XX', 'THROTTLED']);
     expect(byType.THROTTLED).toMatchObject({ StatusCode: '429', ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'", 'gatewayresponse.header.Retry-After': "'1'" } });
-    expect(JSON.parse(byType.THROTTLED.ResponseTemplates['application/json'])).toMatchObject({ type: 'https://github.com/sms-gateway/problems/rate-limited', status: 429 });
+    expect(JSON.parse(joined(byType.THROTTLED.ResponseTemplates['application/json']))).toMatchObject({ type: `${apiBase}/problems/rate-limited`, status: 429 });
     expect(byType.DEFAULT_5XX).toMatchObject({ StatusCode: '503', ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" } });
-    expect(JSON.parse(byType.DEFAULT_5XX.ResponseTemplates['application/json'])).toMatchObject({ type: 'https://github.com/sms-gateway/problems/service-unavailable', status: 503 });
+    expect(JSON.parse(joined(byType.DEFAULT_5XX.ResponseTemplates['application/json']))).toMatchObject({ type: `${apiBase}/problems/service-unavailable`, status: 503 });
+  });
+
+  it('tells the function its own URL, the base of the problem type URIs it answers with', () => {
+    const fns = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Environment?.Variables?.API_URL);
+    expect(fns.map((f) => joined(f.Properties.Environment.Variables.API_URL))).toEqual([apiBase]);
   });
 });
 

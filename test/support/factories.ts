@@ -250,6 +250,9 @@ export class InMemoryRequestCounter implements RequestCounter {
   }
 }
 
+/** The API base URL the API tests run under: problem types are TEST_API_URL/problems/<name>. */
+export const TEST_API_URL = 'https://api.test/live';
+
 export interface ApiFixture {
   api: MessagesApi;
   messages: InMemoryMessageRepository;
@@ -269,6 +272,7 @@ export async function apiFixture(configOverrides: Record<string, unknown> = {}):
   const clock = { now: NOW };
   const api = new MessagesApi({
     config: await runtimeConfigFor(configOverrides),
+    apiUrl: TEST_API_URL,
     messages,
     requests,
     health: async () => (id) => !down.has(id),

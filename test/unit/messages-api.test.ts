@@ -2,7 +2,6 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { MAX_BATCH_BODY_BYTES, MAX_SINGLE_BODY_BYTES, MessagesApi, publicView } from '../../core/api/messages-api';
 import { canonicalJson, IDEMPOTENCY_KEY_PATTERN, messageId, requestHash } from '../../core/domain/idempotency';
-import { PROBLEM_BASE } from '../../core/http/problem';
 import {
   API_KEYS,
   apiFixture,
@@ -18,6 +17,7 @@ import {
   runtimeConfigFor,
   seededRandom,
   submissionBody,
+  TEST_API_URL,
 } from '../support/factories';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -27,7 +27,7 @@ function expectProblem(res: APIGatewayProxyResult, status: number, type: string)
   expect(res.statusCode).toBe(status);
   expect(headerOf(res, 'content-type')).toBe('application/problem+json');
   const body = bodyOf(res);
-  expect(body).toMatchObject({ type: `${PROBLEM_BASE}${type}`, status });
+  expect(body).toMatchObject({ type: `${TEST_API_URL}/problems/${type}`, status });
   expect(typeof body.title).toBe('string');
   expect(typeof body.detail).toBe('string');
   return body;
@@ -162,9 +162,6 @@ describe('errors: RFC 9457 problem+json, nothing stored', () => {
   const oversizedBatch = JSON.stringify(batchBody([submissionBody({ text: 'a'.repeat(MAX_BATCH_BODY_BYTES) })]));
 
   it.each([
-    { name: 'wrong content type', req: apiRequest({ headers: { 'content-type': 'text/plain' } }), status: 415, type: 'unsupported-media-type' },
-    { name: 'no content type', req: apiRequest({ headers: { 'content-type': undefined } }), status: 415, type: 'unsupported-media-type' },
-    { name: 'application/jsonp', req: apiRequest({ headers: { 'content-type': 'application/jsonp' } }), status: 415, type: 'unsupported-media-type' },
     { name: 'oversized single body', req: apiRequest({ body: oversizedSingle }), status: 413, type: 'payload-too-large' },
     { name: 'oversized batch body', req: apiRequest({ path: '/v1/messages/batch', body: oversizedBatch }), status: 413, type: 'payload-too-large' },
     { name: 'malformed JSON', req: apiRequest({ body: '{"to": "+447400123456", "text": ' }), status: 400, type: 'invalid-json' },
@@ -189,6 +186,26 @@ describe('errors: RFC 9457 problem+json, nothing stored', () => {
     const body = expectProblem(res, status, type);
     expect(body.errors).toBeUndefined();
     expect(messages.size).toBe(0);
+  });
+
+  it.each([
+    { name: 'wrong content type', contentType: 'text/plain', problem: 'must be application/json, got "text/plain"' },
+    { name: 'no content type', contentType: undefined, problem: 'is missing; send application/json' },
+    { name: 'application/jsonp', contentType: 'application/jsonp', problem: 'must be application/json, got "application/jsonp"' },
+    { name: 'a charset other than UTF-8', contentType: 'application/json; charset=utf-16', problem: 'must name the charset UTF-8 or none, got "utf-16"' },
+  ])('$name → 415 naming Content-Type, nothing stored', async ({ contentType, problem }) => {
+    // Prepare
+    const { api, messages } = await apiFixture();
+    // Act
+    const res = await api.handle(apiRequest({ headers: { 'content-type': contentType } }));
+    // Assess
+    expect(expectProblem(res, 415, 'unsupported-media-type').errors).toEqual([{ field: 'Content-Type', problem }]);
+    expect(messages.size).toBe(0);
+  });
+
+  it.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset="UTF-8"', 'application/json; charset=utf8; boundary=x'])('accepts Content-Type %j', async (contentType) => {
+    const { api } = await apiFixture();
+    expect((await api.handle(apiRequest({ headers: { 'content-type': contentType } }))).statusCode).toBe(202);
   });
 
   it.each([
@@ -736,7 +753,7 @@ describe('callback URLs', () => {
 
   it('accepts a loopback http receiver under the emulator rules', async () => {
     const { messages } = await apiFixture();
-    const local = new MessagesApi({ config: { ...(await runtimeConfigFor()), callbackUrls: { allowHttp: true, allowPrivate: true } }, messages, requests: new InMemoryRequestCounter(), health: async () => () => true });
+    const local = new MessagesApi({ config: { ...(await runtimeConfigFor()), callbackUrls: { allowHttp: true, allowPrivate: true } }, apiUrl: TEST_API_URL, messages, requests: new InMemoryRequestCounter(), health: async () => () => true });
     const res = await local.handle(apiRequest({ body: submissionBody({ callbackUrl: 'http://127.0.0.1:8080/hook' }) }));
     expect(res.statusCode).toBe(202);
   });
@@ -819,7 +836,7 @@ describe('per-tenant rate limit (rateLimitPerSecond, one-second windows)', () =>
   it('a failing counter is an error of the request (503 from the Lambda wrapper), not a free pass', async () => {
     // Prepare
     const { messages } = await apiFixture();
-    const api = new MessagesApi({ config: await runtimeConfigFor(), messages, requests: { tryCount: () => Promise.reject(new Error('table unavailable')) }, health: async () => () => true });
+    const api = new MessagesApi({ config: await runtimeConfigFor(), apiUrl: TEST_API_URL, messages, requests: { tryCount: () => Promise.reject(new Error('table unavailable')) }, health: async () => () => true });
     // Act / Assess
     await expect(api.handle(apiRequest())).rejects.toThrow('table unavailable');
     expect(messages.size).toBe(0);

@@ -3,15 +3,16 @@
  * stream record (and only it) is reported as a batch item failure, so the
  * stream delivers it again and the stored message is not lost.
  */
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 // The handler reads its environment at module load.
 vi.hoisted(() => {
-  process.env.TABLE_NAME = 'messages';
   process.env.INGEST_QUEUE_URL = 'https://sqs.local/ingest.fifo';
+  process.env.STATUS_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:status.fifo';
   process.env.AWS_REGION = 'us-east-1';
   process.env.GATEWAY_RUNTIME_CONFIG = JSON.stringify({ version: 1, tenants: [] });
 });
@@ -19,9 +20,14 @@ vi.hoisted(() => {
 import { handler } from '../../lambdas/outbox/index';
 
 afterEach(() => vi.restoreAllMocks());
+// Status events of the records are published: accepted by a stub.
+beforeEach(() => {
+  vi.spyOn(SNSClient.prototype, 'send').mockResolvedValue({} as never);
+});
 
 function insert(seq: string, id: string) {
-  const item = { pk: `MSG#${id}`, sk: 'MSG', kind: 'message', id, tenantId: 'acme', status: 'ACCEPTED', to: '+447400123456', type: 'transactional', validUntil: '2030-01-01T00:00:00.000Z' };
+  const at = '2026-01-01T00:00:00.000Z';
+  const item = { pk: `MSG#${id}`, sk: 'MSG', kind: 'message', id, tenantId: 'acme', status: 'ACCEPTED', to: '+447400123456', type: 'transactional', validUntil: '2030-01-01T00:00:00.000Z', segments: 1, attempt: 0, createdAt: at, history: [{ status: 'ACCEPTED', at }] };
   return { eventID: seq, eventName: 'INSERT' as const, eventSource: 'aws:dynamodb', dynamodb: { SequenceNumber: seq, NewImage: marshall(item) as never } };
 }
 

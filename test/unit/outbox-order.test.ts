@@ -12,7 +12,6 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 // The handler reads its environment at module load.
 vi.hoisted(() => {
-  process.env.TABLE_NAME = 'messages';
   process.env.INGEST_QUEUE_URL = 'https://sqs.local/ingest.fifo';
   process.env.STATUS_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:status.fifo';
   process.env.AWS_REGION = 'us-east-1';
