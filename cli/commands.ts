@@ -16,7 +16,7 @@
  * or AWS error), 2 usage, 3 `send --wait` ended in a final status other than DELIVERED.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import {
@@ -34,10 +34,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import { SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
+import { localOutputsFile, parsePartialLocalOutputs, type PartialLocalOutputs } from '../core/config/local-outputs';
 import { FINAL_STATUSES, STATUSES, type MessageStatus } from '../core/domain/message';
 
 export const REPO_ROOT = resolve(__dirname, '..');
-export const DEFAULT_OUTPUTS_FILE = join(REPO_ROOT, '.local', 'outputs.json');
+export const DEFAULT_OUTPUTS_FILE = localOutputsFile(REPO_ROOT);
 
 export const USAGE = `Usage: smsgw <command> [options]
 
@@ -186,23 +187,10 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; o
 
 // ---------------------------------------------------------------- configuration
 
-const LocalOutputsFile = z.object({
-  endpoint: z.optional(z.string()),
-  region: z.optional(z.string()),
-  apiUrl: z.optional(z.string()),
-  apiKey: z.optional(z.string()),
-  ingestQueueUrl: z.optional(z.string()),
-  ingestDlqUrl: z.optional(z.string()),
-  carrierQueueUrls: z.optional(z.record(z.string(), z.string())),
-  carrierDlqUrls: z.optional(z.record(z.string(), z.string())),
-  raw: z.optional(z.record(z.string(), z.string())),
-});
-export type OutputsFile = z.infer<typeof LocalOutputsFile>;
-
 export interface CliConfig {
   apiUrl: string | undefined;
   apiKey: string | undefined;
-  outputs: OutputsFile | undefined;
+  outputs: PartialLocalOutputs | undefined;
   outputsPath: string;
 }
 
@@ -210,18 +198,7 @@ export interface CliConfig {
 export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv, readFile: (path: string) => string | undefined = readIfExists): CliConfig {
   const outputsPath = options.outputs ?? env.SMSGW_OUTPUTS ?? DEFAULT_OUTPUTS_FILE;
   const text = readFile(outputsPath);
-  let outputs: OutputsFile | undefined;
-  if (text !== undefined) {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new Error(`${outputsPath} is not JSON`);
-    }
-    const parsed = LocalOutputsFile.safeParse(json);
-    if (!parsed.success) throw new Error(`${outputsPath}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    outputs = parsed.data;
-  }
+  const outputs = text === undefined ? undefined : parsePartialLocalOutputs(text, outputsPath);
   const apiUrl = options.apiUrl ?? env.SMSGW_API_URL ?? outputs?.apiUrl;
   return {
     apiUrl: apiUrl?.replace(/\/+$/, ''),
@@ -389,7 +366,7 @@ export interface DlqTarget {
 }
 
 /** Every dead-letter queue of the stack, from its outputs, in a stable order. */
-export function dlqTargets(outputs: OutputsFile): DlqTarget[] {
+export function dlqTargets(outputs: PartialLocalOutputs): DlqTarget[] {
   const raw = outputs.raw ?? {};
   const targets: DlqTarget[] = [];
   const ingestDlq = outputs.ingestDlqUrl ?? raw.IngestDlqUrl;
@@ -498,7 +475,7 @@ function awsClients(config: CliConfig, env: NodeJS.ProcessEnv): { sqs: SQSClient
   return { sqs: new SQSClient(common), sns: new SNSClient(common) };
 }
 
-function needOutputs(config: CliConfig): OutputsFile {
+function needOutputs(config: CliConfig): PartialLocalOutputs {
   if (!config.outputs) throw new Error(`${config.outputsPath} not found: 'tail' and 'dlq' need the stack outputs (run 'npm run local' or 'npm run deploy:local', or pass --outputs)`);
   return config.outputs;
 }

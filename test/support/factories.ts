@@ -11,6 +11,7 @@
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { MessagesApi, type ApiRequest, type MessageRepository, type RequestCounter } from '../../core/api/messages-api';
+import type { LocalOutputs } from '../../core/config/local-outputs';
 import { toRuntimeConfig, type RuntimeConfig } from '../../core/config/runtime';
 import type { RouteConfig, RouteMatch } from '../../core/config/schema';
 import type { CarrierEnvelope, IngestEnvelope } from '../../core/domain/envelopes';
@@ -110,6 +111,28 @@ export function gatewayConfigInput(overrides: Record<string, unknown> = {}): Rec
 export async function runtimeConfigFor(overrides: Record<string, unknown> = {}): Promise<RuntimeConfig> {
   const { parseGatewayConfig } = await import('../../core/config/load.js');
   return toRuntimeConfig(parseGatewayConfig(gatewayConfigInput(overrides)));
+}
+
+// ---------------------------------------------------------------- local stack outputs
+
+/** A complete .local/outputs.json as deploy-local writes it, for a stack with carriers sim-a and sim-b. */
+export function localOutputs(overrides: Partial<LocalOutputs> = {}): LocalOutputs {
+  return {
+    endpoint: 'http://localhost:4566',
+    stackName: 'SmsGatewayLocal',
+    region: 'us-east-1',
+    apiUrl: 'http://localhost:4566/_aws/execute-api/abc123/live',
+    apiKey: 'dev-acme-key-0123456789',
+    apiKeys: { acme: ['dev-acme-key-0123456789'], globex: [] },
+    tableName: 'SmsGatewayLocal-Messages',
+    ingestQueueUrl: 'http://localhost:4566/000000000000/ingest.fifo',
+    ingestDlqUrl: 'http://localhost:4566/000000000000/ingest-dlq.fifo',
+    carrierQueueUrls: { 'sim-a': 'http://localhost:4566/000000000000/sim-a.fifo', 'sim-b': 'http://localhost:4566/000000000000/sim-b.fifo' },
+    carrierDlqUrls: { 'sim-a': 'http://localhost:4566/000000000000/sim-a-dlq.fifo', 'sim-b': 'http://localhost:4566/000000000000/sim-b-dlq.fifo' },
+    functions: { api: 'SmsGatewayLocal-Api', router: 'SmsGatewayLocal-Router', outbox: 'SmsGatewayLocal-Outbox' },
+    raw: { InboundTopicArn: 'arn:aws:sns:us-east-1:000000000000:inbound', StatusTopicArn: 'arn:aws:sns:us-east-1:000000000000:status' },
+    ...overrides,
+  };
 }
 
 // ---------------------------------------------------------------- message records

@@ -20,13 +20,13 @@ import {
   resolveConfig,
   UsageError,
   type Io,
-  type OutputsFile,
 } from '../../cli/commands';
+import type { PartialLocalOutputs } from '../../core/config/local-outputs';
 import { describeBehaviour, parseSimulateSpecs } from '../../scripts/local';
 
 // ---------------------------------------------------------------- fixtures
 
-const OUTPUTS: OutputsFile = {
+const OUTPUTS: PartialLocalOutputs = {
   endpoint: 'http://localhost:4566',
   apiUrl: 'http://localhost:4566/_aws/execute-api/abc/live',
   apiKey: 'file-key',
