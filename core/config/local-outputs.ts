@@ -13,32 +13,35 @@ import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { describeIssues, expecting } from '../util/schema-problems';
 
-const text = () => z.string(expecting('a string'));
+const aString = () => z.string(expecting('a string'));
 /** id → URL (or ARN, or name). */
-const StringMap = () => z.record(z.string(), text(), expecting('an object of strings'));
+const stringMap = () => z.record(z.string(), aString(), expecting('an object of strings'));
 
-export const LocalOutputs = z.object({
-  /** The emulator (AWS_ENDPOINT_URL of every local SDK client). */
-  endpoint: text(),
-  stackName: text(),
-  region: text(),
-  /** The API's base URL: `<endpoint>/_aws/execute-api/<apiId>/<stage>`. */
-  apiUrl: text(),
-  /** The first API key of the config, for trying the API; empty when no tenant has one. */
-  apiKey: text(),
-  /** Every tenant's API keys from the config: tenant id → keys. */
-  apiKeys: z.record(z.string(), z.array(text()), expecting('an object of key lists')),
-  tableName: text(),
-  ingestQueueUrl: text(),
-  ingestDlqUrl: text(),
-  /** Carrier id → its queue URL. */
-  carrierQueueUrls: StringMap(),
-  /** Carrier id → its dead-letter queue URL. */
-  carrierDlqUrls: StringMap(),
-  functions: z.object({ api: text(), router: text(), outbox: text() }, expecting('an object')),
-  /** Every stack output by its CloudFormation name (StatusTopicArn, WebhookQueueUrl, …). */
-  raw: StringMap(),
-});
+export const LocalOutputs = z.object(
+  {
+    /** The emulator (AWS_ENDPOINT_URL of every local SDK client). */
+    endpoint: aString(),
+    stackName: aString(),
+    region: aString(),
+    /** The API's base URL: `<endpoint>/_aws/execute-api/<apiId>/<stage>`. */
+    apiUrl: aString(),
+    /** The first API key of the config, for trying the API; empty when no tenant has one. */
+    apiKey: aString(),
+    /** Every tenant's API keys from the config: tenant id → keys. */
+    apiKeys: z.record(z.string(), z.array(aString(), expecting('a list of strings')), expecting('an object of key lists')),
+    tableName: aString(),
+    ingestQueueUrl: aString(),
+    ingestDlqUrl: aString(),
+    /** Carrier id → its queue URL. */
+    carrierQueueUrls: stringMap(),
+    /** Carrier id → its dead-letter queue URL. */
+    carrierDlqUrls: stringMap(),
+    functions: z.object({ api: aString(), router: aString(), outbox: aString() }, expecting('an object')),
+    /** Every stack output by its CloudFormation name (StatusTopicArn, WebhookQueueUrl, …). */
+    raw: stringMap(),
+  },
+  expecting('an object'),
+);
 export type LocalOutputs = z.infer<typeof LocalOutputs>;
 
 /**
