@@ -12,11 +12,14 @@ export interface SchemaIssue {
 
 /**
  * `field.path: problem; …`, with `(root)` for a problem of the value itself.
+ * `under` names the value when it is a part of something larger (a variable holding JSON).
  *
- * @example describeIssues(Schema.safeParse(value).error!.issues) // 'raw.StatusTopicArn: must be a string'
+ * @example describeIssues(issues) // 'raw.StatusTopicArn: must be a string'
+ * @example describeIssues(issues, 'WEBHOOK_SECRET_ARNS') // 'WEBHOOK_SECRET_ARNS.acme: must be a string'
  */
-export function describeIssues(issues: readonly SchemaIssue[]): string {
-  return issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+export function describeIssues(issues: readonly SchemaIssue[], under?: string): string {
+  const where = (path: readonly PropertyKey[]) => [under, ...path.map(String)].filter((p) => p !== undefined).join('.') || '(root)';
+  return issues.map((i) => `${where(i.path)}: ${i.message}`).join('; ');
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Test data for the domain and API tests: configs validated by the real
  * schemas, an in-memory message repository for MessagesApi, in-memory router
- * ports for routeMessage, and a seeded PRNG so weighted draws are repeatable.
+ * ports for routeMessage, status events and webhook queue records, a local
+ * stack's outputs file, and a seeded PRNG so weighted draws are repeatable.
  * Nothing here replaces domain code: the fakes stand in for DynamoDB and SQS only.
  *
  * This module must not import classic `zod` (core/config/schema.ts, load.ts) at
@@ -9,7 +10,7 @@
  * changes what the zod/mini submission schema reports. The API Lambda never loads
  * classic zod, so domain tests must not either; config is parsed on demand.
  */
-import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult, SQSRecord } from 'aws-lambda';
 import { MessagesApi, type ApiRequest, type MessageRepository, type RequestCounter } from '../../core/api/messages-api';
 import type { LocalOutputs } from '../../core/config/local-outputs';
 import { toRuntimeConfig, type RuntimeConfig } from '../../core/config/runtime';
@@ -18,6 +19,7 @@ import type { CarrierEnvelope, IngestEnvelope } from '../../core/domain/envelope
 import { canTransition, PREDECESSORS, type MessageRecord, type MessageStatus, type ReceiptDetails, type StatusChange } from '../../core/domain/message';
 import type { RouterPorts } from '../../core/domain/route-message';
 import type { HealthCheck } from '../../core/domain/routing';
+import type { StatusEvent } from '../../core/domain/status-event';
 
 // ---------------------------------------------------------------- randomness
 
@@ -111,6 +113,49 @@ export function gatewayConfigInput(overrides: Record<string, unknown> = {}): Rec
 export async function runtimeConfigFor(overrides: Record<string, unknown> = {}): Promise<RuntimeConfig> {
   const { parseGatewayConfig } = await import('../../core/config/load.js');
   return toRuntimeConfig(parseGatewayConfig(gatewayConfigInput(overrides)));
+}
+
+// ---------------------------------------------------------------- status webhooks
+
+/** A status event of message m1 (tenant acme, DELIVERED through c-a), as the status topic publishes it. */
+export function statusEvent(overrides: Partial<StatusEvent> = {}): StatusEvent {
+  return {
+    version: 1,
+    type: 'message.status',
+    eventId: 'm1:3',
+    messageId: 'm1',
+    tenantId: 'acme',
+    reference: 'order-42',
+    status: 'DELIVERED',
+    previousStatus: 'SUBMITTED',
+    carrierId: 'c-a',
+    segments: 1,
+    attempt: 1,
+    occurredAt: '2026-01-01T00:00:09.000Z',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** One receive of a webhook queue message: `receiveCount` is the attempt it is; `group`, its FIFO message group. */
+export function sqsRecord(body: string, receiveCount: number, id = 'sqs-1', group?: string): SQSRecord {
+  return {
+    messageId: id,
+    receiptHandle: `rh-${id}-${receiveCount}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: '1767225600000',
+      SenderId: 'sns',
+      ApproximateFirstReceiveTimestamp: '1767225600000',
+      ...(group !== undefined ? { MessageGroupId: group } : {}),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:webhooks',
+    awsRegion: 'us-east-1',
+  };
 }
 
 // ---------------------------------------------------------------- local stack outputs
