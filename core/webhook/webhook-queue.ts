@@ -5,8 +5,7 @@
  * not be retried goes to the DLQ with why, straight away — waiting for the
  * redrive policy would keep a dead event cycling for hours.
  */
-import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { sqs } from '../aws/clients';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 
 /** A reason is a line for whoever reads the DLQ: a longer one (a receiver's error text) is cut. */
 const MAX_REASON_LENGTH = 1024;
@@ -21,7 +20,8 @@ export interface DeadLetter {
 export class WebhookQueue {
   constructor(
     private readonly urls: { queueUrl: string; dlqUrl: string },
-    private readonly client: SQSClient = sqs(),
+    // Not core/aws/clients' shared client: that module would load the DynamoDB client into this function too.
+    private readonly client: SQSClient = new SQSClient({}),
   ) {}
 
   /** Makes the received queue message visible again in `delaySeconds`. */
