@@ -20,6 +20,9 @@ import { canTransition, PREDECESSORS, type MessageRecord, type MessageStatus, ty
 import type { RouterPorts } from '../../core/domain/route-message';
 import type { HealthCheck } from '../../core/domain/routing';
 import type { StatusEvent } from '../../core/domain/status-event';
+import type { WebhookPorts } from '../../core/webhook/deliver-status-event';
+import type { DeliveryResult } from '../../core/webhook/dispatcher';
+import type { DeadLetter } from '../../core/webhook/webhook-queue';
 
 // ---------------------------------------------------------------- randomness
 
@@ -156,6 +159,46 @@ export function sqsRecord(body: string, receiveCount: number, id = 'sqs-1', grou
     eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:webhooks',
     awsRegion: 'us-east-1',
   };
+}
+
+/**
+ * What deliverStatusEvent reaches, in memory: tenant callback URLs and secrets,
+ * a receiver that gives the `answers` in turn (204 when they run out), and the
+ * webhook queue's retries and dead letters. `secretError` / `retryError` make
+ * the secret read or the visibility change fail.
+ */
+export class InMemoryWebhookPorts implements WebhookPorts {
+  readonly callbackUrls = new Map<string, string>([['acme', 'https://hooks.acme.example/sms?token=t0ps3cret']]);
+  readonly secrets = new Map<string, string>([['acme', 'whsec_test_acme']]);
+  readonly answers: DeliveryResult[] = [];
+  readonly posted: { eventId: string; url: string; secret: string }[] = [];
+  readonly retries: { receiptHandle: string; delaySeconds: number }[] = [];
+  readonly deadLetters: { body: string; letter: DeadLetter }[] = [];
+  secretError: Error | undefined;
+  retryError: Error | undefined;
+  retryScale = 1;
+
+  readonly queue: WebhookPorts['queue'] = {
+    retryAfter: async (receiptHandle, delaySeconds) => {
+      this.retries.push({ receiptHandle, delaySeconds });
+      if (this.retryError) throw this.retryError;
+    },
+    deadLetter: async (body, letter) => void this.deadLetters.push({ body, letter }),
+  };
+
+  tenantCallbackUrl(tenantId: string): string | undefined {
+    return this.callbackUrls.get(tenantId);
+  }
+
+  async signingSecret(tenantId: string): Promise<string | undefined> {
+    if (this.secretError) throw this.secretError;
+    return this.secrets.get(tenantId);
+  }
+
+  async post(event: StatusEvent, target: { url: string; secret: string }): Promise<DeliveryResult> {
+    this.posted.push({ eventId: event.eventId, ...target });
+    return this.answers.shift() ?? { ok: true, status: 204 };
+  }
 }
 
 // ---------------------------------------------------------------- local stack outputs
