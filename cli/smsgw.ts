@@ -1,9 +1,10 @@
 /**
  * The `smsgw` entry point: `npm run smsgw -- <command>` runs this file with tsx,
- * and the `smsgw` bin (cli/smsgw.js) requires it and calls run(). The commands
- * live in ./commands, which tests import without starting anything.
+ * and the `smsgw` bin (cli/smsgw.js) requires it and calls run(). The command
+ * line is run by ./main (one module per command under ./commands), which tests
+ * import without starting anything.
  */
-import { run } from './commands';
+import { run } from './main';
 
 export { run };
 

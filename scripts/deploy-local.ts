@@ -4,29 +4,17 @@
  * emulator does not take from the template, and writes .local/outputs.json.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient, UpdateTimeToLiveCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import * as z from 'zod/mini';
 import { configPath, loadGatewayConfig } from '../core/config/load';
+import { LocalOutputs, localOutputsFile, writeLocalOutputs } from '../core/config/local-outputs';
 import { ensureEmulator, LOCAL_DIR, localAwsEnv, REPO_ROOT } from './emulator';
 
-export interface LocalOutputs {
-  endpoint: string;
-  stackName: string;
-  region: string;
-  apiUrl: string;
-  apiKey: string;
-  apiKeys: Record<string, string[]>;
-  tableName: string;
-  ingestQueueUrl: string;
-  ingestDlqUrl: string;
-  carrierQueueUrls: Record<string, string>;
-  carrierDlqUrls: Record<string, string>;
-  functions: { api: string; router: string; outbox: string };
-  raw: Record<string, string>;
-}
-
-export const OUTPUTS_FILE = join(LOCAL_DIR, 'outputs.json');
+export const OUTPUTS_FILE = localOutputsFile(REPO_ROOT);
+/** cdk's --outputs-file: stack name → output name → value. */
+const CdkOutputsFile = z.record(z.string(), LocalOutputs.shape.raw);
 
 function run(cmd: string, args: string[], env: Record<string, string>): void {
   const res = spawnSync(cmd, args, { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
@@ -45,7 +33,7 @@ export async function deployLocal(): Promise<LocalOutputs> {
   run(cdklocal, ['bootstrap', '--quiet', `aws://000000000000/${env.AWS_REGION}`], env);
   run(cdklocal, ['deploy', '--require-approval', 'never', '--outputs-file', cdkOutputs, config.stackName], env);
 
-  const raw = (JSON.parse(readFileSync(cdkOutputs, 'utf8')) as Record<string, Record<string, string>>)[config.stackName];
+  const raw = CdkOutputsFile.parse(JSON.parse(readFileSync(cdkOutputs, 'utf8')))[config.stackName];
   if (!raw) throw new Error(`no outputs for stack ${config.stackName} in ${cdkOutputs}`);
   const out = (key: string): string => {
     const v = raw[key];
@@ -73,12 +61,12 @@ export async function deployLocal(): Promise<LocalOutputs> {
     tableName: out('TableName'),
     ingestQueueUrl: out('IngestQueueUrl'),
     ingestDlqUrl: out('IngestDlqUrl'),
-    carrierQueueUrls: JSON.parse(out('CarrierQueueUrls')) as Record<string, string>,
-    carrierDlqUrls: JSON.parse(out('CarrierDlqUrls')) as Record<string, string>,
+    carrierQueueUrls: LocalOutputs.shape.carrierQueueUrls.parse(JSON.parse(out('CarrierQueueUrls'))),
+    carrierDlqUrls: LocalOutputs.shape.carrierDlqUrls.parse(JSON.parse(out('CarrierDlqUrls'))),
     functions: { api: out('ApiFunctionName'), router: out('RouterFunctionName'), outbox: out('OutboxFunctionName') },
     raw,
   };
-  writeFileSync(OUTPUTS_FILE, `${JSON.stringify(outputs, null, 2)}\n`);
+  writeLocalOutputs(OUTPUTS_FILE, outputs);
   console.log(`deployed ${config.stackName} to ${emulator.endpoint}; outputs in .local/outputs.json`);
   console.log(`API: ${outputs.apiUrl}`);
   return outputs;

@@ -4,11 +4,11 @@
  * Manager as CARRIER_PASSWORD_<ID>). Locally (`npm run worker`) the carriers
  * come from GATEWAY_CONFIG and the endpoints from .local/outputs.json.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { configPath, loadGatewayConfig } from '../core/config/load';
+import { localOutputsFile, readLocalOutputs } from '../core/config/local-outputs';
 import { CarrierConfig } from '../core/config/schema';
 
 const Env = z.object({
@@ -53,9 +53,9 @@ export class WorkerSettingsError extends Error {
 
 /** Stack outputs of a local deploy, as environment variables (only those not already set). */
 export function localStackEnv(repoRoot: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const file = join(repoRoot, '.local', 'outputs.json');
+  const file = localOutputsFile(repoRoot);
   if (env.TABLE_NAME || !existsSync(file)) return env;
-  const out = JSON.parse(readFileSync(file, 'utf8')) as { tableName: string; carrierQueueUrls: Record<string, string>; raw: Record<string, string>; endpoint: string };
+  const out = readLocalOutputs(file);
   return {
     AWS_ENDPOINT_URL: out.endpoint,
     AWS_ACCESS_KEY_ID: 'test',

@@ -1,7 +1,7 @@
 /**
  * One delivery attempt of a status event: check the URL, resolve and re-check
  * its host, POST the signed JSON to the addresses just checked, classify the
- * answer. No AWS here — the webhook Lambda decides what a failure means for the queue.
+ * answer. No AWS here — deliver-status-event.ts decides what a failure means for the queue.
  *
  * The connection goes to the checked addresses, not to a second resolution of
  * the name: a receiver whose DNS answers a public address to the check and a

@@ -1,7 +1,8 @@
 /**
  * Test data for the domain and API tests: configs validated by the real
  * schemas, an in-memory message repository for MessagesApi, in-memory router
- * ports for routeMessage, and a seeded PRNG so weighted draws are repeatable.
+ * ports for routeMessage, status events and webhook queue records, a local
+ * stack's outputs file, and a seeded PRNG so weighted draws are repeatable.
  * Nothing here replaces domain code: the fakes stand in for DynamoDB and SQS only.
  *
  * This module must not import classic `zod` (core/config/schema.ts, load.ts) at
@@ -9,14 +10,19 @@
  * changes what the zod/mini submission schema reports. The API Lambda never loads
  * classic zod, so domain tests must not either; config is parsed on demand.
  */
-import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult, SQSRecord } from 'aws-lambda';
 import { MessagesApi, type ApiRequest, type MessageRepository, type RequestCounter } from '../../core/api/messages-api';
+import type { LocalOutputs } from '../../core/config/local-outputs';
 import { toRuntimeConfig, type RuntimeConfig } from '../../core/config/runtime';
 import type { RouteConfig, RouteMatch } from '../../core/config/schema';
 import type { CarrierEnvelope, IngestEnvelope } from '../../core/domain/envelopes';
 import { canTransition, PREDECESSORS, type MessageRecord, type MessageStatus, type ReceiptDetails, type StatusChange } from '../../core/domain/message';
 import type { RouterPorts } from '../../core/domain/route-message';
 import type { HealthCheck } from '../../core/domain/routing';
+import type { StatusEvent } from '../../core/domain/status-event';
+import type { WebhookPorts } from '../../core/webhook/deliver-status-event';
+import type { DeliveryResult } from '../../core/webhook/dispatcher';
+import type { DeadLetter } from '../../core/webhook/webhook-queue';
 
 // ---------------------------------------------------------------- randomness
 
@@ -110,6 +116,111 @@ export function gatewayConfigInput(overrides: Record<string, unknown> = {}): Rec
 export async function runtimeConfigFor(overrides: Record<string, unknown> = {}): Promise<RuntimeConfig> {
   const { parseGatewayConfig } = await import('../../core/config/load.js');
   return toRuntimeConfig(parseGatewayConfig(gatewayConfigInput(overrides)));
+}
+
+// ---------------------------------------------------------------- status webhooks
+
+/** A status event of message m1 (tenant acme, DELIVERED through c-a), as the status topic publishes it. */
+export function statusEvent(overrides: Partial<StatusEvent> = {}): StatusEvent {
+  return {
+    version: 1,
+    type: 'message.status',
+    eventId: 'm1:3',
+    messageId: 'm1',
+    tenantId: 'acme',
+    reference: 'order-42',
+    status: 'DELIVERED',
+    previousStatus: 'SUBMITTED',
+    carrierId: 'c-a',
+    segments: 1,
+    attempt: 1,
+    occurredAt: '2026-01-01T00:00:09.000Z',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** One receive of a webhook queue message: `receiveCount` is the attempt it is; `group`, its FIFO message group. */
+export function sqsRecord(body: string, receiveCount: number, id = 'sqs-1', group?: string): SQSRecord {
+  return {
+    messageId: id,
+    receiptHandle: `rh-${id}-${receiveCount}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: '1767225600000',
+      SenderId: 'sns',
+      ApproximateFirstReceiveTimestamp: '1767225600000',
+      ...(group !== undefined ? { MessageGroupId: group } : {}),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:webhooks',
+    awsRegion: 'us-east-1',
+  };
+}
+
+/**
+ * What deliverStatusEvent reaches, in memory: tenant callback URLs and secrets,
+ * a receiver that gives the `answers` in turn (204 when they run out), and the
+ * webhook queue's retries and dead letters. `secretError` / `retryError` make
+ * the secret read or the visibility change fail.
+ */
+export class InMemoryWebhookPorts implements WebhookPorts {
+  readonly callbackUrls = new Map<string, string>([['acme', 'https://hooks.acme.example/sms?token=t0ps3cret']]);
+  readonly secrets = new Map<string, string>([['acme', 'whsec_test_acme']]);
+  readonly answers: DeliveryResult[] = [];
+  readonly posted: { eventId: string; url: string; secret: string }[] = [];
+  readonly retries: { receiptHandle: string; delaySeconds: number }[] = [];
+  readonly deadLetters: { body: string; letter: DeadLetter }[] = [];
+  secretError: Error | undefined;
+  retryError: Error | undefined;
+  retryScale = 1;
+
+  readonly queue: WebhookPorts['queue'] = {
+    retryAfter: async (receiptHandle, delaySeconds) => {
+      this.retries.push({ receiptHandle, delaySeconds });
+      if (this.retryError) throw this.retryError;
+    },
+    deadLetter: async (body, letter) => void this.deadLetters.push({ body, letter }),
+  };
+
+  tenantCallbackUrl(tenantId: string): string | undefined {
+    return this.callbackUrls.get(tenantId);
+  }
+
+  async signingSecret(tenantId: string): Promise<string | undefined> {
+    if (this.secretError) throw this.secretError;
+    return this.secrets.get(tenantId);
+  }
+
+  async post(event: StatusEvent, target: { url: string; secret: string }): Promise<DeliveryResult> {
+    this.posted.push({ eventId: event.eventId, ...target });
+    return this.answers.shift() ?? { ok: true, status: 204 };
+  }
+}
+
+// ---------------------------------------------------------------- local stack outputs
+
+/** A complete .local/outputs.json as deploy-local writes it, for a stack with carriers sim-a and sim-b. */
+export function localOutputs(overrides: Partial<LocalOutputs> = {}): LocalOutputs {
+  return {
+    endpoint: 'http://localhost:4566',
+    stackName: 'SmsGatewayLocal',
+    region: 'us-east-1',
+    apiUrl: 'http://localhost:4566/_aws/execute-api/abc123/live',
+    apiKey: 'dev-acme-key-0123456789',
+    apiKeys: { acme: ['dev-acme-key-0123456789'], globex: [] },
+    tableName: 'SmsGatewayLocal-Messages',
+    ingestQueueUrl: 'http://localhost:4566/000000000000/ingest.fifo',
+    ingestDlqUrl: 'http://localhost:4566/000000000000/ingest-dlq.fifo',
+    carrierQueueUrls: { 'sim-a': 'http://localhost:4566/000000000000/sim-a.fifo', 'sim-b': 'http://localhost:4566/000000000000/sim-b.fifo' },
+    carrierDlqUrls: { 'sim-a': 'http://localhost:4566/000000000000/sim-a-dlq.fifo', 'sim-b': 'http://localhost:4566/000000000000/sim-b-dlq.fifo' },
+    functions: { api: 'SmsGatewayLocal-Api', router: 'SmsGatewayLocal-Router', outbox: 'SmsGatewayLocal-Outbox' },
+    raw: { InboundTopicArn: 'arn:aws:sns:us-east-1:000000000000:inbound', StatusTopicArn: 'arn:aws:sns:us-east-1:000000000000:status' },
+    ...overrides,
+  };
 }
 
 // ---------------------------------------------------------------- message records

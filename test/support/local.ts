@@ -2,16 +2,16 @@
  * What integration tests need to talk to the deployed stack: its outputs, an
  * HTTP client for the API, SDK clients on the emulator, and polling helpers.
  */
-import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { OUTPUTS_FILE, type LocalOutputs } from '../../scripts/deploy-local';
+import { readLocalOutputs, type LocalOutputs } from '../../core/config/local-outputs';
+import { OUTPUTS_FILE } from '../../scripts/deploy-local';
 import { localAwsEnv } from '../../scripts/emulator';
 
 export function outputs(): LocalOutputs {
-  return JSON.parse(readFileSync(OUTPUTS_FILE, 'utf8')) as LocalOutputs;
+  return readLocalOutputs(OUTPUTS_FILE);
 }
 
 export function useLocalAws(): LocalOutputs {

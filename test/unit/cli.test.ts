@@ -6,27 +6,19 @@
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import {
-  apiClient,
-  dlqTargets,
-  findDlq,
-  formatDlqTable,
-  formatEvent,
-  formatMessage,
-  formatProblem,
-  main,
-  parseCommandLine,
-  RATE_LIMIT_TRIES,
-  resolveConfig,
-  UsageError,
-  type Io,
-  type OutputsFile,
-} from '../../cli/commands';
+import { apiClient, formatProblem, RATE_LIMIT_TRIES } from '../../cli/api-client';
+import { parseCommandLine, UsageError } from '../../cli/command-line';
+import { resolveConfig } from '../../cli/config';
+import { dlqTargets, findDlq } from '../../cli/dlq-targets';
+import type { Io } from '../../cli/io';
+import { main } from '../../cli/main';
+import { formatDlqTable, formatEvent, formatMessage } from '../../cli/output';
+import type { PartialLocalOutputs } from '../../core/config/local-outputs';
 import { describeBehaviour, parseSimulateSpecs } from '../../scripts/local';
 
 // ---------------------------------------------------------------- fixtures
 
-const OUTPUTS: OutputsFile = {
+const OUTPUTS: PartialLocalOutputs = {
   endpoint: 'http://localhost:4566',
   apiUrl: 'http://localhost:4566/_aws/execute-api/abc/live',
   apiKey: 'file-key',
@@ -204,6 +196,12 @@ describe('main', () => {
     expect(await main(['send', '+4930123456', 'hi'], t.io)).toBe(1);
     expect(t.err()).toBe('error 422: to: destination is not a valid mobile number for its country\n');
     expect(JSON.parse(t.calls[0]!.body!)).toEqual({ to: '+4930123456', text: 'hi' });
+  });
+
+  it('send without --wait prints the accepted message on one line', async () => {
+    const t = fakeIo([{ status: 202, body: { id: 'm1', status: 'ACCEPTED', encoding: 'UCS2', segments: 2 } }]);
+    expect(await main(['send', '+447400123456', 'hi'], t.io)).toBe(0);
+    expect(t.out()).toBe('m1  ACCEPTED  2 segments UCS2\n');
   });
 
   it('send --wait polls until a final status and prints plain progress lines off a TTY', async () => {

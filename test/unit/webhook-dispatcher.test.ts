@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSRecord } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 // The handler reads its environment at module load; the tenants' callback URLs
@@ -26,10 +26,10 @@ vi.hoisted(() => {
 });
 
 import { resetRuntimeConfigCache } from '../../core/config/runtime';
-import type { StatusEvent } from '../../core/domain/status-event';
 import { MAX_WEBHOOK_ATTEMPTS, retryDelayBounds, verifyWebhook, type Lookup } from '../../core/domain/webhook';
 import { deliverWebhook, httpPost, pinnedLookup, type Transport } from '../../core/webhook/dispatcher';
 import { handler } from '../../lambdas/webhook/index';
+import { sqsRecord, statusEvent } from '../support/factories';
 
 // ---------------------------------------------------------------- receiver
 
@@ -77,25 +77,6 @@ afterEach(() => vi.restoreAllMocks());
 
 const SECRET = 'whsec_test_acme';
 const local = { allowHttp: true, allowPrivate: true };
-
-function statusEvent(overrides: Partial<StatusEvent> = {}): StatusEvent {
-  return {
-    version: 1,
-    type: 'message.status',
-    eventId: 'm1:3',
-    messageId: 'm1',
-    tenantId: 'acme',
-    reference: 'order-42',
-    status: 'DELIVERED',
-    previousStatus: 'SUBMITTED',
-    carrierId: 'c-a',
-    segments: 1,
-    attempt: 1,
-    occurredAt: '2026-01-01T00:00:09.000Z',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    ...overrides,
-  };
-}
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -251,6 +232,8 @@ describe('httpPost', () => {
 describe('webhook Lambda handler', () => {
   const context = { getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
   let sqsCalls: { name: string; input: Record<string, unknown> }[];
+  /** What the handler logged (Powertools writes to stdout and stderr): kept here, so the test run stays quiet. */
+  let logged: string[];
 
   beforeAll(() => {
     // acme's default callback URL is the local receiver; globex has none.
@@ -265,6 +248,8 @@ describe('webhook Lambda handler', () => {
   });
 
   beforeEach(() => {
+    logged = [];
+    for (const stream of [process.stdout, process.stderr]) vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => (logged.push(String(chunk)), true));
     sqsCalls = [];
     vi.spyOn(SQSClient.prototype, 'send').mockImplementation((async (command: unknown) => {
       if (command instanceof ChangeMessageVisibilityCommand) sqsCalls.push({ name: 'ChangeMessageVisibility', input: { ...command.input } });
@@ -277,25 +262,6 @@ describe('webhook Lambda handler', () => {
       return { SecretString: JSON.stringify({ acme: SECRET, globex: 'whsec_globex' }) };
     }) as never);
   });
-
-  function sqsRecord(body: string, receiveCount: number, id = 'sqs-1'): SQSRecord {
-    return {
-      messageId: id,
-      receiptHandle: `rh-${id}-${receiveCount}`,
-      body,
-      attributes: {
-        ApproximateReceiveCount: String(receiveCount),
-        SentTimestamp: '1767225600000',
-        SenderId: 'sns',
-        ApproximateFirstReceiveTimestamp: '1767225600000',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:webhooks',
-      awsRegion: 'us-east-1',
-    };
-  }
 
   it('retries with backoff on 500, 500 and delivers on the third receive, signed every time', async () => {
     // Prepare: the receiver answers 500 twice, then 204.
@@ -382,11 +348,8 @@ describe('webhook Lambda handler', () => {
 
   it('never logs the body or the reference', async () => {
     respond = (_req, res) => res.writeHead(500).end();
-    const out: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
     await handler({ Records: [sqsRecord(JSON.stringify(statusEvent({ reference: 'secret-order-ref' })), 1)] }, context);
-    const logs = out.join('');
+    const logs = logged.join('');
     expect(logs).toContain('WEBHOOK_RETRY');
     expect(logs).not.toContain('secret-order-ref');
   });

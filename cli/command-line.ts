@@ -1,0 +1,152 @@
+/**
+ * The command line of smsgw: its usage text and the parser that turns the
+ * arguments after `smsgw` into one Command and the global options.
+ */
+import { parseArgs } from 'node:util';
+
+export const USAGE = `Usage: smsgw <command> [options]
+
+Commands:
+  send <to> <text> [--from X] [--reference R] [--callback-url URL] [--wait] [--timeout S]
+                         send one message; --wait follows it to a final status
+  status <id>            a message's status, receipt and history
+  tail [<id>]            follow status events (all messages, or one) until Ctrl-C
+  dlq list               every dead-letter queue of the stack with its depth
+  dlq redrive <queue>    move a dead-letter queue's messages back to its source queue
+                         (<queue> as 'dlq list' names it: ingest, webhooks, carrier:<id>)
+
+Options:
+  --api-url URL          API base URL (else SMSGW_API_URL, else .local/outputs.json)
+  --api-key KEY          API key (else SMSGW_API_KEY, else .local/outputs.json)
+  --outputs FILE         stack outputs (else SMSGW_OUTPUTS, else .local/outputs.json)
+  --json                 machine-readable output (one JSON document, or JSON lines for tail)
+  --help                 this text
+
+Exit codes: 0 ok, 1 error, 2 usage, 3 'send --wait' ended other than DELIVERED.
+`;
+
+export type Command =
+  | { name: 'send'; to: string; text: string; from?: string; reference?: string; callbackUrl?: string; wait: boolean; timeoutSeconds: number }
+  | { name: 'status'; id: string }
+  | { name: 'tail'; id?: string }
+  | { name: 'dlq-list' }
+  | { name: 'dlq-redrive'; queue: string }
+  | { name: 'help' };
+
+/** One command's arguments, e.g. CommandOf<'send'>. */
+export type CommandOf<N extends Command['name']> = Extract<Command, { name: N }>;
+
+export interface GlobalOptions {
+  apiUrl?: string;
+  apiKey?: string;
+  outputs?: string;
+  json: boolean;
+}
+
+/** The command line, or a name on it, is wrong: smsgw prints the message and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+const OPTIONS = {
+  'api-url': { type: 'string' },
+  'api-key': { type: 'string' },
+  outputs: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  from: { type: 'string' },
+  reference: { type: 'string' },
+  'callback-url': { type: 'string' },
+  wait: { type: 'boolean' },
+  timeout: { type: 'string' },
+} as const;
+
+/** Which options each command accepts besides the global ones. */
+const COMMAND_OPTIONS: Record<Exclude<Command['name'], 'help'>, readonly string[]> = {
+  send: ['from', 'reference', 'callback-url', 'wait', 'timeout'],
+  status: [],
+  tail: [],
+  'dlq-list': [],
+  'dlq-redrive': [],
+};
+const GLOBAL_OPTIONS = ['api-url', 'api-key', 'outputs', 'json', 'help'];
+
+/**
+ * Parses the arguments after `smsgw`. Throws UsageError with a message that
+ * names the problem (unknown command, missing argument, option not allowed here).
+ *
+ * @example parseCommandLine(['send', '+447400123456', 'Hi', '--wait']) // { command: { name: 'send', …, wait: true }, options: { json: false } }
+ */
+export function parseCommandLine(argv: readonly string[]): { command: Command; options: GlobalOptions } {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true; args: string[] }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const options: GlobalOptions = {
+    json: values.json ?? false,
+    ...(values['api-url'] !== undefined ? { apiUrl: values['api-url'] } : {}),
+    ...(values['api-key'] !== undefined ? { apiKey: values['api-key'] } : {}),
+    ...(values.outputs !== undefined ? { outputs: values.outputs } : {}),
+  };
+  if (values.help || positionals.length === 0) return { command: { name: 'help' }, options };
+
+  const [verb, ...rest] = positionals;
+  const expect = (name: Exclude<Command['name'], 'help'>, args: string[], wanted: string[]): void => {
+    const given = Object.keys(values).filter((k) => !GLOBAL_OPTIONS.includes(k));
+    const stray = given.find((k) => !COMMAND_OPTIONS[name].includes(k));
+    if (stray) throw new UsageError(`--${stray} is not an option of '${name.replace('-', ' ')}'`);
+    if (args.length < wanted.length) throw new UsageError(`'${name.replace('-', ' ')}' needs ${wanted.slice(args.length).map((w) => `<${w}>`).join(' ')}`);
+    if (args.length > wanted.length) throw new UsageError(`'${name.replace('-', ' ')}' takes ${wanted.length === 0 ? 'no arguments' : wanted.map((w) => `<${w}>`).join(' ')}; got ${args.length}: ${args.join(' ')}`);
+  };
+
+  switch (verb) {
+    case 'send': {
+      expect('send', rest, ['to', 'text']);
+      let timeoutSeconds = 120;
+      if (values.timeout !== undefined) {
+        timeoutSeconds = Number(values.timeout);
+        if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a number of seconds > 0, got ${values.timeout}`);
+      }
+      return {
+        command: {
+          name: 'send',
+          to: rest[0]!,
+          text: rest[1]!,
+          ...(values.from !== undefined ? { from: values.from } : {}),
+          ...(values.reference !== undefined ? { reference: values.reference } : {}),
+          ...(values['callback-url'] !== undefined ? { callbackUrl: values['callback-url'] } : {}),
+          wait: values.wait ?? false,
+          timeoutSeconds,
+        },
+        options,
+      };
+    }
+    case 'status':
+      expect('status', rest, ['id']);
+      return { command: { name: 'status', id: rest[0]! }, options };
+    case 'tail':
+      if (rest.length > 1) throw new UsageError(`'tail' takes at most one <id>; got ${rest.length}: ${rest.join(' ')}`);
+      expect('tail', [], []);
+      return { command: { name: 'tail', ...(rest[0] !== undefined ? { id: rest[0] } : {}) }, options };
+    case 'dlq': {
+      const [sub, ...args] = rest;
+      if (sub === 'list') {
+        expect('dlq-list', args, []);
+        return { command: { name: 'dlq-list' }, options };
+      }
+      if (sub === 'redrive') {
+        expect('dlq-redrive', args, ['queue']);
+        return { command: { name: 'dlq-redrive', queue: args[0]! }, options };
+      }
+      throw new UsageError(sub === undefined ? `'dlq' needs a subcommand: list or redrive` : `unknown dlq subcommand '${sub}' (list, redrive)`);
+    }
+    default:
+      throw new UsageError(`unknown command '${verb}' (send, status, tail, dlq)`);
+  }
+}

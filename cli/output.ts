@@ -1,0 +1,79 @@
+/**
+ * What smsgw prints for people (--json prints the API's own JSON instead): a
+ * message, the line of a send, one line per status event, the DLQ table.
+ */
+import * as z from 'zod/mini';
+import type { MessageView } from './message-view';
+
+/** HH:MM:SS.mmm of an ISO time, or the text itself when it is not one. */
+function clock(iso: string): string {
+  return /^\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d\.\d{3})/.exec(iso)?.[1] ?? iso;
+}
+
+/** The human view of GET /v1/messages/{id}. */
+export function formatMessage(m: MessageView): string {
+  const rows: [string, string][] = [];
+  if (m.to) rows.push(['to', m.to + (m.from ? `  (from ${m.from})` : '')]);
+  if (m.reference) rows.push(['reference', m.reference]);
+  if (m.segments !== undefined) rows.push(['segments', `${m.segments}${m.encoding ? ` ${m.encoding}` : ''}`]);
+  if (m.carrierId) rows.push(['carrier', `${m.carrierId}${m.attempt ? `, attempt ${m.attempt}` : ''}`]);
+  if (m.reason) rows.push(['reason', m.reason]);
+  if (m.smscIds?.length) rows.push(['smsc ids', m.smscIds.join(', ')]);
+  if (m.receipt) rows.push(['receipt', `${m.receipt.state}${m.receipt.errorCode ? ` (err ${m.receipt.errorCode})` : ''}${m.receipt.receivedAt ? ` at ${clock(m.receipt.receivedAt)}` : ''}`]);
+  const lines = [`${m.id}  ${m.status}`, ...rows.map(([k, v]) => `  ${k.padEnd(10)}${v}`)];
+  (m.history ?? []).forEach((h, i) => {
+    const extra = [h.carrierId, h.reason].filter((x) => x !== undefined).join(', ');
+    lines.push(`  ${(i === 0 ? 'history' : '').padEnd(10)}${clock(h.at)}  ${h.status.padEnd(11)}${extra ? ` ${extra}` : ''}`.trimEnd());
+  });
+  return lines.join('\n');
+}
+
+/** One line for a message just accepted: id, status, and its segments when the answer has them. */
+export function formatAccepted(m: MessageView): string {
+  return `${m.id}  ${m.status}${m.segments !== undefined ? `  ${m.segments} segment${m.segments === 1 ? '' : 's'}${m.encoding ? ` ${m.encoding}` : ''}` : ''}`;
+}
+
+/** A status event as tail shows it; anything else on the topic is printed as it came. */
+const TailEvent = z.object({
+  eventId: z.string(),
+  messageId: z.string(),
+  status: z.string(),
+  previousStatus: z.optional(z.string()),
+  reason: z.optional(z.string()),
+  carrierId: z.optional(z.string()),
+  attempt: z.optional(z.number()),
+  segments: z.optional(z.number()),
+  occurredAt: z.string(),
+  reference: z.optional(z.string()),
+});
+
+/**
+ * One line per status event: time, message id, status, then what is known.
+ *
+ * @example formatEvent({ … status: 'SUBMITTED', carrierId: 'sim-a', attempt: 1 }) // '12:00:01.250  3f0c2a1e-…  SUBMITTED    sim-a attempt 1'
+ */
+export function formatEvent(body: unknown): string {
+  const parsed = TailEvent.safeParse(body);
+  if (!parsed.success) return `(not a status event) ${JSON.stringify(body)}`;
+  const e = parsed.data;
+  const extra = [e.carrierId, e.attempt ? `attempt ${e.attempt}` : undefined, e.reason ? `(${e.reason})` : undefined, e.reference ? `ref ${e.reference}` : undefined].filter((x) => x !== undefined);
+  return `${clock(e.occurredAt)}  ${e.messageId}  ${e.status.padEnd(11)}${extra.length ? ` ${extra.join(' ')}` : ''}`.trimEnd();
+}
+
+/** One dead-letter queue in `dlq list` (its --json output is these rows). */
+export interface DlqRow {
+  name: string;
+  messages: number;
+  inFlight: number;
+  redrivesTo: string;
+  url: string;
+}
+
+/** A compact table: one row per DLQ, depth right-aligned. */
+export function formatDlqTable(rows: readonly DlqRow[]): string {
+  const header = ['DLQ', 'MESSAGES', 'IN FLIGHT', 'REDRIVES TO'];
+  const cells = rows.map((r) => [r.name, String(r.messages), String(r.inFlight), r.redrivesTo]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((v, i) => (i === 1 || i === 2 ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), ...cells.map(line)].join('\n');
+}
