@@ -16,6 +16,16 @@ import { REPO_ROOT } from './gateway-function';
 import { grantPublish } from './grants';
 import { MessageTable } from './message-table';
 
+/**
+ * How the worker image is built: worker/Dockerfile, with the repository root as
+ * context narrowed by /.dockerignore (an allowlist of what the Dockerfile copies,
+ * which CDK fingerprints by the same rules), for ARM64 like the task definition.
+ */
+export const WORKER_IMAGE_ASSET = { file: path.join('worker', 'Dockerfile'), platform: Platform.LINUX_ARM64 } as const;
+
+/** The base image's "node" user by number, as the Dockerfile's USER names it. */
+export const WORKER_USER = '1000:1000';
+
 export interface SmppWorkerServiceProps {
   readonly carriers: readonly CarrierConfig[];
   /** Carrier id → its queue. */
@@ -98,7 +108,7 @@ export class SmppWorkerService extends Construct {
     const image =
       props.image === 'none'
         ? ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:22-bookworm-slim')
-        : ecs.ContainerImage.fromAsset(REPO_ROOT, { file: path.join('worker', 'Dockerfile'), platform: Platform.LINUX_ARM64, exclude: ['node_modules', 'cdk.out', '.local', '.git', 'dist'] });
+        : ecs.ContainerImage.fromAsset(REPO_ROOT, WORKER_IMAGE_ASSET);
 
     this.taskDefinition.addContainer('worker', {
       image,
@@ -120,7 +130,7 @@ export class SmppWorkerService extends Construct {
       secrets,
       stopTimeout: Duration.seconds(SmppWorkerService.STOP_TIMEOUT_SECONDS),
       readonlyRootFilesystem: true,
-      user: 'node',
+      user: WORKER_USER,
       healthCheck: {
         command: ['CMD', 'node', '-e', "fetch('http://127.0.0.1:8080/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"],
         interval: Duration.seconds(15),

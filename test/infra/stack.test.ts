@@ -116,7 +116,7 @@ describe('SMPP worker', () => {
       RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
       ContainerDefinitions: [
         Match.objectLike({
-          User: 'node',
+          User: '1000:1000',
           ReadonlyRootFilesystem: true,
           StopTimeout: 60,
           HealthCheck: Match.objectLike({ Command: Match.arrayWith(['CMD']) }),
