@@ -56,6 +56,29 @@ describe('alerts topic', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } });
   });
 
+  it('lets CloudWatch publish to it, for this account\'s gateway alarms only (its TLS-only policy replaces the SNS default that would)', () => {
+    // Prepare
+    const [policy] = Object.values(template.findResources('AWS::SNS::TopicPolicy', { Properties: { Topics: [{ Ref: Match.stringLikeRegexp('^OperationsAlertsTopic') }] } }));
+    const statements = policy!.Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+    // Assess
+    const allow = statements.filter((st) => st.Effect === 'Allow');
+    expect(allow).toEqual([
+      {
+        Sid: 'CloudWatchAlarmsPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: expect.stringMatching(/^OperationsAlertsTopic/) },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '123456789012' },
+          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:eu-west-1:123456789012:alarm:Ops-*']] } },
+        },
+      },
+    ]);
+    // Every alarm's ARN matches the condition's pattern.
+    for (const a of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) expect(a.Properties.AlarmName).toMatch(/^Ops-/);
+  });
+
   it('receives every alarm, firing and clearing', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms.length).toBe(stack.operations.alarms.length);
