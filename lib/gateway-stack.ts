@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -240,7 +240,7 @@ export class GatewayStack extends Stack {
       desiredCount: config.worker.desiredCount,
       cpu: config.worker.cpu,
       memoryMiB: config.worker.memoryMiB,
-      natGateway: config.network.natGateway,
+      egress: config.network.natGateway ? { natGateway: true, eipAllocationIds: config.network.eipAllocationIds } : { natGateway: false },
       flowLogs: !local,
       image: local ? 'none' : 'asset',
     });
@@ -281,6 +281,9 @@ export class GatewayStack extends Stack {
     output('SweeperFunctionName', sweeperFn.function.functionName);
     output('WorkerClusterName', this.worker.cluster.clusterName);
     output('WorkerServiceName', this.worker.service.serviceName);
+    // The worker's source addresses toward the carriers, for their whitelists (named allocations: their own IPs).
+    if (this.worker.egressIps.length > 0) output('EgressIps', Fn.join(',', this.worker.egressIps));
+    if (this.worker.egressAllocationIds.length > 0) output('EgressEipAllocationIds', Fn.join(',', this.worker.egressAllocationIds));
     output('AlertsTopicArn', this.operations.alertsTopic.topicArn);
     output('DashboardName', this.operations.dashboard.dashboardName);
 

@@ -134,9 +134,33 @@ describe('SMPP worker', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain('secret-a');
   });
 
-  it('has a NAT gateway for a static egress IP', () => {
-    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+  it('has a NAT gateway for a static egress IP, and outputs that Elastic IP for the carriers\' whitelists', () => {
+    const gateways = Object.values(template.findResources('AWS::EC2::NatGateway'));
+    expect(gateways).toHaveLength(1);
+    const [eipId] = Object.keys(template.findResources('AWS::EC2::EIP'));
+    expect(gateways[0]!.Properties.AllocationId).toEqual({ 'Fn::GetAtt': [eipId, 'AllocationId'] });
+    const outputs = template.toJSON().Outputs;
+    expect(outputs.EgressIps.Value).toEqual({ 'Fn::GetAtt': [eipId, 'PublicIp'] });
+    expect(outputs.EgressEipAllocationIds.Value).toEqual({ 'Fn::GetAtt': [eipId, 'AllocationId'] });
   });
+
+  it('gives the NAT gateways the named Elastic IP allocations, one gateway per id, so the IPs outlive the stack', () => {
+    // Prepare
+    const ids = ['eipalloc-0aaaaaaaaaaaaaaaa', 'eipalloc-0bbbbbbbbbbbbbbbb'];
+    const config = parseGatewayConfig({ ...awsConfig(), network: { natGateway: true, eipAllocationIds: ids } });
+    // Act
+    const named = Template.fromStack(new GatewayStack(new App(), 'NamedEips', { config, env: { account: '123456789012', region: 'eu-west-1' } }));
+    // Assess
+    const gateways = Object.values(named.findResources('AWS::EC2::NatGateway'));
+    expect(gateways.map((g) => g.Properties.AllocationId).sort()).toEqual(ids);
+    named.resourceCountIs('AWS::EC2::EIP', 0);
+    const outputs = named.toJSON().Outputs;
+    expect(outputs.EgressEipAllocationIds.Value).toBe(ids.join(','));
+    expect(outputs.EgressIps).toBeUndefined();
+    // Each private subnet of the worker leaves through a gateway of its own availability zone.
+    const routes = Object.values(named.findResources('AWS::EC2::Route', { Properties: { NatGatewayId: Match.anyValue() } }));
+    expect(new Set(routes.map((r) => JSON.stringify(r.Properties.NatGatewayId))).size).toBe(2);
+  }, 120_000);
 });
 
 describe('a deploy to AWS', () => {
