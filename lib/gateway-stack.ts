@@ -125,8 +125,9 @@ export class GatewayStack extends Stack {
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
         tracingEnabled: false,
       },
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      // API Gateway's CloudWatch role is one setting per account and region, not per API: a stack that sets it
+      // overwrites another's, and deleting the role would stop the logs of every API there. Opt-in, and retained.
+      ...(config.operations.apiGatewayAccountRole ? { cloudWatchRole: true, cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : { cloudWatchRole: false }),
     });
     // API Gateway's own answers are problem+json too: the stage limit (429, before the
     // function's per-tenant limit) and failures to reach the function (503, retry).

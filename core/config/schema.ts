@@ -155,6 +155,13 @@ export const GatewayConfig = z.strictObject({
     .strictObject({
       /** Alarm notifications go to this address too (an SNS email subscription, confirmed by its owner). */
       alertEmail: z.email().optional(),
+      /**
+       * Create API Gateway's CloudWatch role and set it in the account's API Gateway
+       * settings (kept when the stack is deleted). That is one setting per account and
+       * region, shared by every API there: turn it on in one stack only, where no role is
+       * set yet; the stage's logging cannot be deployed until one is (README#deploying-to-aws).
+       */
+      apiGatewayAccountRole: z.boolean().default(false),
       /** Oldest message on a carrier queue, in seconds, before its alarm fires. */
       queueAgeSeconds: z.number().int().min(60).max(86400).default(300),
       /** Lowest acceptable share of a carrier's finished messages that were delivered, over 15 minutes. */

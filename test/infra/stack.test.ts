@@ -19,14 +19,24 @@ function awsConfig() {
   });
 }
 
+const ENV = { account: '123456789012', region: 'eu-west-1' };
+const EIP_IDS = ['eipalloc-0aaaaaaaaaaaaaaaa', 'eipalloc-0bbbbbbbbbbbbbbbb'];
+
 let app: App;
 let stack: Stack;
 let template: Template;
+/** The same config with the optional network and operations settings on: named Elastic IPs, the API Gateway account role. */
+let optionalApp: App;
+let optional: Template;
 
 beforeAll(() => {
   app = new App();
-  stack = new GatewayStack(app, 'Test', { config: awsConfig(), env: { account: '123456789012', region: 'eu-west-1' } });
+  stack = new GatewayStack(app, 'Test', { config: awsConfig(), env: ENV });
   template = Template.fromStack(stack);
+  const base = awsConfig();
+  const config = parseGatewayConfig({ ...base, network: { natGateway: true, eipAllocationIds: EIP_IDS }, operations: { ...base.operations, apiGatewayAccountRole: true } });
+  optionalApp = new App();
+  optional = Template.fromStack(new GatewayStack(optionalApp, 'Optional', { config, env: ENV }));
 }, 120_000);
 
 describe('message table', () => {
@@ -55,6 +65,31 @@ describe('API', () => {
     expect(JSON.parse(byType.THROTTLED.ResponseTemplates['application/json'])).toMatchObject({ type: 'https://github.com/sms-gateway/problems/rate-limited', status: 429 });
     expect(byType.DEFAULT_5XX).toMatchObject({ StatusCode: '503', ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" } });
     expect(JSON.parse(byType.DEFAULT_5XX.ResponseTemplates['application/json'])).toMatchObject({ type: 'https://github.com/sms-gateway/problems/service-unavailable', status: 503 });
+  });
+});
+
+describe('API Gateway\'s CloudWatch role (one setting per account and region)', () => {
+  it('is left alone by default: no role, no account setting', () => {
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    const roles = Object.values(template.findResources('AWS::IAM::Role')).map((r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument));
+    expect(roles.filter((doc) => doc.includes('apigateway.amazonaws.com'))).toEqual([]);
+  });
+
+  it('is created with operations.apiGatewayAccountRole and kept when the stack is deleted, since other APIs in the account use it', () => {
+    const accounts = optional.findResources('AWS::ApiGateway::Account');
+    const [[accountId, account]] = Object.entries(accounts) as [[string, any]];
+    expect(Object.keys(accounts)).toHaveLength(1);
+    expect(account).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    const roleId = account.Properties.CloudWatchRoleArn['Fn::GetAtt'][0];
+    expect(optional.toJSON().Resources[roleId]).toMatchObject({
+      Type: 'AWS::IAM::Role',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs']] }] },
+    });
+    // The stage's logging needs the setting in place: the stage is created after it.
+    const [stage] = Object.values(optional.findResources('AWS::ApiGateway::Stage'));
+    expect(stage!.DependsOn).toContain(accountId);
   });
 });
 
@@ -145,22 +180,16 @@ describe('SMPP worker', () => {
   });
 
   it('gives the NAT gateways the named Elastic IP allocations, one gateway per id, so the IPs outlive the stack', () => {
-    // Prepare
-    const ids = ['eipalloc-0aaaaaaaaaaaaaaaa', 'eipalloc-0bbbbbbbbbbbbbbbb'];
-    const config = parseGatewayConfig({ ...awsConfig(), network: { natGateway: true, eipAllocationIds: ids } });
-    // Act
-    const named = Template.fromStack(new GatewayStack(new App(), 'NamedEips', { config, env: { account: '123456789012', region: 'eu-west-1' } }));
-    // Assess
-    const gateways = Object.values(named.findResources('AWS::EC2::NatGateway'));
-    expect(gateways.map((g) => g.Properties.AllocationId).sort()).toEqual(ids);
-    named.resourceCountIs('AWS::EC2::EIP', 0);
-    const outputs = named.toJSON().Outputs;
-    expect(outputs.EgressEipAllocationIds.Value).toBe(ids.join(','));
+    const gateways = Object.values(optional.findResources('AWS::EC2::NatGateway'));
+    expect(gateways.map((g) => g.Properties.AllocationId).sort()).toEqual(EIP_IDS);
+    optional.resourceCountIs('AWS::EC2::EIP', 0);
+    const outputs = optional.toJSON().Outputs;
+    expect(outputs.EgressEipAllocationIds.Value).toBe(EIP_IDS.join(','));
     expect(outputs.EgressIps).toBeUndefined();
     // Each private subnet of the worker leaves through a gateway of its own availability zone.
-    const routes = Object.values(named.findResources('AWS::EC2::Route', { Properties: { NatGatewayId: Match.anyValue() } }));
+    const routes = Object.values(optional.findResources('AWS::EC2::Route', { Properties: { NatGatewayId: Match.anyValue() } }));
     expect(new Set(routes.map((r) => JSON.stringify(r.Properties.NatGatewayId))).size).toBe(2);
-  }, 120_000);
+  });
 });
 
 describe('a deploy to AWS', () => {
@@ -171,15 +200,22 @@ describe('a deploy to AWS', () => {
 });
 
 describe('cdk-nag', () => {
-  it('finds no unacknowledged AwsSolutions finding', () => {
-    // cdk-nag v3 runs as a policy-validation plugin: any finding fails synth with a report.
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-    let report = '';
+  /** cdk-nag v3 runs as a policy-validation plugin: any finding fails synth with a report. */
+  function nagReport(of: App): string {
+    Validations.of(of).addPlugins(new AwsSolutionsChecks(of, { verbose: true }));
     try {
-      app.synth({ force: true });
+      of.synth({ force: true });
     } catch (err) {
-      report = (err as Error).message;
+      return (err as Error).message;
     }
-    expect(report).toBe('');
+    return '';
+  }
+
+  it('finds no unacknowledged AwsSolutions finding', () => {
+    expect(nagReport(app)).toBe('');
+  }, 120_000);
+
+  it('finds none with the optional settings on either (the account role\'s managed policy is acknowledged where it exists)', () => {
+    expect(nagReport(optionalApp)).toBe('');
   }, 120_000);
 });
