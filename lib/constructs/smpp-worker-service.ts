@@ -163,18 +163,23 @@ export class SmppWorkerService extends Construct {
     });
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: this.vpc, description: 'SMPP worker: outbound to carriers and AWS APIs only', allowAllOutbound: true });
+    const subnets = this.vpc.selectSubnets({ subnetType: nat ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC });
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
       desiredCount: props.image === 'none' ? 0 : (props.desiredCount ?? 1),
       assignPublicIp: !nat,
-      vpcSubnets: { subnetType: nat ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC },
+      vpcSubnets: subnets,
       securityGroups: [securityGroup],
       circuitBreaker: { enable: true, rollback: true },
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       enableExecuteCommand: false,
     });
+
+    // Tasks started before their subnets' default routes exist cannot pull the image, read their secrets or reach a
+    // carrier: the deployment fails its health checks and the circuit breaker rolls it back. Start after the routes.
+    this.service.node.addDependency(subnets.internetConnectivityEstablished);
 
     // Least privilege: only its carrier queues, the item operations it performs, the inbound topic.
     const role = this.taskDefinition.taskRole;

@@ -165,6 +165,16 @@ describe('SMPP worker', () => {
     });
   });
 
+  it.each([
+    ['one NAT gateway', () => template],
+    ['a NAT gateway in each zone', () => optional],
+  ])('starts its tasks only once the NAT routes of its subnets exist (%s)', (_name, of) => {
+    const natRoutes = Object.keys(of().findResources('AWS::EC2::Route', { Properties: { NatGatewayId: Match.anyValue() } }));
+    const [service] = Object.values(of().findResources('AWS::ECS::Service'));
+    expect(natRoutes.length).toBeGreaterThan(0);
+    expect(service!.DependsOn).toEqual(expect.arrayContaining(natRoutes));
+  });
+
   it('never puts a carrier password in the task definition', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain('secret-a');
   });
