@@ -41,6 +41,23 @@ export interface GatewayStackProps extends StackProps {
 }
 
 /**
+ * The stack's props as the CDK app takes them from its environment: GATEWAY_LOCAL=1
+ * (set by `npm run deploy:local`) makes a local deployment with disposable stateful
+ * resources; CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION (set by the CDK CLI) are the target.
+ *
+ * @example new GatewayStack(app, config.stackName, gatewayStackProps(config));
+ */
+export function gatewayStackProps(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): GatewayStackProps {
+  const local = env.GATEWAY_LOCAL === '1';
+  return {
+    config,
+    local,
+    statefulRemovalPolicy: local ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    env: { account: env.CDK_DEFAULT_ACCOUNT, region: env.CDK_DEFAULT_REGION },
+  };
+}
+
+/**
  * The SMS gateway: HTTPS API → message table (outbox stream) → ingest queue →
  * router → one FIFO queue per carrier (→ SMPP worker).
  */
