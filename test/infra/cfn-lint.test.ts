@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadGatewayConfig, parseGatewayConfig } from '../../core/config/load';
+import { loadGatewayConfig } from '../../core/config/load';
 import type { GatewayConfig } from '../../core/config/schema';
 import { GatewayStack, gatewayStackProps } from '../../lib/gateway-stack';
 import { DEFAULT_ENDPOINT, localAwsEnv } from '../../scripts/emulator';
 import { pythonTool, REPO_ROOT } from '../../scripts/python-tools';
+import { withOptionalSettings } from '../support/gateway-configs';
 import { INSTALL_TIMEOUT_MS, runPythonTool } from '../support/python-tool';
 
 const AWS_ENV = { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'eu-west-1' };
@@ -30,10 +31,7 @@ const TEMPLATES: Array<{ name: string; config: () => GatewayConfig; env: NodeJS.
   { name: 'config/example-production.yaml', config: production, env: AWS_ENV },
   {
     name: 'config/example-production.yaml with named Elastic IPs and the API Gateway account role',
-    config: () => {
-      const base = production();
-      return parseGatewayConfig({ ...base, network: { natGateway: true, eipAllocationIds: ['eipalloc-0123456789abcdef0', 'eipalloc-0fedcba9876543210'] }, operations: { ...base.operations, apiGatewayAccountRole: true } });
-    },
+    config: () => withOptionalSettings(production()),
     env: AWS_ENV,
   },
 ];

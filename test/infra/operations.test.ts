@@ -6,19 +6,8 @@
 import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadGatewayConfig, parseGatewayConfig } from '../../core/config/load';
 import { GatewayStack } from '../../lib/gateway-stack';
-
-function awsConfig(operations: Record<string, unknown> = {}) {
-  const local = loadGatewayConfig('config/local.yaml');
-  return parseGatewayConfig({
-    ...local,
-    network: { natGateway: true },
-    operations: { alertEmail: 'oncall@example.com', ...operations },
-    tenants: local.tenants.map((t, i) => ({ id: t.id, apiKeySha256: [String(i).repeat(64)], rateLimitPerSecond: t.rateLimitPerSecond })),
-    carriers: local.carriers.map(({ password: _p, simulated: _s, ...c }) => ({ ...c, passwordSecret: `sms/${c.id}` })),
-  });
-}
+import { awsConfig } from '../support/gateway-configs';
 
 let stack: GatewayStack;
 let template: Template;
@@ -26,7 +15,7 @@ const CARRIERS = ['sim-a', 'sim-b'];
 const FUNCTIONS = ['api', 'router', 'outbox', 'webhook', 'sweeper'];
 
 beforeAll(() => {
-  stack = new GatewayStack(new App(), 'Ops', { config: awsConfig({ queueAgeSeconds: 600 }), env: { account: '123456789012', region: 'eu-west-1' } });
+  stack = new GatewayStack(new App(), 'Ops', { config: awsConfig({ alertEmail: 'oncall@example.com', queueAgeSeconds: 600 }), env: { account: '123456789012', region: 'eu-west-1' } });
   template = Template.fromStack(stack as Stack);
 }, 120_000);
 

@@ -6,21 +6,11 @@ import { App, Validations, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadGatewayConfig, parseGatewayConfig } from '../../core/config/load';
+import { loadGatewayConfig } from '../../core/config/load';
 import { GatewayStack } from '../../lib/gateway-stack';
-
-function awsConfig() {
-  const local = loadGatewayConfig('config/local.yaml');
-  return parseGatewayConfig({
-    ...local,
-    network: { natGateway: true },
-    tenants: local.tenants.map((t, i) => ({ id: t.id, apiKeySha256: [String(i).repeat(64)], rateLimitPerSecond: t.rateLimitPerSecond })),
-    carriers: local.carriers.map(({ password: _p, simulated: _s, ...c }) => ({ ...c, passwordSecret: `sms/${c.id}` })),
-  });
-}
+import { awsConfig, EIP_ALLOCATION_IDS, withOptionalSettings } from '../support/gateway-configs';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
-const EIP_IDS = ['eipalloc-0aaaaaaaaaaaaaaaa', 'eipalloc-0bbbbbbbbbbbbbbbb'];
 
 let app: App;
 let stack: Stack;
@@ -33,10 +23,8 @@ beforeAll(() => {
   app = new App();
   stack = new GatewayStack(app, 'Test', { config: awsConfig(), env: ENV });
   template = Template.fromStack(stack);
-  const base = awsConfig();
-  const config = parseGatewayConfig({ ...base, network: { natGateway: true, eipAllocationIds: EIP_IDS }, operations: { ...base.operations, apiGatewayAccountRole: true } });
   optionalApp = new App();
-  optional = Template.fromStack(new GatewayStack(optionalApp, 'Optional', { config, env: ENV }));
+  optional = Template.fromStack(new GatewayStack(optionalApp, 'Optional', { config: withOptionalSettings(awsConfig()), env: ENV }));
 }, 120_000);
 
 describe('message table', () => {
@@ -191,10 +179,10 @@ describe('SMPP worker', () => {
 
   it('gives the NAT gateways the named Elastic IP allocations, one gateway per id, so the IPs outlive the stack', () => {
     const gateways = Object.values(optional.findResources('AWS::EC2::NatGateway'));
-    expect(gateways.map((g) => g.Properties.AllocationId).sort()).toEqual(EIP_IDS);
+    expect(gateways.map((g) => g.Properties.AllocationId).sort()).toEqual(EIP_ALLOCATION_IDS);
     optional.resourceCountIs('AWS::EC2::EIP', 0);
     const outputs = optional.toJSON().Outputs;
-    expect(outputs.EgressEipAllocationIds.Value).toBe(EIP_IDS.join(','));
+    expect(outputs.EgressEipAllocationIds.Value).toBe(EIP_ALLOCATION_IDS.join(','));
     expect(outputs.EgressIps).toBeUndefined();
     // Each private subnet of the worker leaves through a gateway of its own availability zone.
     const routes = Object.values(optional.findResources('AWS::EC2::Route', { Properties: { NatGatewayId: Match.anyValue() } }));
