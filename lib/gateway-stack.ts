@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -46,6 +46,24 @@ export interface GatewayStackProps extends StackProps {
    * are allowed. @default false
    */
   readonly local?: boolean;
+}
+
+/**
+ * The stack's props as the CDK app takes them from its environment: GATEWAY_LOCAL=1
+ * (set by `npm run deploy:local`) makes a local deployment with disposable stateful
+ * resources; CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION (set by the CDK CLI) are the target.
+ *
+ * @example new GatewayStack(app, config.stackName, gatewayStackProps(config));
+ */
+export function gatewayStackProps(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): GatewayStackProps {
+  const local = env.GATEWAY_LOCAL === '1';
+  return {
+    config,
+    local,
+    ...(local && env.AWS_ENDPOINT_URL ? { emulatorEndpoint: env.AWS_ENDPOINT_URL } : {}),
+    statefulRemovalPolicy: local ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    env: { account: env.CDK_DEFAULT_ACCOUNT, region: env.CDK_DEFAULT_REGION },
+  };
 }
 
 /**
@@ -133,8 +151,9 @@ export class GatewayStack extends Stack {
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
         tracingEnabled: false,
       },
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      // API Gateway's CloudWatch role is one setting per account and region, not per API: a stack that sets it
+      // overwrites another's, and deleting the role would stop the logs of every API there. Opt-in, and retained.
+      ...(config.operations.apiGatewayAccountRole ? { cloudWatchRole: true, cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : { cloudWatchRole: false }),
     });
     // The URL clients call, and the base of the problem type URIs the function answers with. Built from
     // the API's id, not from api.url: that references the stage, which depends on the function (a cycle).
@@ -254,7 +273,7 @@ export class GatewayStack extends Stack {
       desiredCount: config.worker.desiredCount,
       cpu: config.worker.cpu,
       memoryMiB: config.worker.memoryMiB,
-      natGateway: config.network.natGateway,
+      egress: config.network.natGateway ? { natGateway: true, eipAllocationIds: config.network.eipAllocationIds } : { natGateway: false },
       flowLogs: !local,
       image: local ? 'none' : 'asset',
     });
@@ -296,6 +315,9 @@ export class GatewayStack extends Stack {
     output('SweeperFunctionName', sweeperFn.function.functionName);
     output('WorkerClusterName', this.worker.cluster.clusterName);
     output('WorkerServiceName', this.worker.service.serviceName);
+    // The worker's source addresses toward the carriers, for their whitelists (named allocations: their own IPs).
+    if (this.worker.egressIps.length > 0) output('EgressIps', Fn.join(',', this.worker.egressIps));
+    if (this.worker.egressAllocationIds.length > 0) output('EgressEipAllocationIds', Fn.join(',', this.worker.egressAllocationIds));
     output('AlertsTopicArn', this.operations.alertsTopic.topicArn);
     output('DashboardName', this.operations.dashboard.dashboardName);
 

@@ -19,11 +19,15 @@ export function acknowledgeNagFindings(stack: GatewayStack, local: boolean): voi
   ack(api, 'AwsSolutions-APIG4', 'Authentication is per tenant API key, checked by the API function against SHA-256 digests (keys are never stored); tenants see only their own messages.');
   ack(api, 'AwsSolutions-COG4', 'Clients are machines with tenant API keys, not Cognito users.');
   ack(api, 'AwsSolutions-APIG3', 'WAF is optional and priced per request; stage throttling and per-tenant keys are the default protection. Attach a web ACL to the stage where required.');
-  ack(
-    api,
-    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-    'The account-level role API Gateway uses to write access logs; this AWS-managed policy is the documented one for it.',
-  );
+  // Only with operations.apiGatewayAccountRole: the stack then creates the account-level role itself.
+  const accountRole = api.node.tryFindChild('CloudWatchRole');
+  if (accountRole) {
+    ack(
+      accountRole,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      'The account-level role API Gateway uses to write access and execution logs; this AWS-managed policy is the documented one for it.',
+    );
+  }
   ack(stack.outboxFailures, 'AwsSolutions-SQS3', 'This queue is itself a dead-letter destination (stream records the outbox could not enqueue); it has no DLQ of its own.');
   ack(stack.outboxFunction, 'AwsSolutions-IAM5[Resource::*]', 'dynamodb:ListStreams has no resource-level permissions; the stream read actions are scoped to this table\'s stream.');
   ack(stack.worker.taskDefinition, 'AwsSolutions-IAM5[Resource::*]', 'ecr:GetAuthorizationToken (image pull) has no resource-level permissions.');

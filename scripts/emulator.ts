@@ -3,16 +3,14 @@
  * in AWS_ENDPOINT_URL when set, else localhost:4566 when something answers
  * there, else starts MiniStack (pinned, installed with pip into .local/venv).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { join } from 'node:path';
+import { LOCAL_DIR, PYTHON_TOOLS, pythonTool, REPO_ROOT } from './python-tools';
 
-export const REPO_ROOT = resolve(__dirname, '..');
-export const LOCAL_DIR = join(REPO_ROOT, '.local');
-export const MINISTACK_VERSION = '1.5.33';
+export { LOCAL_DIR, REPO_ROOT };
+export const MINISTACK_VERSION = PYTHON_TOOLS.ministack.version;
 export const DEFAULT_ENDPOINT = 'http://localhost:4566';
-
-const VENV = join(LOCAL_DIR, 'venv');
 
 /** Credentials and endpoint variables every local command (CDK, SDK, worker) uses. */
 export function localAwsEnv(endpoint: string): Record<string, string> {
@@ -42,17 +40,7 @@ export async function isUp(endpoint: string): Promise<boolean> {
 }
 
 export function installMinistack(): string {
-  const bin = join(VENV, 'bin', 'ministack');
-  const pip = join(VENV, 'bin', 'pip');
-  const installed = existsSync(pip) && spawnSync(pip, ['show', 'ministack'], { encoding: 'utf8' }).stdout.includes(`Version: ${MINISTACK_VERSION}`);
-  if (!installed) {
-    mkdirSync(LOCAL_DIR, { recursive: true });
-    console.log(`installing MiniStack ${MINISTACK_VERSION} into ${VENV}`);
-    const python = process.env.PYTHON ?? 'python3';
-    if (!existsSync(pip) && spawnSync(python, ['-m', 'venv', VENV], { stdio: 'inherit' }).status !== 0) throw new Error('python3 -m venv failed');
-    if (spawnSync(pip, ['install', '--quiet', `ministack==${MINISTACK_VERSION}`], { stdio: 'inherit' }).status !== 0) throw new Error('pip install ministack failed');
-  }
-  return bin;
+  return pythonTool('ministack', (t) => console.log(`installing MiniStack ${t.version} into .local/venv`));
 }
 
 export interface Emulator {

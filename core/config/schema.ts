@@ -85,6 +85,36 @@ export const RouteConfig = z.discriminatedUnion('kind', [
   z.strictObject({ id: Id, kind: z.literal('failover'), match: RouteMatch.optional(), default: z.boolean().default(false), carriers: z.array(Id).min(1) }),
 ]);
 
+/**
+ * Availability zones the worker's VPC spans. Each holds at most one NAT gateway,
+ * so at most this many Elastic IPs can be given to them.
+ */
+export const WORKER_VPC_AZS = 2;
+
+/** An Elastic IP allocation id as EC2 prints it (8 or 17 hex digits). */
+const EipAllocationId = z.string().regex(/^eipalloc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/, 'must be an Elastic IP allocation id such as eipalloc-0123456789abcdef0 (aws ec2 describe-addresses)');
+
+export const NetworkConfig = z
+  .strictObject({
+    /** NAT gateway for a static egress IP the carriers can whitelist. Off for emulators. */
+    natGateway: z.boolean().default(true),
+    /**
+     * Existing Elastic IP allocations for the NAT gateways, one gateway per id (at
+     * most one per availability zone). Without them each gateway gets an address
+     * allocated by the stack, which a stack replacement loses.
+     */
+    eipAllocationIds: z
+      .array(EipAllocationId)
+      .min(1, 'give at least one allocation id, or leave the field out to let the stack allocate the address')
+      .max(WORKER_VPC_AZS, `at most ${WORKER_VPC_AZS}: one NAT gateway, and so one Elastic IP, in each of the worker VPC's ${WORKER_VPC_AZS} availability zones`)
+      .refine((ids) => new Set(ids).size === ids.length, 'an allocation id is listed twice; each NAT gateway needs an address of its own')
+      .optional(),
+  })
+  .refine((n) => n.eipAllocationIds === undefined || n.natGateway, {
+    message: 'needs natGateway: true; the Elastic IPs are the NAT gateways\' addresses (without a NAT gateway the worker has no fixed egress IP)',
+    path: ['eipAllocationIds'],
+  });
+
 export const GatewayConfig = z.strictObject({
   /** Name of the CloudFormation stack. */
   stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default('SmsGateway'),
@@ -113,12 +143,7 @@ export const GatewayConfig = z.strictObject({
       staleAfterSeconds: z.number().int().min(5).max(3600).default(60),
     })
     .prefault({}),
-  network: z
-    .strictObject({
-      /** NAT gateway for a static egress IP the carriers can whitelist. Off for emulators. */
-      natGateway: z.boolean().default(true),
-    })
-    .prefault({}),
+  network: NetworkConfig.prefault({}),
   worker: z
     .strictObject({
       desiredCount: z.number().int().min(0).max(20).default(1),
@@ -130,6 +155,13 @@ export const GatewayConfig = z.strictObject({
     .strictObject({
       /** Alarm notifications go to this address too (an SNS email subscription, confirmed by its owner). */
       alertEmail: z.email().optional(),
+      /**
+       * Create API Gateway's CloudWatch role and set it in the account's API Gateway
+       * settings (kept when the stack is deleted). That is one setting per account and
+       * region, shared by every API there: turn it on in one stack only, where no role is
+       * set yet; the stage's logging cannot be deployed until one is (README#deploying-to-aws).
+       */
+      apiGatewayAccountRole: z.boolean().default(false),
       /** Oldest message on a carrier queue, in seconds, before its alarm fires. */
       queueAgeSeconds: z.number().int().min(60).max(86400).default(300),
       /** Lowest acceptable share of a carrier's finished messages that were delivered, over 15 minutes. */
@@ -155,3 +187,4 @@ export type CarrierConfig = z.infer<typeof CarrierConfig>;
 export type RouteConfig = z.infer<typeof RouteConfig>;
 export type RouteMatch = z.infer<typeof RouteMatch>;
 export type OperationsConfig = GatewayConfig['operations'];
+export type NetworkConfig = z.infer<typeof NetworkConfig>;

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -42,7 +42,8 @@ export interface GatewayOperationsProps {
 /**
  * Alarms, the alerts topic and the dashboard of the gateway. Every alarm
  * notifies the alerts topic (KMS-encrypted with a key CloudWatch may use, TLS
- * enforced) when it fires and when it clears. README#operations says what each
+ * enforced, a policy that lets CloudWatch publish for these alarms) when it fires
+ * and when it clears. README#operations says what each
  * one means and what to do.
  *
  * @example
@@ -76,6 +77,21 @@ export class GatewayOperations extends Construct {
       }),
     );
     this.alertsTopic = new sns.Topic(this, 'AlertsTopic', { displayName: 'SMS gateway alerts', masterKey: this.alertsKey, enforceSSL: true });
+    // enforceSSL gives the topic a policy of its own, which takes the place of SNS's default policy (the one that lets
+    // the account's own services publish): without this statement every alarm action fails with "… is not authorized
+    // to perform: SNS:Publish". Only this account's CloudWatch, and only for the gateway's alarms (named by alarmName).
+    this.alertsTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alertsTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: this.alarmName('*'), arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
     if (config.alertEmail) this.alertsTopic.addSubscription(new EmailSubscription(config.alertEmail));
     this.action = new SnsAction(this.alertsTopic);
 
@@ -178,7 +194,7 @@ export class GatewayOperations extends Construct {
     if (metric instanceof cloudwatch.MathExpression && !this.metricMathAlarms) return undefined;
     const { description, ...rest } = options;
     const alarm = new cloudwatch.Alarm(this, id, {
-      alarmName: `${this.prefix}-${id}`,
+      alarmName: this.alarmName(id),
       alarmDescription: description,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -189,6 +205,11 @@ export class GatewayOperations extends Construct {
     alarm.addOkAction(this.action);
     this.alarms.push(alarm);
     return alarm;
+  }
+
+  /** Every alarm's name: the alerts topic lets CloudWatch publish for these names only. */
+  private alarmName(id: string): string {
+    return `${this.prefix}-${id}`;
   }
 
   private carrierMetric(name: string, carrierId: string, statistic: string, period: Duration, label?: string): cloudwatch.Metric {

@@ -9,12 +9,32 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { CarrierConfig } from '../../core/config/schema';
+import { WORKER_VPC_AZS, type CarrierConfig } from '../../core/config/schema';
 import { METRICS_NAMESPACE } from '../../core/util/metric-names';
 import { passwordVariable } from '../../worker/settings';
 import { REPO_ROOT } from './gateway-function';
 import { grantPublish } from './grants';
 import { MessageTable } from './message-table';
+
+/**
+ * How the worker image is built: worker/Dockerfile, with the repository root as
+ * context narrowed by /.dockerignore (an allowlist of what the Dockerfile copies,
+ * which CDK fingerprints by the same rules), for ARM64 like the task definition.
+ */
+export const WORKER_IMAGE_ASSET = { file: path.join('worker', 'Dockerfile'), platform: Platform.LINUX_ARM64 } as const;
+
+/** The base image's "node" user by number, as the Dockerfile's USER names it. */
+export const WORKER_USER = '1000:1000';
+
+export type WorkerEgress =
+  /** Public subnets and a public IP per task: no fixed egress IP (emulators cannot create a NAT gateway). */
+  | { readonly natGateway: false }
+  /**
+   * Private subnets behind NAT gateways: one per given Elastic IP allocation (at
+   * most one per availability zone, WORKER_VPC_AZS), or one with an address the
+   * stack allocates. Named allocations outlive the stack, and so does the IP.
+   */
+  | { readonly natGateway: true; readonly eipAllocationIds?: readonly string[] };
 
 export interface SmppWorkerServiceProps {
   readonly carriers: readonly CarrierConfig[];
@@ -31,10 +51,11 @@ export interface SmppWorkerServiceProps {
   /** @default 1024 */
   readonly memoryMiB?: number;
   /**
-   * A NAT gateway gives the tasks one static egress IP that carriers can
-   * whitelist. @default true
+   * How the tasks reach the carriers. Behind NAT gateways, every connection
+   * leaves from the gateways' Elastic IPs, which carriers whitelist.
+   * @default { natGateway: true } (one NAT gateway with an address the stack allocates)
    */
-  readonly natGateway?: boolean;
+  readonly egress?: WorkerEgress;
   /** VPC flow logs of rejected traffic. Emulators cannot create them. @default true */
   readonly flowLogs?: boolean;
   /**
@@ -60,22 +81,33 @@ export class SmppWorkerService extends Construct {
   public readonly service: ecs.FargateService;
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly logGroup: logs.LogGroup;
+  /** Allocation ids of the NAT gateways' Elastic IPs (none without NAT). */
+  public readonly egressAllocationIds: string[];
+  /** The NAT gateways' public IPs where the stack allocates them; named allocations are the operator's own. */
+  public readonly egressIps: string[];
 
   /** Seconds ECS waits after SIGTERM before SIGKILL: the worker drains within DRAIN_SECONDS of it. */
   public static readonly STOP_TIMEOUT_SECONDS = 60;
 
   constructor(scope: Construct, id: string, props: SmppWorkerServiceProps) {
     super(scope, id);
-    const nat = props.natGateway ?? true;
+    const egress = props.egress ?? { natGateway: true };
+    const nat = egress.natGateway;
+    const givenEips = egress.natGateway ? egress.eipAllocationIds : undefined;
     this.vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: nat ? 1 : 0,
+      maxAzs: WORKER_VPC_AZS,
+      natGateways: nat ? (givenEips?.length ?? 1) : 0,
+      natGatewayProvider: ec2.NatProvider.gateway(givenEips ? { eipAllocationIds: [...givenEips] } : {}),
       subnetConfiguration: [
         { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
         ...(nat ? [{ name: 'workers', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 }] : []),
       ],
       flowLogs: props.flowLogs === false ? {} : { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } },
     });
+    // Without named allocations the VPC allocates one EIP per NAT gateway, in that gateway's public subnet.
+    const allocated = this.vpc.publicSubnets.flatMap((subnet) => subnet.node.children.filter((c): c is ec2.CfnEIP => c instanceof ec2.CfnEIP));
+    this.egressAllocationIds = givenEips ? [...givenEips] : allocated.map((eip) => eip.attrAllocationId);
+    this.egressIps = givenEips ? [] : allocated.map((eip) => eip.attrPublicIp);
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
@@ -98,7 +130,7 @@ export class SmppWorkerService extends Construct {
     const image =
       props.image === 'none'
         ? ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:22-bookworm-slim')
-        : ecs.ContainerImage.fromAsset(REPO_ROOT, { file: path.join('worker', 'Dockerfile'), platform: Platform.LINUX_ARM64, exclude: ['node_modules', 'cdk.out', '.local', '.git', 'dist'] });
+        : ecs.ContainerImage.fromAsset(REPO_ROOT, WORKER_IMAGE_ASSET);
 
     this.taskDefinition.addContainer('worker', {
       image,
@@ -120,7 +152,7 @@ export class SmppWorkerService extends Construct {
       secrets,
       stopTimeout: Duration.seconds(SmppWorkerService.STOP_TIMEOUT_SECONDS),
       readonlyRootFilesystem: true,
-      user: 'node',
+      user: WORKER_USER,
       healthCheck: {
         command: ['CMD', 'node', '-e', "fetch('http://127.0.0.1:8080/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"],
         interval: Duration.seconds(15),
@@ -131,18 +163,23 @@ export class SmppWorkerService extends Construct {
     });
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: this.vpc, description: 'SMPP worker: outbound to carriers and AWS APIs only', allowAllOutbound: true });
+    const subnets = this.vpc.selectSubnets({ subnetType: nat ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC });
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
       desiredCount: props.image === 'none' ? 0 : (props.desiredCount ?? 1),
       assignPublicIp: !nat,
-      vpcSubnets: { subnetType: nat ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC },
+      vpcSubnets: subnets,
       securityGroups: [securityGroup],
       circuitBreaker: { enable: true, rollback: true },
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       enableExecuteCommand: false,
     });
+
+    // Tasks started before their subnets' default routes exist cannot pull the image, read their secrets or reach a
+    // carrier: the deployment fails its health checks and the circuit breaker rolls it back. Start after the routes.
+    this.service.node.addDependency(subnets.internetConnectivityEstablished);
 
     // Least privilege: only its carrier queues, the item operations it performs, the inbound topic.
     const role = this.taskDefinition.taskRole;

@@ -6,19 +6,8 @@
 import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadGatewayConfig, parseGatewayConfig } from '../../core/config/load';
 import { GatewayStack } from '../../lib/gateway-stack';
-
-function awsConfig(operations: Record<string, unknown> = {}) {
-  const local = loadGatewayConfig('config/local.yaml');
-  return parseGatewayConfig({
-    ...local,
-    network: { natGateway: true },
-    operations: { alertEmail: 'oncall@example.com', ...operations },
-    tenants: local.tenants.map((t, i) => ({ id: t.id, apiKeySha256: [String(i).repeat(64)], rateLimitPerSecond: t.rateLimitPerSecond })),
-    carriers: local.carriers.map(({ password: _p, simulated: _s, ...c }) => ({ ...c, passwordSecret: `sms/${c.id}` })),
-  });
-}
+import { awsConfig } from '../support/gateway-configs';
 
 let stack: GatewayStack;
 let template: Template;
@@ -26,7 +15,7 @@ const CARRIERS = ['sim-a', 'sim-b'];
 const FUNCTIONS = ['api', 'router', 'outbox', 'webhook', 'sweeper'];
 
 beforeAll(() => {
-  stack = new GatewayStack(new App(), 'Ops', { config: awsConfig({ queueAgeSeconds: 600 }), env: { account: '123456789012', region: 'eu-west-1' } });
+  stack = new GatewayStack(new App(), 'Ops', { config: awsConfig({ alertEmail: 'oncall@example.com', queueAgeSeconds: 600 }), env: { account: '123456789012', region: 'eu-west-1' } });
   template = Template.fromStack(stack as Stack);
 }, 120_000);
 
@@ -54,6 +43,29 @@ describe('alerts topic', () => {
       KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] })]) },
     });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } });
+  });
+
+  it('lets CloudWatch publish to it, for this account\'s gateway alarms only (its TLS-only policy replaces the SNS default that would)', () => {
+    // Prepare
+    const [policy] = Object.values(template.findResources('AWS::SNS::TopicPolicy', { Properties: { Topics: [{ Ref: Match.stringLikeRegexp('^OperationsAlertsTopic') }] } }));
+    const statements = policy!.Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+    // Assess
+    const allow = statements.filter((st) => st.Effect === 'Allow');
+    expect(allow).toEqual([
+      {
+        Sid: 'CloudWatchAlarmsPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: expect.stringMatching(/^OperationsAlertsTopic/) },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '123456789012' },
+          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:eu-west-1:123456789012:alarm:Ops-*']] } },
+        },
+      },
+    ]);
+    // Every alarm's ARN matches the condition's pattern.
+    for (const a of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) expect(a.Properties.AlarmName).toMatch(/^Ops-/);
   });
 
   it('receives every alarm, firing and clearing', () => {

@@ -6,27 +6,25 @@ import { App, Validations, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadGatewayConfig, parseGatewayConfig } from '../../core/config/load';
+import { loadGatewayConfig } from '../../core/config/load';
 import { GatewayStack } from '../../lib/gateway-stack';
+import { awsConfig, EIP_ALLOCATION_IDS, withOptionalSettings } from '../support/gateway-configs';
 
-function awsConfig() {
-  const local = loadGatewayConfig('config/local.yaml');
-  return parseGatewayConfig({
-    ...local,
-    network: { natGateway: true },
-    tenants: local.tenants.map((t, i) => ({ id: t.id, apiKeySha256: [String(i).repeat(64)], rateLimitPerSecond: t.rateLimitPerSecond })),
-    carriers: local.carriers.map(({ password: _p, simulated: _s, ...c }) => ({ ...c, passwordSecret: `sms/${c.id}` })),
-  });
-}
+const ENV = { account: '123456789012', region: 'eu-west-1' };
 
 let app: App;
 let stack: Stack;
 let template: Template;
+/** The same config with the optional network and operations settings on: named Elastic IPs, the API Gateway account role. */
+let optionalApp: App;
+let optional: Template;
 
 beforeAll(() => {
   app = new App();
-  stack = new GatewayStack(app, 'Test', { config: awsConfig(), env: { account: '123456789012', region: 'eu-west-1' } });
+  stack = new GatewayStack(app, 'Test', { config: awsConfig(), env: ENV });
   template = Template.fromStack(stack);
+  optionalApp = new App();
+  optional = Template.fromStack(new GatewayStack(optionalApp, 'Optional', { config: withOptionalSettings(awsConfig()), env: ENV }));
 }, 120_000);
 
 describe('message table', () => {
@@ -75,6 +73,31 @@ describe('API', () => {
   it('tells the function its own URL, the base of the problem type URIs it answers with', () => {
     const fns = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Environment?.Variables?.API_URL);
     expect(fns.map((f) => joined(f.Properties.Environment.Variables.API_URL))).toEqual([apiBase]);
+  });
+});
+
+describe('API Gateway\'s CloudWatch role (one setting per account and region)', () => {
+  it('is left alone by default: no role, no account setting', () => {
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    const roles = Object.values(template.findResources('AWS::IAM::Role')).map((r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument));
+    expect(roles.filter((doc) => doc.includes('apigateway.amazonaws.com'))).toEqual([]);
+  });
+
+  it('is created with operations.apiGatewayAccountRole and kept when the stack is deleted, since other APIs in the account use it', () => {
+    const accounts = optional.findResources('AWS::ApiGateway::Account');
+    const [[accountId, account]] = Object.entries(accounts) as [[string, any]];
+    expect(Object.keys(accounts)).toHaveLength(1);
+    expect(account).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    const roleId = account.Properties.CloudWatchRoleArn['Fn::GetAtt'][0];
+    expect(optional.toJSON().Resources[roleId]).toMatchObject({
+      Type: 'AWS::IAM::Role',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs']] }] },
+    });
+    // The stage's logging needs the setting in place: the stage is created after it.
+    const [stage] = Object.values(optional.findResources('AWS::ApiGateway::Stage'));
+    expect(stage!.DependsOn).toContain(accountId);
   });
 });
 
@@ -136,7 +159,7 @@ describe('SMPP worker', () => {
       RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
       ContainerDefinitions: [
         Match.objectLike({
-          User: 'node',
+          User: '1000:1000',
           ReadonlyRootFilesystem: true,
           StopTimeout: 60,
           HealthCheck: Match.objectLike({ Command: Match.arrayWith(['CMD']) }),
@@ -150,12 +173,40 @@ describe('SMPP worker', () => {
     });
   });
 
+  it.each([
+    ['one NAT gateway', () => template],
+    ['a NAT gateway in each zone', () => optional],
+  ])('starts its tasks only once the NAT routes of its subnets exist (%s)', (_name, of) => {
+    const natRoutes = Object.keys(of().findResources('AWS::EC2::Route', { Properties: { NatGatewayId: Match.anyValue() } }));
+    const [service] = Object.values(of().findResources('AWS::ECS::Service'));
+    expect(natRoutes.length).toBeGreaterThan(0);
+    expect(service!.DependsOn).toEqual(expect.arrayContaining(natRoutes));
+  });
+
   it('never puts a carrier password in the task definition', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain('secret-a');
   });
 
-  it('has a NAT gateway for a static egress IP', () => {
-    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+  it('has a NAT gateway for a static egress IP, and outputs that Elastic IP for the carriers\' whitelists', () => {
+    const gateways = Object.values(template.findResources('AWS::EC2::NatGateway'));
+    expect(gateways).toHaveLength(1);
+    const [eipId] = Object.keys(template.findResources('AWS::EC2::EIP'));
+    expect(gateways[0]!.Properties.AllocationId).toEqual({ 'Fn::GetAtt': [eipId, 'AllocationId'] });
+    const outputs = template.toJSON().Outputs;
+    expect(outputs.EgressIps.Value).toEqual({ 'Fn::GetAtt': [eipId, 'PublicIp'] });
+    expect(outputs.EgressEipAllocationIds.Value).toEqual({ 'Fn::GetAtt': [eipId, 'AllocationId'] });
+  });
+
+  it('gives the NAT gateways the named Elastic IP allocations, one gateway per id, so the IPs outlive the stack', () => {
+    const gateways = Object.values(optional.findResources('AWS::EC2::NatGateway'));
+    expect(gateways.map((g) => g.Properties.AllocationId).sort()).toEqual(EIP_ALLOCATION_IDS);
+    optional.resourceCountIs('AWS::EC2::EIP', 0);
+    const outputs = optional.toJSON().Outputs;
+    expect(outputs.EgressEipAllocationIds.Value).toBe(EIP_ALLOCATION_IDS.join(','));
+    expect(outputs.EgressIps).toBeUndefined();
+    // Each private subnet of the worker leaves through a gateway of its own availability zone.
+    const routes = Object.values(optional.findResources('AWS::EC2::Route', { Properties: { NatGatewayId: Match.anyValue() } }));
+    expect(new Set(routes.map((r) => JSON.stringify(r.Properties.NatGatewayId))).size).toBe(2);
   });
 });
 
@@ -167,15 +218,22 @@ describe('a deploy to AWS', () => {
 });
 
 describe('cdk-nag', () => {
-  it('finds no unacknowledged AwsSolutions finding', () => {
-    // cdk-nag v3 runs as a policy-validation plugin: any finding fails synth with a report.
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-    let report = '';
+  /** cdk-nag v3 runs as a policy-validation plugin: any finding fails synth with a report. */
+  function nagReport(of: App): string {
+    Validations.of(of).addPlugins(new AwsSolutionsChecks(of, { verbose: true }));
     try {
-      app.synth({ force: true });
+      of.synth({ force: true });
     } catch (err) {
-      report = (err as Error).message;
+      return (err as Error).message;
     }
-    expect(report).toBe('');
+    return '';
+  }
+
+  it('finds no unacknowledged AwsSolutions finding', () => {
+    expect(nagReport(app)).toBe('');
+  }, 120_000);
+
+  it('finds none with the optional settings on either (the account role\'s managed policy is acknowledged where it exists)', () => {
+    expect(nagReport(optionalApp)).toBe('');
   }, 120_000);
 });

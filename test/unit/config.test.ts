@@ -7,6 +7,8 @@ import { sha256Hex, toRuntimeConfig } from '../../core/config/runtime';
 import { API_KEYS, carrierInput, gatewayConfigInput } from '../support/factories';
 
 const LOCAL_CONFIG = resolve(__dirname, '../../config/local.yaml');
+const EIP_A = 'eipalloc-0aaaaaaaaaaaaaaaa';
+const EIP_B = 'eipalloc-0bbbbbbbbbbbbbbbb';
 
 /** The problems a config is refused for (fails the test when it is accepted). */
 function problemsOf(raw: unknown): string[] {
@@ -129,6 +131,31 @@ describe('parseGatewayConfig — a bad config names the field', () => {
       problem: /^carriers\[0\]: .*hostname/,
     },
     {
+      name: 'an Elastic IP allocation id that is not one',
+      raw: gatewayConfigInput({ network: { eipAllocationIds: ['203.0.113.10'] } }),
+      problem: /^network\.eipAllocationIds\[0\]: must be an Elastic IP allocation id such as eipalloc-0123456789abcdef0/,
+    },
+    {
+      name: 'Elastic IP allocations without a NAT gateway',
+      raw: gatewayConfigInput({ network: { natGateway: false, eipAllocationIds: [EIP_A] } }),
+      problem: /^network\.eipAllocationIds: needs natGateway: true; the Elastic IPs are the NAT gateways' addresses/,
+    },
+    {
+      name: 'more Elastic IP allocations than availability zones (one NAT gateway each)',
+      raw: gatewayConfigInput({ network: { eipAllocationIds: [EIP_A, EIP_B, 'eipalloc-0cccccccccccccccc'] } }),
+      problem: /^network\.eipAllocationIds: at most 2: one NAT gateway, and so one Elastic IP, in each of the worker VPC's 2 availability zones$/,
+    },
+    {
+      name: 'one Elastic IP allocation listed twice',
+      raw: gatewayConfigInput({ network: { eipAllocationIds: [EIP_A, EIP_A] } }),
+      problem: /^network\.eipAllocationIds: an allocation id is listed twice/,
+    },
+    {
+      name: 'an empty list of Elastic IP allocations',
+      raw: gatewayConfigInput({ network: { eipAllocationIds: [] } }),
+      problem: /^network\.eipAllocationIds: give at least one allocation id, or leave the field out/,
+    },
+    {
       name: 'maxBatchSize above 100',
       raw: gatewayConfigInput({ limits: { maxBatchSize: 101 } }),
       problem: /^limits\.maxBatchSize: /,
@@ -197,6 +224,11 @@ describe('parseGatewayConfig — a good config', () => {
       ['de', false],
       ['everything-else', true],
     ]);
+  });
+
+  it('accepts one Elastic IP allocation per availability zone, in both id lengths', () => {
+    const config = parseGatewayConfig(gatewayConfigInput({ network: { eipAllocationIds: [EIP_A, 'eipalloc-12345678'] } }));
+    expect(config.network).toEqual({ natGateway: true, eipAllocationIds: [EIP_A, 'eipalloc-12345678'] });
   });
 
   it('accepts a table without default route (that is a synth warning, not an error)', () => {

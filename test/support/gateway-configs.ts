@@ -1,0 +1,30 @@
+/**
+ * Gateway configs for the infrastructure tests, validated by the real schema:
+ * config/local.yaml made fit for a deploy to AWS, and the same with the optional
+ * network and operations settings on. (Loads classic zod: for test/infra only,
+ * see the note at the top of factories.ts.)
+ */
+import { join } from 'node:path';
+import { loadGatewayConfig, parseGatewayConfig } from '../../core/config/load';
+import type { GatewayConfig } from '../../core/config/schema';
+import { REPO_ROOT } from '../../scripts/python-tools';
+
+/** Two allocation ids of the right form, one per availability zone. */
+export const EIP_ALLOCATION_IDS = ['eipalloc-0aaaaaaaaaaaaaaaa', 'eipalloc-0bbbbbbbbbbbbbbbb'];
+
+/** config/local.yaml as a deploy to AWS needs it: NAT on, key digests, passwords from Secrets Manager (`sms/<carrier>`). */
+export function awsConfig(operations: Record<string, unknown> = {}): GatewayConfig {
+  const local = loadGatewayConfig(join(REPO_ROOT, 'config/local.yaml'));
+  return parseGatewayConfig({
+    ...local,
+    network: { natGateway: true },
+    operations: { ...local.operations, ...operations },
+    tenants: local.tenants.map((t, i) => ({ id: t.id, apiKeySha256: [String(i).repeat(64)], rateLimitPerSecond: t.rateLimitPerSecond })),
+    carriers: local.carriers.map(({ password: _p, simulated: _s, ...c }) => ({ ...c, passwordSecret: `sms/${c.id}` })),
+  });
+}
+
+/** The config with its optional settings on: named Elastic IPs for the NAT gateways and the API Gateway account role. */
+export function withOptionalSettings(config: GatewayConfig, eipAllocationIds: readonly string[] = EIP_ALLOCATION_IDS): GatewayConfig {
+  return parseGatewayConfig({ ...config, network: { natGateway: true, eipAllocationIds }, operations: { ...config.operations, apiGatewayAccountRole: true } });
+}
