@@ -158,7 +158,7 @@ describe('per-tenant rate limit', () => {
     expect(limited.length).toBeGreaterThan(0);
     for (const r of limited) {
       expectProblem(r, 429);
-      expect(r.body).toMatchObject({ type: 'https://github.com/sms-gateway/problems/rate-limited', limit: 2 });
+      expect(r.body).toMatchObject({ type: `${outputs().apiUrl}/problems/rate-limited`, limit: 2 });
       expect(r.headers.get('retry-after')).toBe('1');
     }
     // Assess: every window holds at most 2, and together exactly the accepted ones, all stored; nothing of a refused one is

@@ -235,7 +235,7 @@ describe('main', () => {
 
 describe('apiClient', () => {
   const config = { apiUrl: 'http://api.test/live', apiKey: 'k', outputs: undefined, outputsPath: '/nonexistent' };
-  const limited = () => new Response(JSON.stringify({ type: 'https://github.com/sms-gateway/problems/rate-limited', status: 429, title: 'Too many requests', detail: 'tenant t may send 2 requests per second' }), { status: 429, headers: { 'content-type': 'application/problem+json', 'retry-after': '2' } });
+  const limited = () => new Response(JSON.stringify({ type: 'http://api.test/live/problems/rate-limited', status: 429, title: 'Too many requests', detail: 'tenant t may send 2 requests per second' }), { status: 429, headers: { 'content-type': 'application/problem+json', 'retry-after': '2' } });
 
   it('waits Retry-After and tries again while the API answers 429', async () => {
     // Prepare

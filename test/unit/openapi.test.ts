@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import { MAX_BATCH_BODY_BYTES, MAX_SINGLE_BODY_BYTES, publicView, type ApiRequest } from '../../core/api/messages-api';
 import { parseGatewayConfig } from '../../core/config/load';
 import { STATUSES } from '../../core/domain/message';
+import { PROBLEM_TYPE_NAMES } from '../../core/http/problem';
 import { MAX_TEXT_UNITS, SubmissionBody, senderProblem } from '../../core/domain/submission';
 import { API_KEYS, apiFixture, apiRequest, bodyOf, completeMessageRecord, gatewayConfigInput, headerOf, LANDLINE_GB, messageRecord, MOBILE, submissionBody, type ApiFixture } from '../support/factories';
 
@@ -167,8 +168,15 @@ describe('openapi.yaml', () => {
     for (const ref of refs) expect(() => deref({ $ref: ref }), ref).not.toThrow();
   });
 
-  it('documents exactly the four operations, each with a JSON request body where there is one', () => {
-    expect(operations().map(({ method, path }) => `${method} ${path}`)).toEqual(['POST /v1/messages', 'POST /v1/messages/batch', 'GET /v1/messages/{id}', 'DELETE /v1/messages/{id}']);
+  it('documents exactly the six operations, each with a JSON request body where there is one', () => {
+    expect(operations().map(({ method, path }) => `${method} ${path}`)).toEqual([
+      'POST /v1/messages',
+      'POST /v1/messages/batch',
+      'GET /v1/messages/{id}',
+      'DELETE /v1/messages/{id}',
+      'GET /problems',
+      'GET /problems/{name}',
+    ]);
     for (const { method, operation } of operations()) {
       if (method === 'POST') expect(Object.keys(operation.requestBody?.content ?? {})).toEqual(['application/json']);
     }
@@ -191,6 +199,18 @@ describe('openapi.yaml', () => {
         expect(others, `${method} ${path} ${status}`).toEqual(path === '/v1/messages/batch' && status === '422' ? ['application/json'] : []);
       }
     }
+  });
+
+  it('only the problem type pages need no API key', () => {
+    const open = operations().filter(({ operation }) => (operation as { security?: unknown[] }).security?.length === 0);
+    expect(open.map(({ method, path }) => `${method} ${path}`)).toEqual(['GET /problems', 'GET /problems/{name}']);
+  });
+
+  it('names every problem type of the code, and only those, in ProblemTypeName and the Problem type pattern', () => {
+    expect(schema('ProblemTypeName').enum).toEqual(PROBLEM_TYPE_NAMES);
+    const pattern = schema('Problem').properties!.type!.pattern!;
+    expect(/\(([^)]*)\)/.exec(pattern)?.[1]?.split('|')).toEqual(PROBLEM_TYPE_NAMES);
+    for (const name of PROBLEM_TYPE_NAMES) expect(new RegExp(pattern).test(`https://api.test/live/problems/${name}`), name).toBe(true);
   });
 
   it('Problem follows RFC 9457 with errors[{field, problem}]', () => {
@@ -333,7 +353,7 @@ describe('the documented paths and methods are the routed ones', () => {
     id = bodyOf(await fixture.api.handle(apiRequest())).id;
   });
 
-  const concrete = (template: string) => template.replace('{id}', id);
+  const concrete = (template: string) => template.replace('{id}', id).replace('{name}', 'rate-limited');
 
   it.each(operations().map(({ path, method }) => ({ path, method })))('$method $path is routed (neither 404 nor 405)', async ({ path, method }) => {
     const res = await fixture.api.handle(apiRequest({ method, path: concrete(path) }));
@@ -432,6 +452,18 @@ describe('every answer of the API is documented for its operation', () => {
       answers.push({ name, req, res: await api.handle(req) });
     }
 
+    // The problem type pages: no key, HTML or JSON.
+    const json = { accept: 'application/json', 'x-api-key': undefined };
+    for (const [name, req] of [
+      get('problem types', '/problems', { 'x-api-key': undefined }),
+      get('problem types as JSON', '/problems', json),
+      get('a problem type', '/problems/rate-limited', { 'x-api-key': undefined }),
+      get('a problem type as JSON', '/problems/validation-failed', json),
+      get('no such problem type', '/problems/nope', json),
+    ]) {
+      answers.push({ name, req, res: await api.handle(req) });
+    }
+
     // 429: tenant initech may make 2 requests per second (the fixture's clock stands still).
     const initech = { 'x-api-key': API_KEYS.initech };
     for (const [name, req] of [
@@ -472,11 +504,11 @@ describe('every answer of the API is documented for its operation', () => {
       // Prepare
       const operation = doc.paths[templateOf(req.path)!]![req.method.toLowerCase() as 'get']!;
       const response = deref(operation.responses[String(res.statusCode)]!);
-      const type = headerOf(res, 'content-type')!;
+      const type = headerOf(res, 'content-type')!.split(';')[0]!;
       const media = response.content?.[type];
       // Assess
       expect(media, `${name}: ${res.statusCode} ${type} is not documented`).toBeDefined();
-      expect(validate(media!.schema, bodyOf(res)), `${name}: ${res.body}`).toEqual([]);
+      expect(validate(media!.schema, type.endsWith('json') ? bodyOf(res) : res.body), `${name}: ${res.body}`).toEqual([]);
       for (const [header, spec] of Object.entries(response.headers ?? {})) {
         if (deref(spec).required) expect(headerOf(res, header), `${name}: header ${header}`).toBeDefined();
       }

@@ -1,0 +1,83 @@
+/**
+ * The API's fuzzing property on the deployed stack (a smaller sample than the
+ * in-process tests: each request crosses the emulator's API Gateway and Lambda):
+ * every bad request is answered with a 4xx problem naming the field at fault,
+ * never a 5xx, and stores nothing — counted in the message table itself. And the
+ * `type` of a problem is a page the API serves.
+ */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  answerProblems,
+  arbitraryBodies,
+  batches,
+  contentTypes,
+  deepBodies,
+  dryRunValues,
+  hostileFields,
+  messageIds,
+  rawBodies,
+  sizeLimits,
+  unpairedSurrogates,
+  type FuzzRequest,
+} from '../support/bad-requests';
+import { clients, outputs, useLocalAws } from '../support/local';
+
+/** Message records in the table (every kind of item shares it). */
+async function storedMessages(): Promise<number> {
+  const { dynamo } = clients();
+  let count = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo.send(
+      new ScanCommand({ TableName: outputs().tableName, FilterExpression: 'kind = :m', ExpressionAttributeValues: { ':m': 'message' }, Select: 'COUNT', ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+    );
+    count += page.Count ?? 0;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return count;
+}
+
+async function send(req: FuzzRequest): Promise<{ status: number; contentType: string | undefined; body: string }> {
+  const out = outputs();
+  const query = new URLSearchParams(req.query).toString();
+  const res = await fetch(`${out.apiUrl}${req.path}${query ? `?${query}` : ''}`, {
+    method: req.method,
+    headers: { 'x-api-key': out.apiKey, ...(req.contentType !== undefined ? { 'content-type': req.contentType } : {}) },
+    ...(req.body !== null ? { body: req.body } : {}),
+  });
+  return { status: res.status, contentType: res.headers.get('content-type') ?? undefined, body: await res.text() };
+}
+
+beforeAll(() => {
+  useLocalAws();
+});
+
+describe('the deployed API answers bad requests with a 4xx problem naming the field, and stores nothing', () => {
+  // A few of each kind, drawn anew every run.
+  const kinds = { arbitraryBodies, hostileFields, unpairedSurrogates, deepBodies, rawBodies, sizeLimits, contentTypes, batches, dryRunValues, messageIds };
+  const sample = Object.values(kinds).flatMap((arbitrary) => fc.sample(arbitrary, 8));
+
+  it(`holds for ${sample.length} requests of ${Object.keys(kinds).length} kinds`, async () => {
+    const wrong: string[] = [];
+    for (const req of sample) {
+      const before = await storedMessages();
+      const res = await send(req);
+      const problems = answerProblems(req, res, (await storedMessages()) - before);
+      if (problems.length > 0) wrong.push(`${fc.stringify(req)} → ${res.status}: ${problems.join('; ')}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('gives problems a type URI that is a page of the API, for a browser and as JSON', async () => {
+    const res = await send({ name: 'empty body', method: 'POST', path: '/v1/messages', contentType: 'application/json', query: {}, body: '', expect: 'rejected' });
+    const type = (JSON.parse(res.body) as { type: string }).type;
+    expect(type).toBe(`${outputs().apiUrl}/problems/invalid-json`);
+    const page = await fetch(type);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(await page.text()).toContain('The request body is not valid JSON');
+    const doc = await fetch(type, { headers: { accept: 'application/json' } });
+    expect(await doc.json()).toMatchObject({ type, name: 'invalid-json', statuses: [400] });
+  });
+});

@@ -1,0 +1,29 @@
+/**
+ * The README keeps in step with the code where it lists what the code defines.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROBLEM_TYPE_NAMES, PROBLEM_TYPES } from '../../core/http/problem';
+
+const readme = readFileSync(resolve(__dirname, '../../README.md'), 'utf8');
+
+/** The rows of the README's table whose header row starts with `| <first> |`. */
+function tableRows(first: string): string[][] {
+  const lines = readme.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`| ${first} |`));
+  if (start < 0) throw new Error(`README has no table starting with "| ${first} |"`);
+  const rows: string[][] = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    rows.push(line.split('|').slice(1, -1).map((c) => c.trim()));
+  }
+  return rows;
+}
+
+describe('README#problem-types', () => {
+  it('lists every problem type, in the code’s order, with its statuses and title', () => {
+    const rows = tableRows('Name').map(([name, statuses, title]) => ({ name: name!.replace(/`/g, ''), statuses: statuses!, title: title! }));
+    expect(rows).toEqual(PROBLEM_TYPE_NAMES.map((name) => ({ name, statuses: PROBLEM_TYPES[name].statuses.join(', '), title: PROBLEM_TYPES[name].title })));
+  });
+});
