@@ -32,13 +32,14 @@ import {
 import { dynamo, sqs } from '../core/aws/clients';
 import type { DeliveryStore, ReceiptResult, StoredReceipt } from '../core/aws/delivery-store';
 import type { InboundStore } from '../core/aws/inbound-store';
-import type { MessageStore, TransitionOptions, TransitionResult } from '../core/aws/message-store';
+import type { MessageStore } from '../core/aws/message-store';
 import { loadGatewayConfig } from '../core/config/load';
 import type { CarrierConfig } from '../core/config/schema';
 import type { CarrierEnvelope } from '../core/domain/envelopes';
-import { PREDECESSORS, type MessageRecord, type MessageStatus } from '../core/domain/message';
+import type { MessageRecord, MessageStatus } from '../core/domain/message';
 import type { Receipt } from '../core/domain/receipt';
 import { aggregateSegments, statusForReceipt } from '../core/domain/receipt-outcome';
+import { transitionInMemory, type TransitionOptions, type TransitionResult } from '../core/domain/transition';
 import { CarrierWorker } from '../worker/carrier-worker';
 import { deliverHandler, log as workerLog, startWorker } from '../worker/main';
 import { CarrierConnection } from '../worker/smpp/carrier-connection';
@@ -50,6 +51,8 @@ const mode = modeArg as Mode;
 const port = Number(portArg);
 const count = Number(countArg);
 const TEXT = 'Your code is 123456. It expires in 10 minutes.';
+/** Days a final record is kept (its TTL), as the in-memory store plans its changes. */
+const RETENTION_DAYS = 30;
 
 // The worker's JSON log lines are written as in production (CloudWatch Logs bills them per GB): count the bytes.
 let logBytes = 0;
@@ -151,8 +154,9 @@ class MemoryQueue {
 }
 
 /**
- * The message table in memory, with the same conditions as MessageStore.transition and
- * the same item kinds as DeliveryStore (SMSC-id mappings with pendingReceipt).
+ * The message table in memory: status changes by the store's own rule (transitionInMemory),
+ * and the same item kinds as DeliveryStore (SMSC-id mappings with pendingReceipt), written
+ * in the same order.
  */
 class MemoryStore {
   readonly messages = new Map<string, MessageRecord>();
@@ -173,22 +177,20 @@ class MemoryStore {
 
   async transition(id: string, to: MessageStatus, options: TransitionOptions = {}): Promise<TransitionResult> {
     this.counter.add('dynamodb.UpdateItem');
-    const r = this.messages.get(id);
-    if (!r || !PREDECESSORS[to].includes(r.status) || (options.expectedAttempt !== undefined && r.attempt !== options.expectedAttempt)) {
+    const result = transitionInMemory(this.messages.get(id), to, options, RETENTION_DAYS);
+    if (!result.applied) {
       this.counter.add('dynamodb.GetItem'); // MessageStore re-reads after a failed condition
-      return { applied: false, current: r ? this.copy(r) : undefined };
+      return { applied: false, current: result.current ? this.copy(result.current) : undefined };
     }
-    const at = (options.now ?? new Date()).toISOString();
-    r.status = to;
-    r.updatedAt = at;
-    r.history.push({ status: to, at, ...(options.reason !== undefined ? { reason: options.reason } : {}), ...(options.carrierId !== undefined ? { carrierId: options.carrierId } : {}) });
-    Object.assign(r, options.set ?? {});
+    this.messages.set(id, result.record);
     if (to === 'DELIVERED') this.delivered++;
-    return { applied: true, record: this.copy(r) };
+    return { applied: true, record: this.copy(result.record) };
   }
 
-  /** DeliveryStore.recordSubmitted: one mapping UpdateItem per segment, SUBMITTED, then early receipts. */
+  /** DeliveryStore.recordSubmitted: SUBMITTED, then one mapping UpdateItem per segment, then early receipts. */
   async recordSubmitted(envelope: CarrierEnvelope, smscIds: string[], keys: string[]): Promise<boolean> {
+    const now = new Date();
+    const submitted = await this.transition(envelope.messageId, 'SUBMITTED', { expectedAttempt: envelope.attempt, carrierId: envelope.carrierId, now, set: { smscIds, segmentReceipts: {}, submittedAt: now.toISOString() } });
     const early: { segment: number; receipt: StoredReceipt }[] = [];
     for (const [segment, key] of keys.entries()) {
       this.counter.add('dynamodb.UpdateItem');
@@ -197,8 +199,6 @@ class MemoryStore {
       this.mappings.set(k, m);
       if (m.pendingReceipt) early.push({ segment, receipt: m.pendingReceipt });
     }
-    const now = new Date();
-    const submitted = await this.transition(envelope.messageId, 'SUBMITTED', { expectedAttempt: envelope.attempt, carrierId: envelope.carrierId, now, set: { smscIds, submittedAt: now.toISOString() } });
     for (const { segment, receipt } of early) await this.applyToMessage(envelope.messageId, segment, keys.length, receipt);
     return submitted.applied;
   }

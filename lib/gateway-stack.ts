@@ -11,6 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { KeyPrefix } from '../core/aws/table-keys';
 import { toRuntimeConfig } from '../core/config/runtime';
 import { checkCallbackUrl } from '../core/domain/webhook';
 import type { GatewayConfig } from '../core/config/schema';
@@ -197,8 +198,8 @@ export class GatewayStack extends Stack {
         // Message records (new: enqueue; changed: status events) and removed retry timers only:
         // heartbeats, SMSC-id mappings and inbound parts never invoke the outbox.
         filters: [
-          lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or('INSERT', 'MODIFY'), dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith('MSG#') } } } }),
-          lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('REMOVE'), dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith('TIMER#') } } } }),
+          lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or('INSERT', 'MODIFY'), dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(KeyPrefix.message) } } } }),
+          lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('REMOVE'), dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(KeyPrefix.retryTimer) } } } }),
         ],
       }),
     );

@@ -14,7 +14,7 @@ import type { DeliveryStore } from '../core/aws/delivery-store';
 import type { MessageStore, RetryTimer } from '../core/aws/message-store';
 import { decideRetry, type RetryPolicy } from '../core/domain/deadlines';
 import type { CarrierConfig } from '../core/config/schema';
-import { CarrierEnvelope } from '../core/domain/envelopes';
+import { CarrierEnvelope, routingFieldsOf } from '../core/domain/envelopes';
 import { normaliseSmscId } from '../core/domain/receipt';
 import { buildSubmitPdus } from '../core/domain/submit-pdus';
 import { QueueDeleter } from './queue-deleter';
@@ -212,17 +212,7 @@ export class CarrierWorker {
       await messages.transition(envelope.messageId, 'EXPIRED', { reason: decision.reason, carrierId: carrier.id });
       return done('expired');
     }
-    const timer: RetryTimer = {
-      messageId: envelope.messageId,
-      nextAttempt: decision.nextAttempt,
-      dueAt: decision.dueAt,
-      tenantId: envelope.tenantId,
-      to: envelope.to,
-      ...(record.country !== undefined ? { country: record.country } : {}),
-      ...(envelope.from !== undefined ? { from: envelope.from } : {}),
-      type: record.type,
-      validUntil: envelope.validUntil,
-    };
+    const timer: RetryTimer = { messageId: envelope.messageId, nextAttempt: decision.nextAttempt, dueAt: decision.dueAt, ...routingFieldsOf(record) };
     const scheduled = await this.deps.scheduleRetry(timer, envelope.attempt, `${outcome.kind === 'unknown' ? 'outcome_unknown' : 'transient'}: ${why}`, carrier.id);
     log('SUBMIT_RETRY', { messageId: envelope.messageId, carrierId: carrier.id, reason: why, nextAttempt: decision.nextAttempt, dueAt: decision.dueAt.toISOString(), scheduled, acceptedSegments: outcome.acceptedSmscIds.length });
     return done('retry');

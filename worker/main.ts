@@ -12,7 +12,7 @@ import { CarrierHealth } from '../core/aws/carrier-health';
 import { dynamo, sns, sqs } from '../core/aws/clients';
 import { DeliveryStore } from '../core/aws/delivery-store';
 import { InboundStore, type InboundMessage } from '../core/aws/inbound-store';
-import { MessageStore, scheduleRetry } from '../core/aws/message-store';
+import { MessageStore } from '../core/aws/message-store';
 import type { CarrierConfig } from '../core/config/schema';
 import { normaliseSmscId } from '../core/domain/receipt';
 import { maskNumber } from '../core/util/mask';
@@ -143,7 +143,7 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
         sqs: sqs(),
         messages,
         delivery,
-        scheduleRetry: (timer, attempt, reason, carrierId) => scheduleRetry(dynamo(), settings.tableName, timer, attempt, reason, carrierId),
+        scheduleRetry: (timer, attempt, reason, carrierId) => messages.scheduleRetry(timer, attempt, reason, carrierId),
         retryPolicy: settings.retryPolicy,
         waitTimeSeconds: settings.pollWaitSeconds,
         log: logger,

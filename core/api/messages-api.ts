@@ -235,7 +235,7 @@ export class MessagesApi {
 
   private async dryRun(tenantId: string, v: ValidSubmission) {
     const health = await this.deps.health();
-    const decision = this.routing.select({ to: v.to, ...(v.country ? { country: v.country } : {}), tenantId, ...(v.from ? { from: v.from } : {}), type: v.type }, health);
+    const decision = this.routing.select({ ...v, tenantId }, health);
     return {
       dryRun: true,
       encoding: v.encoding,

@@ -2,7 +2,7 @@
  * Carrier heartbeats: the SMPP worker writes one item per carrier (per task)
  * every few seconds; the router and dry runs read them to fail over.
  *
- *   CARRIER#<carrierId> / HEARTBEAT#<taskId>
+ *   heartbeat (table-keys.ts heartbeatKey)
  *     carrierId, taskId, bindsUp, bindsConfigured, lastError?, updatedAt (ISO), expiresAt (TTL)
  *
  * A carrier is healthy when any heartbeat is fresher than staleAfterSeconds and
@@ -12,6 +12,7 @@ import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import * as z from 'zod/mini';
 import type { HealthCheck } from '../domain/routing';
 import { dynamo } from './clients';
+import { heartbeatKey, heartbeatsOf, ItemKind } from './table-keys';
 
 export const Heartbeat = z.object({
   carrierId: z.string(),
@@ -39,12 +40,9 @@ export class CarrierHealth {
   ) {}
 
   async heartbeats(carrierId: string): Promise<Heartbeat[]> {
+    const { pk, skPrefix } = heartbeatsOf(carrierId);
     const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
-        ExpressionAttributeValues: { ':pk': `CARRIER#${carrierId}`, ':sk': 'HEARTBEAT#' },
-      }),
+      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)', ExpressionAttributeValues: { ':pk': pk, ':sk': skPrefix } }),
     );
     return (out.Items ?? []).flatMap((item) => {
       const parsed = Heartbeat.safeParse(item);
@@ -66,7 +64,7 @@ export class CarrierHealth {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: `CARRIER#${beat.carrierId}`, sk: `HEARTBEAT#${beat.taskId}`, kind: 'heartbeat', ...beat, expiresAt: Math.floor(Date.now() / 1000) + ttlSeconds },
+        Item: { ...heartbeatKey(beat.carrierId, beat.taskId), kind: ItemKind.heartbeat, ...beat, expiresAt: Math.floor(Date.now() / 1000) + ttlSeconds },
       }),
     );
   }

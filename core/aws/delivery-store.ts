@@ -2,7 +2,7 @@
  * Delivery state written by the SMPP worker: SMSC-id mappings, receipts and
  * the SUBMITTED transition.
  *
- *   SMSC#<carrierId>#<normalised smsc id> / SMSC
+ *   SMSC-id mapping (table-keys.ts smscIdKey)
  *     messageId, segment, segments, attempt     (written after submit_sm_resp)
  *     pendingReceipt                            (written by a receipt that came first)
  *
@@ -16,7 +16,8 @@ import type { MessageStatus } from '../domain/message';
 import type { Receipt, ReceiptState } from '../domain/receipt';
 import { aggregateSegments, statusForReceipt } from '../domain/receipt-outcome';
 import { dynamo } from './clients';
-import { messageKey, MessageStore, toRecord } from './message-store';
+import { MessageStore } from './message-store';
+import { isConditionalCheckFailed, ItemKind, malformedPduKey, messageKey, recordOf, smscIdKey } from './table-keys';
 
 const DAY = 86_400;
 
@@ -33,10 +34,6 @@ export type ReceiptResult =
   | { outcome: 'not-final'; messageId: string }
   | { outcome: 'pending' };
 
-function isConditionalFailure(err: unknown): boolean {
-  return (err as Error).name === 'ConditionalCheckFailedException';
-}
-
 export class DeliveryStore {
   private readonly messages: MessageStore;
 
@@ -48,10 +45,6 @@ export class DeliveryStore {
     private readonly client: DynamoDBDocumentClient = dynamo(),
   ) {
     this.messages = new MessageStore(tableName, retentionDays, client);
-  }
-
-  private smscKey(carrierId: string, key: string) {
-    return { pk: `SMSC#${carrierId}#${key}`, sk: 'SMSC' };
   }
 
   private ttl(): number {
@@ -79,11 +72,11 @@ export class DeliveryStore {
         const out = await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: this.smscKey(envelope.carrierId, key),
+            Key: smscIdKey(envelope.carrierId, key),
             // segment and segments are DynamoDB reserved words: named through placeholders.
             UpdateExpression: 'SET messageId = :m, #segment = :s, #segments = :n, attempt = :a, kind = :k, expiresAt = :e',
             ExpressionAttributeNames: { '#segment': 'segment', '#segments': 'segments' },
-            ExpressionAttributeValues: { ':m': envelope.messageId, ':s': segment, ':n': keys.length, ':a': envelope.attempt, ':k': 'smsc-id', ':e': this.ttl() },
+            ExpressionAttributeValues: { ':m': envelope.messageId, ':s': segment, ':n': keys.length, ':a': envelope.attempt, ':k': ItemKind.smscId, ':e': this.ttl() },
             ReturnValues: 'ALL_NEW',
           }),
         );
@@ -103,24 +96,24 @@ export class DeliveryStore {
       ...(receipt.doneDate ? { doneAt: receipt.doneDate.toISOString() } : {}),
       receivedAt: new Date().toISOString(),
     };
-    const mapping = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.smscKey(carrierId, key), ConsistentRead: true }));
+    const mapping = await this.client.send(new GetCommand({ TableName: this.tableName, Key: smscIdKey(carrierId, key), ConsistentRead: true }));
     let item = mapping.Item;
     if (!item?.messageId) {
       try {
         await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: this.smscKey(carrierId, key),
+            Key: smscIdKey(carrierId, key),
             UpdateExpression: 'SET pendingReceipt = :r, kind = :k, expiresAt = :e',
             ConditionExpression: 'attribute_not_exists(messageId)',
-            ExpressionAttributeValues: { ':r': stored, ':k': 'smsc-id', ':e': this.ttl() },
+            ExpressionAttributeValues: { ':r': stored, ':k': ItemKind.smscId, ':e': this.ttl() },
           }),
         );
         return { outcome: 'pending' };
       } catch (err) {
-        if (!isConditionalFailure(err)) throw err;
+        if (!isConditionalCheckFailed(err)) throw err;
         // The mapping was written between our read and our write: apply now.
-        item = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.smscKey(carrierId, key), ConsistentRead: true }))).Item;
+        item = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: smscIdKey(carrierId, key), ConsistentRead: true }))).Item;
       }
     }
     const messageId = String(item!.messageId);
@@ -135,9 +128,8 @@ export class DeliveryStore {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          pk: `MALFORMED#${carrierId}`,
-          sk: `${at.toISOString()}#${Math.random().toString(36).slice(2, 8)}`,
-          kind: 'malformed-pdu',
+          ...malformedPduKey(carrierId, at, Math.random().toString(36).slice(2, 8)),
+          kind: ItemKind.malformedPdu,
           reason,
           esmClass,
           expiresAt: Math.floor(at.getTime() / 1000) + this.retentionDays * DAY,
@@ -165,9 +157,9 @@ export class DeliveryStore {
             ReturnValues: 'ALL_NEW',
           }),
         );
-        states = (toRecord(out.Attributes ?? {}) as unknown as { segmentReceipts?: Record<string, ReceiptState> }).segmentReceipts ?? {};
+        states = (recordOf(out.Attributes ?? {}) as unknown as { segmentReceipts?: Record<string, ReceiptState> }).segmentReceipts ?? {};
       } catch (err) {
-        if (isConditionalFailure(err)) return undefined; // already final (or not submitted): a late receipt changes nothing
+        if (isConditionalCheckFailed(err)) return undefined; // already final (or not submitted): a late receipt changes nothing
         throw err;
       }
     }

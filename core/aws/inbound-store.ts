@@ -1,14 +1,14 @@
 /**
  * Inbound (MO) messages: parts of a concatenated message are stored as they
  * arrive, so reassembly survives a worker restart; the complete message is
- * published once.
- *
- *   MO#<carrierId>#<from>#<to>#<reference>#<total> / PART#<sequence>   text of one part
- *   MO#<carrierId>#<from>#<to>#<reference>#<total> / PUBLISHED         claim: who publishes, and when
+ * published once. One partition per concatenated message (table-keys.ts
+ * inboundPartition): a part item per part (its text), and a claim item (who
+ * publishes, and when).
  */
 import { createHash } from 'node:crypto';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients';
+import { inboundClaimKey, inboundPartition, inboundPartKey, inboundPartsOf, isConditionalCheckFailed, ItemKind } from './table-keys';
 
 export interface InboundPart {
   carrierId: string;
@@ -50,11 +50,12 @@ export class InboundStore {
       return { message: { id, carrierId: part.carrierId, from: part.from, to: part.to, text: part.text, parts: 1, receivedAt: now.toISOString() }, confirm: async () => undefined, release: async () => undefined };
     }
     const { reference, total, sequence } = part.concat;
-    const pk = `MO#${part.carrierId}#${part.from}#${part.to}#${reference}#${total}`;
+    const pk = inboundPartition({ carrierId: part.carrierId, from: part.from, to: part.to, reference, total });
     const expiresAt = Math.floor(now.getTime() / 1000) + PARTS_TTL_SECONDS;
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { pk, sk: `PART#${String(sequence).padStart(3, '0')}`, kind: 'inbound-part', text: part.text, sequence, expiresAt } }));
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...inboundPartKey(pk, sequence), kind: ItemKind.inboundPart, text: part.text, sequence, expiresAt } }));
+    const partsOf = inboundPartsOf(pk);
     const parts = await this.client.send(
-      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: { ':pk': pk, ':p': 'PART#' }, ConsistentRead: true }),
+      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: { ':pk': partsOf.pk, ':p': partsOf.skPrefix }, ConsistentRead: true }),
     );
     const items = (parts.Items ?? []).sort((a, b) => Number(a.sequence) - Number(b.sequence));
     if (items.length < total) return undefined;
@@ -63,24 +64,24 @@ export class InboundStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk, sk: 'PUBLISHED', kind: 'inbound-claim', state: 'claimed', claimedAt: now.getTime(), expiresAt },
+          Item: { ...inboundClaimKey(pk), kind: ItemKind.inboundClaim, state: 'claimed', claimedAt: now.getTime(), expiresAt },
           ConditionExpression: 'attribute_not_exists(pk) OR (#state = :claimed AND claimedAt < :stale)',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':claimed': 'claimed', ':stale': now.getTime() - CLAIM_STALE_MS },
         }),
       );
     } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') return undefined;
+      if (isConditionalCheckFailed(err)) return undefined;
       throw err;
     }
     const id = createHash('sha256').update(pk).digest('hex').slice(0, 32);
     return {
       message: { id, carrierId: part.carrierId, from: part.from, to: part.to, text: items.map((i) => String(i.text)).join(''), parts: total, receivedAt: now.toISOString() },
       confirm: async () => {
-        await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: { pk, sk: 'PUBLISHED' }, UpdateExpression: 'SET #state = :p', ExpressionAttributeNames: { '#state': 'state' }, ExpressionAttributeValues: { ':p': 'published' } }));
+        await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: inboundClaimKey(pk), UpdateExpression: 'SET #state = :p', ExpressionAttributeNames: { '#state': 'state' }, ExpressionAttributeValues: { ':p': 'published' } }));
       },
       release: async () => {
-        await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: { pk, sk: 'PUBLISHED' }, UpdateExpression: 'SET claimedAt = :zero', ExpressionAttributeValues: { ':zero': 0 } }));
+        await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: inboundClaimKey(pk), UpdateExpression: 'SET claimedAt = :zero', ExpressionAttributeValues: { ':zero': 0 } }));
       },
     };
   }

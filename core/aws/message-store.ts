@@ -1,33 +1,50 @@
 /**
- * The message table, reached through intention-revealing methods. One table:
- *   MSG#<id> / MSG            the message record (status, history, attempt, …)
- * Later item kinds (SMSC-id mappings, retry timers, heartbeats, request counts) share it.
- * Every status change is a conditional write built from PREDECESSORS, so late or
+ * Message records in the table (MSG#<id> / MSG, see table-keys.ts), reached
+ * through intention-revealing methods. Every status change is one conditional
+ * UpdateItem built from a TransitionPlan (core/domain/transition.ts), so late or
  * duplicate events never move a message backwards.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dueShard } from '../domain/deadlines';
-import { isFinal, PREDECESSORS, type MessageRecord, type MessageStatus, type StatusChange } from '../domain/message';
+import type { RoutingFields } from '../domain/envelopes';
+import type { MessageRecord, MessageStatus } from '../domain/message';
+import { planTransition, type TransitionOptions, type TransitionPlan, type TransitionResult } from '../domain/transition';
 import { dynamo } from './clients';
-
-export const messageKey = (id: string) => ({ pk: `MSG#${id}`, sk: 'MSG' });
+import { isConditionalCheckFailed, isTransactionCanceled, ItemKind, messageKey, recordOf, retryTimerKey } from './table-keys';
 
 const DAY_SECONDS = 86_400;
 
-export interface TransitionOptions {
-  reason?: string;
-  carrierId?: string;
-  /** Only apply when the record's attempt equals this (guards per-attempt steps). */
-  expectedAttempt?: number;
-  /** Set the attempt number with the change (ROUTED starts attempt n+1). */
-  attempt?: number;
-  /** Further attributes to set with the change (e.g. SMSC ids). */
-  set?: Record<string, unknown>;
-  now?: Date;
+/** The UpdateItem parts of a plan: SET every attribute, append the history entry, REMOVE, under the plan's condition. */
+export function transitionUpdate(plan: TransitionPlan): {
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+} {
+  // Every attribute through a placeholder: status, segment(s) and others are DynamoDB reserved words.
+  const names: Record<string, string> = { '#history': 'history', '#status': 'status' };
+  const values: Record<string, unknown> = { ':change': [plan.change] };
+  const sets = ['#history = list_append(#history, :change)'];
+  for (const [name, value] of Object.entries(plan.set)) {
+    names[`#${name}`] = name;
+    values[`:${name}`] = value;
+    sets.push(`#${name} = :${name}`);
+  }
+  for (const name of plan.remove) names[`#${name}`] = name;
+  plan.from.forEach((s, i) => (values[`:from${i}`] = s));
+  let condition = `attribute_exists(pk) AND #status IN (${plan.from.map((_, i) => `:from${i}`).join(', ')})`;
+  if (plan.expectedAttempt !== undefined) {
+    names['#attempt'] = 'attempt';
+    values[':expectedAttempt'] = plan.expectedAttempt;
+    condition += ' AND #attempt = :expectedAttempt';
+  }
+  return {
+    UpdateExpression: `SET ${sets.join(', ')}${plan.remove.length ? ` REMOVE ${plan.remove.map((n) => `#${n}`).join(', ')}` : ''}`,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
 }
-
-export type TransitionResult = { applied: true; record: MessageRecord } | { applied: false; current: MessageRecord | undefined };
 
 export class MessageStore {
   constructor(
@@ -35,10 +52,6 @@ export class MessageStore {
     private readonly retentionDays: number,
     private readonly client: DynamoDBDocumentClient = dynamo(),
   ) {}
-
-  private expiresAt(from: Date | string): number {
-    return Math.floor(new Date(from).getTime() / 1000) + this.retentionDays * DAY_SECONDS;
-  }
 
   /**
    * Stores a new message (status ACCEPTED). Idempotent by id: when a record with
@@ -52,13 +65,20 @@ export class MessageStore {
           // Retention counts from the end of validity, so even a message that never
           // reached a final state is cleaned up eventually; final states reset it.
           // In the due index until final: the sweeper expires it if validity runs out first.
-          Item: { ...messageKey(record.id), kind: 'message', ...record, expiresAt: this.expiresAt(record.validUntil), dueShard: dueShard(record.id), dueAt: record.validUntil },
+          Item: {
+            ...messageKey(record.id),
+            kind: ItemKind.message,
+            ...record,
+            expiresAt: Math.floor(Date.parse(record.validUntil) / 1000) + this.retentionDays * DAY_SECONDS,
+            dueShard: dueShard(record.id),
+            dueAt: record.validUntil,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
       return { created: true };
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      if (!isConditionalCheckFailed(err)) throw err;
       const existing = await this.get(record.id);
       if (!existing) throw new Error(`message ${record.id} exists but cannot be read`);
       return { created: false, existing };
@@ -67,7 +87,7 @@ export class MessageStore {
 
   async get(id: string): Promise<MessageRecord | undefined> {
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: messageKey(id), ConsistentRead: true }));
-    return out.Item ? toRecord(out.Item) : undefined;
+    return out.Item ? recordOf(out.Item) : undefined;
   }
 
   async getMany(ids: string[]): Promise<MessageRecord[]> {
@@ -76,7 +96,7 @@ export class MessageStore {
       let keys: Record<string, unknown>[] | undefined = ids.slice(i, i + 100).map(messageKey);
       while (keys && keys.length > 0) {
         const out: BatchGetCommandOutput = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-        found.push(...(out.Responses?.[this.tableName] ?? []).map(toRecord));
+        found.push(...(out.Responses?.[this.tableName] ?? []).map(recordOf));
         keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
       }
     }
@@ -88,137 +108,66 @@ export class MessageStore {
     return result.applied ? { applied: true, current: result.record } : { applied: false, current: result.current };
   }
 
+  /** The plan of a change to this store's records (final records are kept retentionDays). */
+  plan(to: MessageStatus, options: TransitionOptions = {}): TransitionPlan {
+    return planTransition(to, options, this.retentionDays);
+  }
+
   /** Moves a message to `to` if its current status allows it (and the attempt matches, when given). */
   async transition(id: string, to: MessageStatus, options: TransitionOptions = {}): Promise<TransitionResult> {
-    const now = (options.now ?? new Date()).toISOString();
-    const change: StatusChange = {
-      status: to,
-      at: now,
-      ...(options.reason !== undefined ? { reason: options.reason } : {}),
-      ...(options.carrierId !== undefined ? { carrierId: options.carrierId } : {}),
-      ...(options.attempt !== undefined ? { attempt: options.attempt } : {}),
-    };
-    const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = { ':to': to, ':now': now, ':change': [change] };
-    const sets = ['#status = :to', 'updatedAt = :now', 'history = list_append(history, :change)'];
-    const setAttr = (name: string, value: unknown) => {
-      names[`#${name}`] = name;
-      values[`:${name}`] = value;
-      sets.push(`#${name} = :${name}`);
-    };
-    if (options.reason !== undefined) setAttr('reason', options.reason);
-    if (options.carrierId !== undefined) setAttr('carrierId', options.carrierId);
-    if (options.attempt !== undefined) setAttr('attempt', options.attempt);
-    for (const [k, v] of Object.entries(options.set ?? {})) setAttr(k, v);
-    const removes: string[] = [];
-    if (isFinal(to)) {
-      setAttr('expiresAt', this.expiresAt(now));
-      removes.push('dueShard', 'dueAt');
-    }
-
-    const predecessors = PREDECESSORS[to];
-    const placeholders = predecessors.map((_, i) => `:from${i}`);
-    predecessors.forEach((s, i) => (values[`:from${i}`] = s));
-    let condition = `attribute_exists(pk) AND #status IN (${placeholders.join(', ')})`;
-    if (options.expectedAttempt !== undefined) {
-      names['#attemptGuard'] = 'attempt';
-      values[':expectedAttempt'] = options.expectedAttempt;
-      condition += ' AND #attemptGuard = :expectedAttempt';
-    }
     try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: messageKey(id),
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return { applied: true, record: toRecord(out.Attributes ?? {}) };
+      const out = await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: messageKey(id), ...transitionUpdate(this.plan(to, options)), ReturnValues: 'ALL_NEW' }));
+      return { applied: true, record: recordOf(out.Attributes ?? {}) };
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      if (!isConditionalCheckFailed(err)) throw err;
       return { applied: false, current: await this.get(id) };
     }
   }
-}
 
-export interface RetryTimer {
-  messageId: string;
-  nextAttempt: number;
-  dueAt: Date;
-  /** What the ingest envelope needs to route the next attempt. */
-  tenantId: string;
-  to: string;
-  country?: string;
-  from?: string;
-  type: string;
-  validUntil: string;
-}
-
-export const timerKey = (messageId: string, nextAttempt: number) => ({ pk: `TIMER#${messageId}`, sk: String(nextAttempt) });
-
-/**
- * RETRYING and its timer in one transaction. Two paths bring the message back,
- * both ending in the FIFO ingest queue with the same deduplication id: the
- * timer's TTL deletion (its REMOVE on the stream), and the sweeper, which finds
- * the message itself overdue in the due index (its dueAt is the next attempt).
- */
-export async function scheduleRetry(
-  client: DynamoDBDocumentClient,
-  tableName: string,
-  timer: RetryTimer,
-  currentAttempt: number,
-  reason: string,
-  carrierId: string | undefined,
-  now = new Date(),
-): Promise<boolean> {
-  const at = now.toISOString();
-  const change: StatusChange = { status: 'RETRYING', at, reason, attempt: currentAttempt, ...(carrierId ? { carrierId } : {}) };
-  const dueAt = timer.dueAt.toISOString();
-  try {
-    await client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: tableName,
-              Key: messageKey(timer.messageId),
-              // Its deadline becomes the next attempt: the sweeper brings it back even if the timer is gone.
-              UpdateExpression: 'SET #status = :retrying, updatedAt = :now, history = list_append(history, :change), reason = :reason, nextAttemptAt = :due, dueAt = :due',
-              ConditionExpression: '#status IN (:routed, :submitted) AND attempt = :attempt',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':retrying': 'RETRYING', ':now': at, ':change': [change], ':reason': reason, ':due': dueAt, ':routed': 'ROUTED', ':submitted': 'SUBMITTED', ':attempt': currentAttempt },
-            },
-          },
-          {
-            Put: {
-              TableName: tableName,
-              Item: {
-                ...timerKey(timer.messageId, timer.nextAttempt),
-                kind: 'retry-timer',
-                ...timer,
-                dueAt,
-                // DynamoDB deletes it at its due time (minutes to hours late) and the stream REMOVE
-                // re-enqueues the attempt; the sweeper, working from the message's own deadline, does not wait for that.
-                expiresAt: Math.floor(timer.dueAt.getTime() / 1000),
+  /**
+   * RETRYING and its timer in one transaction. Two paths bring the message back,
+   * both ending in the FIFO ingest queue with the same deduplication id: the
+   * timer's TTL deletion (its REMOVE on the stream), and the sweeper, which finds
+   * the message itself overdue in the due index (its dueAt is the next attempt).
+   * False when the message was no longer on `currentAttempt` (ROUTED or SUBMITTED).
+   */
+  async scheduleRetry(timer: RetryTimer, currentAttempt: number, reason: string, carrierId: string | undefined, now = new Date()): Promise<boolean> {
+    const dueAt = timer.dueAt.toISOString();
+    // Its deadline becomes the next attempt: the sweeper brings it back even if the timer is gone.
+    const plan = this.plan('RETRYING', { reason, attempt: currentAttempt, expectedAttempt: currentAttempt, ...(carrierId ? { carrierId } : {}), set: { nextAttemptAt: dueAt, dueAt }, now });
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: { TableName: this.tableName, Key: messageKey(timer.messageId), ...transitionUpdate(plan) } },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...retryTimerKey(timer.messageId, timer.nextAttempt),
+                  kind: ItemKind.retryTimer,
+                  ...timer,
+                  dueAt,
+                  // DynamoDB deletes it at its due time (minutes to hours late) and the stream REMOVE
+                  // re-enqueues the attempt; the sweeper, working from the message's own deadline, does not wait for that.
+                  expiresAt: Math.floor(timer.dueAt.getTime() / 1000),
+                },
               },
             },
-          },
-        ],
-      }),
-    );
-    return true;
-  } catch (err) {
-    if ((err as Error).name === 'TransactionCanceledException') return false;
-    throw err;
+          ],
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isTransactionCanceled(err)) return false;
+      throw err;
+    }
   }
 }
 
-/** Strips the table's own attributes from an item. */
-export function toRecord(item: Record<string, unknown>): MessageRecord {
-  const { pk: _pk, sk: _sk, kind: _kind, expiresAt: _exp, dueShard: _shard, dueAt: _due, ...rest } = item;
-  return rest as unknown as MessageRecord;
-}
+/** A retry timer: the attempt it brings back, when, and what the ingest envelope of that attempt needs. */
+export type RetryTimer = RoutingFields & {
+  messageId: string;
+  nextAttempt: number;
+  dueAt: Date;
+};

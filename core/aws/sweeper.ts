@@ -9,11 +9,12 @@
  * Every action is a conditional write, so a sweep that overlaps another, or a
  * worker, changes nothing twice.
  */
-import { DeleteCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { allDueShards } from '../domain/deadlines';
-import { ingestEnvelope } from '../domain/outbox';
+import { ingestEnvelope } from '../domain/envelopes';
 import type { IngestQueue } from './queues';
 import type { MessageStore } from './message-store';
+import { ItemKind, messageIdOf, retryTimerKey } from './table-keys';
 
 export interface SweepResult {
   timers: number;
@@ -27,7 +28,7 @@ export class Sweeper {
     private readonly tableName: string,
     private readonly indexName: string,
     private readonly client: DynamoDBDocumentClient,
-    private readonly messages: Pick<MessageStore, 'transition'>,
+    private readonly messages: Pick<MessageStore, 'get' | 'transition'>,
     private readonly ingest: Pick<IngestQueue, 'enqueue'>,
     private readonly log: (event: string, data: Record<string, unknown>) => void = () => undefined,
   ) {}
@@ -61,15 +62,15 @@ export class Sweeper {
   }
 
   private async act(item: Record<string, unknown>, now: Date, result: SweepResult): Promise<void> {
-    if (item.kind !== 'message') return;
-    const id = String(item.pk).slice('MSG#'.length);
+    const id = item.kind === ItemKind.message ? messageIdOf(String(item.pk)) : undefined;
+    if (id === undefined) return;
     if (item.status === 'RETRYING') {
-      const message = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }))).Item;
+      const message = await this.messages.get(id);
       if (!message || message.status !== 'RETRYING') return; // moved on meanwhile
-      if (now.getTime() < Date.parse(String(message.validUntil))) {
-        const attempt = Number(message.attempt) + 1;
+      if (now.getTime() < Date.parse(message.validUntil)) {
+        const attempt = message.attempt + 1;
         await this.ingest.enqueue(ingestEnvelope({ ...message, messageId: id }, attempt));
-        await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: `TIMER#${id}`, sk: String(attempt) } }));
+        await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: retryTimerKey(id, attempt) }));
         result.timers++;
         this.log('RETRY_DUE', { messageId: id, attempt });
         return;

@@ -4,7 +4,7 @@
  * a late or duplicate event can never move a message backwards.
  */
 import type { Encoding } from './encoding';
-import type { MessageType } from './routing';
+import type { MessageType } from './envelopes';
 
 export const STATUSES = [
   'ACCEPTED',

@@ -8,13 +8,10 @@
 import type { CarrierEnvelope, IngestEnvelope } from './envelopes';
 import type { MessageRecord, MessageStatus } from './message';
 import type { HealthCheck, RoutingTable } from './routing';
+import type { TransitionOptions, TransitionResult } from './transition';
 
 export interface RouterPorts {
-  transition(
-    id: string,
-    to: MessageStatus,
-    options: { reason?: string; carrierId?: string; attempt?: number; expectedAttempt?: number; set?: Record<string, unknown> },
-  ): Promise<{ applied: true; record: MessageRecord } | { applied: false; current: MessageRecord | undefined }>;
+  transition(id: string, to: MessageStatus, options: TransitionOptions): Promise<TransitionResult>;
   enqueueForCarrier(envelope: CarrierEnvelope): Promise<void>;
   health(): Promise<HealthCheck>;
   now(): Date;
@@ -62,16 +59,7 @@ export async function routeMessage(envelope: IngestEnvelope, table: RoutingTable
     return r.applied ? { outcome: 'expired' } : skipped(r);
   }
 
-  const decision = table.select(
-    {
-      to: envelope.to,
-      ...(envelope.country !== undefined ? { country: envelope.country } : {}),
-      tenantId: envelope.tenantId,
-      ...(envelope.from !== undefined ? { from: envelope.from } : {}),
-      type: envelope.type,
-    },
-    await ports.health(),
-  );
+  const decision = table.select(envelope, await ports.health());
   if (decision.outcome === 'no_route') {
     const r = await ports.transition(envelope.messageId, 'REJECTED', { reason: 'no_route', expectedAttempt: previous });
     return r.applied ? { outcome: 'rejected', reason: 'no_route' } : skipped(r);

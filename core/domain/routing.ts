@@ -17,18 +17,10 @@
  *   the message waits in that carrier's queue instead of being rejected.
  */
 import type { RouteConfig, RouteMatch } from '../config/schema';
+import type { RoutingFields } from './envelopes';
 
-export type MessageType = 'transactional' | 'promotional';
-
-export interface RoutingInput {
-  /** E.164 destination with "+". */
-  to: string;
-  /** ISO 3166-1 alpha-2 country of the destination, when known. */
-  country?: string;
-  tenantId: string;
-  from?: string;
-  type: MessageType;
-}
+/** What the routing table looks at: the routing fields but the validity (which the router checks itself). */
+export type RoutingInput = Omit<RoutingFields, 'validUntil'>;
 
 export interface RouteSelected {
   outcome: 'routed';

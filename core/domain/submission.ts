@@ -9,7 +9,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
 import * as z from 'zod/mini';
 import { analyzeText, type Encoding } from './encoding';
 import { checkCallbackUrl, type CallbackUrlOptions } from './webhook';
-import type { MessageType } from './routing';
+import type { MessageType } from './envelopes';
 
 export const MAX_TEXT_UNITS = 1600;
 

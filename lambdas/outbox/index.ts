@@ -18,6 +18,7 @@ import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { sns } from '../../core/aws/clients';
 import { OutboxEnv, readEnv } from '../../core/aws/env';
 import { IngestQueue } from '../../core/aws/queues';
+import { messageIdOf } from '../../core/aws/table-keys';
 import { runtimeConfig } from '../../core/config/runtime';
 import { planOutbox } from '../../core/domain/outbox';
 import { statusEventsFromChange } from '../../core/domain/status-event';
@@ -59,10 +60,10 @@ async function relay(record: DynamoDBRecord): Promise<void> {
   }
 }
 
-/** The message a stream record belongs to (message items MSG#<id>, retry timers TIMER#<id>). */
+/** The message a stream record belongs to (its record, or one of its retry timers). */
 function messageOf(record: DynamoDBRecord): string | undefined {
   const pk = record.dynamodb?.Keys?.pk?.S;
-  return pk?.slice(pk.indexOf('#') + 1);
+  return pk === undefined ? undefined : messageIdOf(pk);
 }
 
 // In order: a message's changes arrive in order on its shard and must be published in that order.

@@ -16,7 +16,8 @@ import type { LocalOutputs } from '../../core/config/local-outputs';
 import { toRuntimeConfig, type RuntimeConfig } from '../../core/config/runtime';
 import type { RouteConfig, RouteMatch } from '../../core/config/schema';
 import type { CarrierEnvelope, IngestEnvelope } from '../../core/domain/envelopes';
-import { canTransition, PREDECESSORS, type MessageRecord, type MessageStatus, type ReceiptDetails, type StatusChange } from '../../core/domain/message';
+import type { MessageRecord, MessageStatus, ReceiptDetails, StatusChange } from '../../core/domain/message';
+import { transitionInMemory, type TransitionOptions, type TransitionResult } from '../../core/domain/transition';
 import type { RouterPorts } from '../../core/domain/route-message';
 import type { HealthCheck } from '../../core/domain/routing';
 import type { StatusEvent } from '../../core/domain/status-event';
@@ -227,6 +228,9 @@ export function localOutputs(overrides: Partial<LocalOutputs> = {}): LocalOutput
 
 export const NOW = new Date('2025-03-01T12:00:00.000Z');
 
+/** Days the in-memory stores keep a final record (its TTL), as the config's retentionDays would. */
+export const RETENTION_DAYS = 30;
+
 export function messageRecord(overrides: Partial<MessageRecord> = {}): MessageRecord {
   const at = NOW.toISOString();
   const status = overrides.status ?? 'ACCEPTED';
@@ -324,14 +328,12 @@ export class InMemoryMessageRepository implements MessageRepository {
     });
   }
 
-  /** Honors PREDECESSORS like the conditional write does. */
+  /** By the store's own rule (transitionInMemory), like its conditional write. */
   async cancel(id: string): Promise<{ applied: boolean; current: MessageRecord | undefined }> {
-    const record = this.records.get(id);
-    if (!record || !canTransition(record.status, 'CANCELED')) return { applied: false, current: record ? structuredClone(record) : undefined };
-    const at = NOW.toISOString();
-    const next: MessageRecord = { ...record, status: 'CANCELED', reason: 'canceled_by_client', updatedAt: at, history: [...record.history, { status: 'CANCELED', at, reason: 'canceled_by_client' }] };
-    this.records.set(id, next);
-    return { applied: true, current: structuredClone(next) };
+    const result = transitionInMemory(this.records.get(id), 'CANCELED', { reason: 'canceled_by_client', now: NOW }, RETENTION_DAYS);
+    if (!result.applied) return { applied: false, current: result.current && structuredClone(result.current) };
+    this.records.set(id, result.record);
+    return { applied: true, current: structuredClone(result.record) };
   }
 
   /** Test access: put a record as another component (router, worker) would have left it. */
@@ -429,8 +431,7 @@ export function headerOf(res: APIGatewayProxyResult, name: string): string | und
 
 /**
  * The router's view of DynamoDB and SQS, in memory. `transition` applies the
- * same guard as the DynamoDB condition: the current status must be one of
- * PREDECESSORS[to] and, when given, the attempt must equal expectedAttempt.
+ * store's own rule (transitionInMemory) at the ports' clock.
  */
 export class InMemoryRouterPorts implements RouterPorts {
   readonly records = new Map<string, MessageRecord>();
@@ -443,36 +444,11 @@ export class InMemoryRouterPorts implements RouterPorts {
     for (const r of records) this.records.set(r.id, structuredClone(r));
   }
 
-  async transition(
-    id: string,
-    to: MessageStatus,
-    options: { reason?: string; carrierId?: string; attempt?: number; expectedAttempt?: number },
-  ): Promise<{ applied: true; record: MessageRecord } | { applied: false; current: MessageRecord | undefined }> {
-    const current = this.records.get(id);
-    const allowed =
-      current !== undefined &&
-      PREDECESSORS[to].includes(current.status) &&
-      (options.expectedAttempt === undefined || current.attempt === options.expectedAttempt);
-    if (!allowed) return { applied: false, current: current && structuredClone(current) };
-    const at = this.clock.toISOString();
-    const change: StatusChange = {
-      status: to,
-      at,
-      ...(options.reason !== undefined ? { reason: options.reason } : {}),
-      ...(options.carrierId !== undefined ? { carrierId: options.carrierId } : {}),
-      ...(options.attempt !== undefined ? { attempt: options.attempt } : {}),
-    };
-    const next: MessageRecord = {
-      ...current,
-      status: to,
-      updatedAt: at,
-      history: [...current.history, change],
-      ...(options.reason !== undefined ? { reason: options.reason } : {}),
-      ...(options.carrierId !== undefined ? { carrierId: options.carrierId } : {}),
-      ...(options.attempt !== undefined ? { attempt: options.attempt } : {}),
-    };
-    this.records.set(id, next);
-    return { applied: true, record: structuredClone(next) };
+  async transition(id: string, to: MessageStatus, options: TransitionOptions): Promise<TransitionResult> {
+    const result = transitionInMemory(this.records.get(id), to, { now: this.clock, ...options }, RETENTION_DAYS);
+    if (!result.applied) return { applied: false, current: result.current && structuredClone(result.current) };
+    this.records.set(id, result.record);
+    return { applied: true, record: structuredClone(result.record) };
   }
 
   async enqueueForCarrier(envelope: CarrierEnvelope): Promise<void> {

@@ -1,0 +1,93 @@
+/**
+ * The message table's key scheme, in one place: every item kind with its keys
+ * and its `kind` attribute. The stores, the outbox, the sweeper and the stream
+ * filter (lib/gateway-stack.ts) build and read keys only through this module.
+ *
+ *   MSG#<id> / MSG                                    message record            kind message
+ *   TIMER#<message id> / <next attempt>               retry timer               kind retry-timer
+ *   SMSC#<carrier>#<normalised smsc id> / SMSC        SMSC-id mapping           kind smsc-id
+ *   CARRIER#<carrier> / HEARTBEAT#<task>              worker heartbeat          kind heartbeat
+ *   RATE#<tenant> / <epoch second>                    API request count         kind request-count
+ *   MO#<carrier>#<from>#<to>#<ref>#<total> / PART#<n> inbound part              kind inbound-part
+ *   MO#<…> / PUBLISHED                                its publication claim     kind inbound-claim
+ *   MALFORMED#<carrier> / <ISO time>#<random>         unreadable deliver_sm     kind malformed-pdu
+ *
+ * The sparse `due` index (dueShard / dueAt) is described in core/domain/deadlines.ts.
+ * No AWS SDK here: lib/ imports it at synth.
+ */
+import type { MessageRecord } from '../domain/message';
+
+export type TableKey = { pk: string; sk: string };
+
+/** The `kind` attribute of each item. */
+export const ItemKind = {
+  message: 'message',
+  retryTimer: 'retry-timer',
+  smscId: 'smsc-id',
+  heartbeat: 'heartbeat',
+  requestCount: 'request-count',
+  inboundPart: 'inbound-part',
+  inboundClaim: 'inbound-claim',
+  malformedPdu: 'malformed-pdu',
+} as const;
+
+/** Partition key prefixes: the stream filter passes message records and retry timers by these. */
+export const KeyPrefix = {
+  message: 'MSG#',
+  retryTimer: 'TIMER#',
+  smscId: 'SMSC#',
+  carrier: 'CARRIER#',
+  requestCount: 'RATE#',
+  inbound: 'MO#',
+  malformed: 'MALFORMED#',
+} as const;
+
+const HEARTBEAT = 'HEARTBEAT#';
+const PART = 'PART#';
+
+export const messageKey = (id: string): TableKey => ({ pk: `${KeyPrefix.message}${id}`, sk: 'MSG' });
+
+export const retryTimerKey = (messageId: string, nextAttempt: number): TableKey => ({ pk: `${KeyPrefix.retryTimer}${messageId}`, sk: String(nextAttempt) });
+
+export const smscIdKey = (carrierId: string, smscKey: string): TableKey => ({ pk: `${KeyPrefix.smscId}${carrierId}#${smscKey}`, sk: 'SMSC' });
+
+export const heartbeatKey = (carrierId: string, taskId: string): TableKey => ({ pk: `${KeyPrefix.carrier}${carrierId}`, sk: `${HEARTBEAT}${taskId}` });
+
+/** The partition and sort key prefix that a query for every heartbeat of a carrier uses. */
+export const heartbeatsOf = (carrierId: string): { pk: string; skPrefix: string } => ({ pk: `${KeyPrefix.carrier}${carrierId}`, skPrefix: HEARTBEAT });
+
+export const requestCountKey = (tenantId: string, windowSecond: number): TableKey => ({ pk: `${KeyPrefix.requestCount}${tenantId}`, sk: String(windowSecond) });
+
+/** The partition of one concatenated inbound message: its parts and its publication claim. */
+export const inboundPartition = (m: { carrierId: string; from: string; to: string; reference: number; total: number }): string =>
+  `${KeyPrefix.inbound}${m.carrierId}#${m.from}#${m.to}#${m.reference}#${m.total}`;
+
+export const inboundPartKey = (partition: string, sequence: number): TableKey => ({ pk: partition, sk: `${PART}${String(sequence).padStart(3, '0')}` });
+
+export const inboundPartsOf = (partition: string): { pk: string; skPrefix: string } => ({ pk: partition, skPrefix: PART });
+
+export const inboundClaimKey = (partition: string): TableKey => ({ pk: partition, sk: 'PUBLISHED' });
+
+export const malformedPduKey = (carrierId: string, at: Date, unique: string): TableKey => ({ pk: `${KeyPrefix.malformed}${carrierId}`, sk: `${at.toISOString()}#${unique}` });
+
+/** The message an item belongs to, for message records and retry timers; undefined for any other item. */
+export function messageIdOf(pk: string): string | undefined {
+  for (const prefix of [KeyPrefix.message, KeyPrefix.retryTimer]) if (pk.startsWith(prefix)) return pk.slice(prefix.length);
+  return undefined;
+}
+
+/** A message record from its item: without the table's own attributes (keys, kind, TTL, due index). */
+export function recordOf(item: Record<string, unknown>): MessageRecord {
+  const { pk: _pk, sk: _sk, kind: _kind, expiresAt: _exp, dueShard: _shard, dueAt: _due, ...rest } = item;
+  return rest as unknown as MessageRecord;
+}
+
+/** A conditional write whose condition did not hold (by name: SDK clients of different copies throw different classes). */
+export function isConditionalCheckFailed(err: unknown): boolean {
+  return (err as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+/** A transaction refused as a whole, e.g. because one of its conditions did not hold. */
+export function isTransactionCanceled(err: unknown): boolean {
+  return (err as { name?: unknown } | undefined)?.name === 'TransactionCanceledException';
+}
