@@ -16,22 +16,30 @@ export const OUTPUTS_FILE = localOutputsFile(REPO_ROOT);
 /** cdk's --outputs-file: stack name → output name → value. */
 const CdkOutputsFile = z.record(z.string(), LocalOutputs.shape.raw);
 
-function run(cmd: string, args: string[], env: Record<string, string>): void {
-  const res = spawnSync(cmd, args, { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
-  if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with exit code ${res.status}`);
+export interface DeployOptions {
+  /** Print nothing: the CDK's output is kept and shown only in the error of a failed deploy (the test setup). @default false */
+  quiet?: boolean;
 }
 
-export async function deployLocal(): Promise<LocalOutputs> {
+function run(cmd: string, args: string[], env: Record<string, string>, quiet: boolean): void {
+  const res = spawnSync(cmd, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, ...(quiet ? { stdio: 'pipe', encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 } : { stdio: 'inherit' }) });
+  if (res.status === 0) return;
+  const output = quiet ? `\n${`${res.stdout ?? ''}${res.stderr ?? ''}`.slice(-8000)}` : '';
+  throw new Error(`${cmd} ${args.join(' ')} failed with exit code ${res.status}${output}`);
+}
+
+export async function deployLocal(options: DeployOptions = {}): Promise<LocalOutputs> {
+  const quiet = options.quiet ?? false;
   const config = loadGatewayConfig(configPath());
-  const emulator = await ensureEmulator();
+  const emulator = await ensureEmulator({ quiet });
   const env: Record<string, string> & { AWS_REGION: string } = { ...localAwsEnv(emulator.endpoint), AWS_REGION: localAwsEnv(emulator.endpoint).AWS_REGION!, GATEWAY_LOCAL: '1', GATEWAY_CONFIG: configPath() };
   // This process's own SDK calls (post-deploy fixes) use the same endpoint and credentials.
   Object.assign(process.env, env);
   mkdirSync(LOCAL_DIR, { recursive: true });
   const cdkOutputs = join(LOCAL_DIR, 'cdk-outputs.json');
   const cdklocal = join(REPO_ROOT, 'node_modules', '.bin', 'cdklocal');
-  run(cdklocal, ['bootstrap', '--quiet', `aws://000000000000/${env.AWS_REGION}`], env);
-  run(cdklocal, ['deploy', '--require-approval', 'never', '--outputs-file', cdkOutputs, config.stackName], env);
+  run(cdklocal, ['bootstrap', `aws://000000000000/${env.AWS_REGION}`], env, quiet);
+  run(cdklocal, ['deploy', '--require-approval', 'never', '--outputs-file', cdkOutputs, config.stackName], env, quiet);
 
   const raw = CdkOutputsFile.parse(JSON.parse(readFileSync(cdkOutputs, 'utf8')))[config.stackName];
   if (!raw) throw new Error(`no outputs for stack ${config.stackName} in ${cdkOutputs}`);
@@ -67,8 +75,7 @@ export async function deployLocal(): Promise<LocalOutputs> {
     raw,
   };
   writeLocalOutputs(OUTPUTS_FILE, outputs);
-  console.log(`deployed ${config.stackName} to ${emulator.endpoint}; outputs in .local/outputs.json`);
-  console.log(`API: ${outputs.apiUrl}`);
+  if (!quiet) console.log(`deployed ${config.stackName} to ${emulator.endpoint}; outputs in .local/outputs.json\nAPI: ${outputs.apiUrl}`);
   return outputs;
 }
 

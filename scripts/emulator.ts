@@ -39,8 +39,8 @@ export async function isUp(endpoint: string): Promise<boolean> {
   return false;
 }
 
-export function installMinistack(): string {
-  return pythonTool('ministack', (t) => console.log(`installing MiniStack ${t.version} into .local/venv`));
+export function installMinistack(say: (line: string) => void = console.log): string {
+  return pythonTool('ministack', (t) => say(`installing MiniStack ${t.version} into .local/venv`));
 }
 
 export interface Emulator {
@@ -50,14 +50,20 @@ export interface Emulator {
   stop(): void;
 }
 
+export interface EmulatorOptions {
+  /** Say nothing (the test setup); failures still throw with what went wrong. @default false */
+  quiet?: boolean;
+}
+
 /** Returns a running emulator, starting MiniStack when none answers. */
-export async function ensureEmulator(): Promise<Emulator> {
+export async function ensureEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const say = options.quiet ? () => undefined : (line: string) => console.log(line);
   const explicit = process.env.AWS_ENDPOINT_URL;
   const endpoint = explicit ?? DEFAULT_ENDPOINT;
   if (await isUp(endpoint)) return { endpoint, started: false, stop: () => undefined };
   if (explicit) throw new Error(`AWS_ENDPOINT_URL=${explicit} does not answer; start your emulator or unset the variable`);
 
-  const bin = installMinistack();
+  const bin = installMinistack(say);
   const log = openSync(join(LOCAL_DIR, 'ministack.log'), 'a');
   const child = spawn(bin, [], {
     detached: true,
@@ -74,7 +80,7 @@ export async function ensureEmulator(): Promise<Emulator> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (await isUp(endpoint)) {
-      console.log(`MiniStack ${MINISTACK_VERSION} started on ${endpoint} (pid ${child.pid}, log .local/ministack.log)`);
+      say(`MiniStack ${MINISTACK_VERSION} started on ${endpoint} (pid ${child.pid}, log .local/ministack.log)`);
       return {
         endpoint,
         started: true,

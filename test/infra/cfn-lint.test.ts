@@ -8,7 +8,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../../core/config/load';
@@ -16,7 +15,7 @@ import type { GatewayConfig } from '../../core/config/schema';
 import { GatewayStack, gatewayStackProps } from '../../lib/gateway-stack';
 import { DEFAULT_ENDPOINT, localAwsEnv } from '../../scripts/emulator';
 import { pythonTool, REPO_ROOT } from '../../scripts/python-tools';
-import { withOptionalSettings } from '../support/gateway-configs';
+import { templateApp, withOptionalSettings } from '../support/gateway-configs';
 import { INSTALL_TIMEOUT_MS, runPythonTool } from '../support/python-tool';
 
 const AWS_ENV = { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'eu-west-1' };
@@ -48,7 +47,7 @@ describe('cfn-lint', () => {
   it.each(TEMPLATES)('finds nothing in the template of $name', ({ name, config, env }) => {
     // Prepare: the app's own stack props; the context the CDK CLI would read (looked-up availability zones).
     const props = gatewayStackProps(config(), env);
-    const app = new App({ context: JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.context.json'), 'utf8')) });
+    const app = templateApp(JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.context.json'), 'utf8')));
     const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.json`);
     writeFileSync(file, JSON.stringify(Template.fromStack(new GatewayStack(app, props.config.stackName, props)).toJSON(), null, 1));
     // Act

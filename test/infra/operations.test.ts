@@ -3,11 +3,11 @@
  * every alarm by metric, namespace and threshold, the dashboard, encryption at
  * rest, and IAM scoping.
  */
-import { App, type Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GatewayStack } from '../../lib/gateway-stack';
-import { awsConfig } from '../support/gateway-configs';
+import { awsConfig, templateApp } from '../support/gateway-configs';
 
 let stack: GatewayStack;
 let template: Template;
@@ -15,7 +15,7 @@ const CARRIERS = ['sim-a', 'sim-b'];
 const FUNCTIONS = ['api', 'router', 'outbox', 'webhook', 'sweeper'];
 
 beforeAll(() => {
-  stack = new GatewayStack(new App(), 'Ops', { config: awsConfig({ alertEmail: 'oncall@example.com', queueAgeSeconds: 600 }), env: { account: '123456789012', region: 'eu-west-1' } });
+  stack = new GatewayStack(templateApp(), 'Ops', { config: awsConfig({ alertEmail: 'oncall@example.com', queueAgeSeconds: 600 }), env: { account: '123456789012', region: 'eu-west-1' } });
   template = Template.fromStack(stack as Stack);
 }, 120_000);
 
@@ -78,7 +78,7 @@ describe('alerts topic', () => {
   });
 
   it('has no e-mail subscription without alertEmail', () => {
-    const plain = Template.fromStack(new GatewayStack(new App(), 'NoMail', { config: { ...awsConfig(), operations: { ...awsConfig().operations, alertEmail: undefined } }, env: { account: '123456789012', region: 'eu-west-1' } }));
+    const plain = Template.fromStack(new GatewayStack(templateApp(), 'NoMail', { config: { ...awsConfig(), operations: { ...awsConfig().operations, alertEmail: undefined } }, env: { account: '123456789012', region: 'eu-west-1' } }));
     plain.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 0);
   }, 120_000);
 });

@@ -2,13 +2,13 @@
  * The stack's intent, asserted on the synthesized template (AWS mode, as
  * `cdk deploy` would build it), plus the cdk-nag AwsSolutions checks.
  */
-import { App, Validations, type Stack } from 'aws-cdk-lib';
+import { Validations, type App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../../core/config/load';
 import { GatewayStack } from '../../lib/gateway-stack';
-import { awsConfig, EIP_ALLOCATION_IDS, withOptionalSettings } from '../support/gateway-configs';
+import { awsConfig, EIP_ALLOCATION_IDS, templateApp, withOptionalSettings } from '../support/gateway-configs';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
 
@@ -20,10 +20,10 @@ let optionalApp: App;
 let optional: Template;
 
 beforeAll(() => {
-  app = new App();
+  app = templateApp();
   stack = new GatewayStack(app, 'Test', { config: awsConfig(), env: ENV });
   template = Template.fromStack(stack);
-  optionalApp = new App();
+  optionalApp = templateApp();
   optional = Template.fromStack(new GatewayStack(optionalApp, 'Optional', { config: withOptionalSettings(awsConfig()), env: ENV }));
 }, 120_000);
 
@@ -213,7 +213,7 @@ describe('SMPP worker', () => {
 describe('a deploy to AWS', () => {
   it('refuses a plaintext carrier password', () => {
     const config = loadGatewayConfig('config/local.yaml');
-    expect(() => new GatewayStack(new App(), 'Plain', { config })).toThrow(/sim-a, sim-b: a plaintext password is for local use only/);
+    expect(() => new GatewayStack(templateApp(), 'Plain', { config })).toThrow(/sim-a, sim-b: a plaintext password is for local use only/);
   });
 });
 

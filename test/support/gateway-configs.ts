@@ -5,9 +5,19 @@
  * see the note at the top of factories.ts.)
  */
 import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
 import { loadGatewayConfig, parseGatewayConfig } from '../../core/config/load';
 import type { GatewayConfig } from '../../core/config/schema';
 import { REPO_ROOT } from '../../scripts/python-tools';
+
+/**
+ * An app for template assertions: it does not bundle the Lambdas (no esbuild run, no
+ * "Bundling asset" lines). The bundles are built by every deploy of the integration
+ * suite, where they run, and measured by the bench.
+ */
+export function templateApp(context: Record<string, unknown> = {}): App {
+  return new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+}
 
 /** Two allocation ids of the right form, one per availability zone. */
 export const EIP_ALLOCATION_IDS = ['eipalloc-0aaaaaaaaaaaaaaaa', 'eipalloc-0bbbbbbbbbbbbbbbb'];

@@ -3,6 +3,12 @@
  * once per invocation, without Powertools' default service dimension.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+// The unit project turns Powertools metrics off (vitest.config.mts); this file reads what they write.
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+});
+
 import { createMetrics, LambdaMetric, withMetrics } from '../../core/util/metrics';
 
 let lines: string[];

@@ -23,6 +23,8 @@ vi.hoisted(() => {
   process.env.WEBHOOK_DLQ_URL = 'https://sqs.local/000000000000/webhooks-dlq';
   process.env.WEBHOOK_ALLOW_HTTP = '1';
   process.env.WEBHOOK_ALLOW_PRIVATE = '1';
+  // The unit project silences Powertools (vitest.config.mts); this file reads what the handler logs.
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
 });
 
 import { resetRuntimeConfigCache } from '../../core/config/runtime';

@@ -1,10 +1,11 @@
 /**
  * Log hygiene on the emulator: every log event of the stack's Lambda log groups
  * is read back from CloudWatch Logs and checked for full phone numbers and for
- * message text. The suite sends its own traffic first (three messages and one
- * invalid request, each with a marker text and number), so it does not depend on
- * the order of the integration files; the zz- name only makes it run last, when
- * the other suites' logs are there to be scanned too.
+ * message text. The suite makes its own traffic first, through every function —
+ * three messages (one with a callback URL, so the webhook function posts its
+ * events), one invalid request, a dry run, a cancel and a sweep, each with a
+ * marker text and number — so it needs no other suite to have run. Whatever the
+ * other suites logged before it is scanned too.
  *
  * The worker's logs go to CloudWatch through the awslogs driver, which the
  * emulator does not run: test/unit/worker-log.test.ts covers its log function.
@@ -12,15 +13,17 @@
 import { randomUUID } from 'node:crypto';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { clients, http, outputs, ukMobile, useLocalAws } from '../support/local';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/e2e-harness';
+import { clients, http, outputs, ukMobile, useLocalAws, waitFor } from '../support/local';
 
 /** A full number: "+" and 10-15 digits, or a JSON string of 10-15 digits. Masked numbers hold "*". */
 const FULL_NUMBER = /\+\d{10,15}(?!\d)|"\d{10,15}"/;
 
 const run = randomUUID().slice(0, 8);
-const markerTexts = [0, 1, 2].map((i) => `zz-hygiene ${run} marker ${i}: the quick brown fox`);
-const invalidText = `zz-hygiene ${run} invalid: never logged`;
+const markerTexts = [0, 1, 2].map((i) => `hygiene ${run} marker ${i}: the quick brown fox`);
+const invalidText = `hygiene ${run} invalid: never logged`;
 const numbers = [ukMobile(), ukMobile(), ukMobile()];
 const accepted: string[] = [];
 let groups: Array<{ functionName: string; logGroup: string; events: FilteredLogEvent[] }> = [];
@@ -36,17 +39,26 @@ async function readAll(logs: CloudWatchLogsClient, logGroupName: string): Promis
   return events;
 }
 
+let receiver: WebhookReceiver;
+
 beforeAll(async () => {
   useLocalAws();
+  receiver = await startWebhookReceiver();
   for (const [i, text] of markerTexts.entries()) {
-    const res = await http('POST', '/v1/messages', { body: { to: numbers[i], from: i === 0 ? '447700900123' : 'ACME', text, reference: `zz-${run}-${i}` } });
+    const res = await http('POST', '/v1/messages', {
+      body: { to: numbers[i], from: i === 0 ? '447700900123' : 'ACME', text, reference: `hygiene-${run}-${i}`, ...(i === 1 ? { callbackUrl: `${receiver.url}/hooks/hygiene` } : {}) },
+    });
     expect(res.status).toBe(202);
     accepted.push(res.body.id);
   }
   // A landline destination: refused with 422, the text must not appear in the log of the refusal either.
   expect((await http('POST', '/v1/messages', { body: { to: '+442079460000', text: invalidText } })).status).toBe(422);
-  // Give the outbox, the router and the log pipeline time to write.
-  await new Promise((r) => setTimeout(r, 10_000));
+  expect((await http('POST', '/v1/messages?dryRun=true', { body: { to: numbers[0], text: markerTexts[0] } })).status).toBe(200);
+  expect((await http('DELETE', `/v1/messages/${accepted[2]}`)).status).toBe(200);
+  await clients().lambda.send(new InvokeCommand({ FunctionName: outputs().raw.SweeperFunctionName }));
+  // The webhook function has posted the message's first events, and the log pipeline has had time to write.
+  await waitFor('webhooks of the message with a callback URL', async () => (receiver.requests.some((r) => r.rawBody.includes(accepted[1]!)) ? true : undefined), 30_000);
+  await new Promise((r) => setTimeout(r, 5_000));
 
   const out = outputs();
   const functionNames = Object.entries(out.raw)
@@ -71,12 +83,18 @@ beforeAll(async () => {
   }
 }, 180_000);
 
+afterAll(async () => {
+  await receiver?.close();
+});
+
 describe('Lambda logs in CloudWatch Logs', () => {
   it('are kept by the emulator: this suite sees its own messages logged', () => {
     // Without this the checks below could not fail: an emulator that drops logs would pass them.
     expect(groups.map((g) => g.functionName)).toEqual(expect.arrayContaining(Object.values(outputs().functions)));
     const all = groups.flatMap((g) => g.events.map((e) => e.message ?? ''));
     for (const id of accepted) expect(all.some((m) => m.includes(id) && m.includes('MESSAGE_ACCEPTED')), `MESSAGE_ACCEPTED of ${id}`).toBe(true);
+    const webhook = groups.find((g) => g.functionName === outputs().raw.WebhookFunctionName)!;
+    expect(webhook.events.some((e) => (e.message ?? '').includes(accepted[1]!) && (e.message ?? '').includes('WEBHOOK_DELIVERED')), 'WEBHOOK_DELIVERED of the message with a callback URL').toBe(true);
   });
 
   it('hold no full phone number', () => {
@@ -91,7 +109,7 @@ describe('Lambda logs in CloudWatch Logs', () => {
     for (const g of groups) {
       for (const e of g.events) {
         const message = e.message ?? '';
-        expect(message, g.logGroup).not.toContain(`zz-hygiene ${run}`);
+        expect(message, g.logGroup).not.toContain(`hygiene ${run}`);
         expect(message, g.logGroup).not.toContain('the quick brown fox');
       }
     }
