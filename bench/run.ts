@@ -14,7 +14,8 @@ import { execSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureEmulator, localAwsEnv } from '../scripts/emulator';
+import { localAwsEnv, type Emulator } from '../scripts/emulator';
+import { withEmulator } from '../scripts/with-emulator';
 import { runBundles, type BundleResult } from './bundles';
 import { forkTs, nextMessage, processCpuSeconds, REPO_ROOT, round, stopChild, type ThroughputResult } from './common';
 import { computeCost, loadPrices, type CostResult } from './cost';
@@ -95,7 +96,7 @@ function printTable(rows: Row[]): void {
   for (const c of cells) console.log(line(c));
 }
 
-async function main(): Promise<void> {
+async function main(findEmulator: () => Promise<Emulator>): Promise<void> {
   const startedAt = new Date();
   const rows: Row[] = [];
   const notes: string[] = [];
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
   let emulator: Outcome<ThroughputResult>;
   if (args.has('--skip-emulator')) emulator = { ok: false, reason: 'skipped (--skip-emulator)' };
   else {
-    const emu = await attempt('emulator', () => ensureEmulator());
+    const emu = await attempt('emulator', findEmulator);
     if (!emu.ok) emulator = { ok: false, reason: `emulator: ${emu.reason}` };
     else {
       endpoint = emu.value.endpoint;
@@ -263,7 +264,8 @@ async function main(): Promise<void> {
   console.log(`\nresults: bench/results/latest.json`);
 }
 
-main().catch((err: unknown) => {
+// The emulator this run started (if any) is stopped however the run ends; one already running is left alone.
+withEmulator(main).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

@@ -71,6 +71,14 @@ export async function ensureEmulator(): Promise<Emulator> {
     },
   });
   child.unref();
+  // Detached, so it leads its own process group: signalling the group ends whatever MiniStack started too.
+  const kill = (): void => {
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (await isUp(endpoint)) {
@@ -79,16 +87,15 @@ export async function ensureEmulator(): Promise<Emulator> {
         endpoint,
         started: true,
         stop: () => {
-          try {
-            process.kill(-child.pid!, 'SIGTERM');
-          } catch {
-            // already gone
-          }
+          kill();
+          console.log(`MiniStack stopped (pid ${child.pid})`);
         },
       };
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+  // Started but never healthy: nobody else would stop it.
+  kill();
   throw new Error('MiniStack did not become healthy within 60 s; see .local/ministack.log');
 }
 
