@@ -278,7 +278,8 @@ async function main(findEmulator: () => Promise<Emulator>): Promise<void> {
     cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
     commit: (() => {
       try {
-        return execSync('cat .git/HEAD', { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+        // rev-parse, not .git/HEAD: that holds a ref name, and in a worktree .git is a file.
+        return execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
       } catch {
         return undefined;
       }
