@@ -64,8 +64,10 @@ export async function ensureEmulator(): Promise<Emulator> {
     stdio: ['ignore', log, log],
     env: {
       ...process.env,
-      // The Lambda local executor runs functions with this Node; NODE_PATH gives them
-      // the real AWS SDK v3, as the Lambda Node.js runtime does (bundles keep it external).
+      // The Lambda local executor runs functions with this Node; NODE_PATH gives a function that
+      // takes the SDK from the runtime the real SDK v3 rather than MiniStack's stub. The gateway's
+      // bundles carry their own (lib/constructs/lambda-bundle.ts); this stays until the
+      // integration suite has run without it.
       NODE_PATH: join(REPO_ROOT, 'node_modules'),
       GATEWAY_PORT: '4566',
     },

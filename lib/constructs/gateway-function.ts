@@ -30,7 +30,7 @@ export interface GatewayFunctionProps {
 /**
  * A Lambda function of the gateway: Node.js 24 on arm64, bundled and minified
  * by the local esbuild (no Docker) with the options of `lambda-bundle.ts` — the
- * AWS SDK v3 taken from the runtime, the runtime config injected as a constant — and its
+ * AWS SDK v3 bundled too, the runtime config injected as a constant — and its
  * own log group with a retention (the deprecated logRetention custom resource
  * is avoided).
  */

@@ -12,8 +12,12 @@ import type { RuntimeConfig } from '../../core/config/runtime';
 /** Where a function takes the AWS SDK v3 from: its own bundle, or the Lambda runtime's copy. */
 export type SdkSource = 'bundled' | 'runtime';
 
-/** The deployed functions take the SDK from the Node.js runtime (docs/design.md, "Lambda bundles"). */
-export const LAMBDA_SDK: SdkSource = 'runtime';
+/**
+ * The deployed functions carry their SDK: they run the lockfile's version, the one the tests ran,
+ * rather than whichever one the runtime ships that day, and they load faster (one file, no module
+ * resolution). docs/design.md, "Lambda bundles", has the measurements, the cost and the sources.
+ */
+export const LAMBDA_SDK: SdkSource = 'bundled';
 
 const SDK_EXTERNALS: Readonly<Record<SdkSource, readonly string[]>> = {
   bundled: [],
