@@ -52,21 +52,26 @@ class FakeProcess extends EventEmitter implements SignalTarget {
   }
 }
 
+/** A promise the test resolves when it chooses (`open`), to hold a fake at one point. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open = (): void => undefined;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open: () => open() };
+}
+
 /** A body that asks for the emulator and then waits until `finish` is called. */
 function waitingBody(): { body: (emulator: () => Promise<Emulator>) => Promise<string>; asked: Promise<void>; finish: () => void } {
-  let finish = (): void => undefined;
-  let asked = (): void => undefined;
-  const askedPromise = new Promise<void>((resolve) => (asked = resolve));
-  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const asked = gate();
+  const finished = gate();
   return {
     body: async (emulator) => {
       await emulator();
-      asked();
-      await finished;
+      asked.open();
+      await finished.opened;
       return 'done';
     },
-    asked: askedPromise,
-    finish: () => finish(),
+    asked: asked.opened,
+    finish: finished.open,
   };
 }
 
@@ -168,16 +173,15 @@ describe('withEmulator', () => {
   it('on a signal during the start waits for the emulator to answer, then stops it', async () => {
     const emulator = fakeEmulator(true);
     const signals = new FakeProcess();
-    let answer = (): void => undefined;
-    const answering = new Promise<void>((resolve) => (answer = resolve));
+    const answers = gate();
     const slowStart = async (): Promise<Emulator> => {
-      await answering;
+      await answers.opened;
       return emulator.ensure();
     };
     const run = withEmulator(async (find) => find(), { ensure: slowStart, signals });
 
     const exited = signals.signal('SIGINT');
-    answer();
+    answers.open();
     await exited;
 
     expect(emulator.stops()).toBe(1);
@@ -188,18 +192,17 @@ describe('withEmulator', () => {
   it('starts no emulator for a body that asks after a signal', async () => {
     const emulator = fakeEmulator(true);
     const signals = new FakeProcess();
-    let askLater = (): void => undefined;
-    const later = new Promise<void>((resolve) => (askLater = resolve));
+    const later = gate();
     const run = withEmulator(
       async (find) => {
-        await later;
+        await later.opened;
         return find();
       },
       { ensure: emulator.ensure, signals },
     );
 
     await signals.signal('SIGTERM');
-    askLater();
+    later.open();
 
     await expect(run).rejects.toBeInstanceOf(EmulatorStoppingError);
     expect(emulator.starts()).toBe(0);
