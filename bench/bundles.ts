@@ -1,10 +1,15 @@
 /**
- * Lambda packages: each lambdas/<name>/index.ts bundled with esbuild exactly as
- * lib/constructs/gateway-function.ts has NodejsFunction do it (minify, platform node, target
- * node20, format cjs, mainFields module,main, external @aws-sdk/*, the runtime config from
- * config/local.yaml defined as a constant), then the bundle's module initialisation time:
- * `node -e` requiring it (the AWS SDK resolved from node_modules, as the Lambda runtime
- * provides it), median of 5 fresh processes.
+ * Lambda packages, in two variants: each lambdas/<name>/index.ts bundled with esbuild with the
+ * options lib/constructs/gateway-function.ts gives NodejsFunction (lib/constructs/lambda-bundle.ts:
+ * minify, platform node, target node20, format cjs, mainFields module,main, the runtime config from
+ * config/local.yaml defined as a constant), once with the AWS SDK bundled and once with
+ * `@aws-sdk/*` left out for the Lambda runtime to provide. For each, the bundle's size and its
+ * module initialisation time: `node -e` requiring it in a fresh process, median of `runs`.
+ *
+ * The runtime-SDK variant resolves `@aws-sdk/*` from node_modules (NODE_PATH), standing in for the
+ * runtime's copy; the bundled variant runs with no NODE_PATH from a temporary directory, so it
+ * fails to start if it still needs anything outside its one file. Only module load is timed: both
+ * variants load the credential chain on their first request, which is not measured.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, existsSync } from 'node:fs';
@@ -12,11 +17,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { loadGatewayConfig } from '../core/config/load';
-import { toRuntimeConfig } from '../core/config/runtime';
+import { toRuntimeConfig, type RuntimeConfig } from '../core/config/runtime';
+import { LAMBDA_SDK, lambdaBundleOptions, type SdkSource } from '../lib/constructs/lambda-bundle';
 import { median, REPO_ROOT, round } from './common';
 
-export interface BundleResult {
-  name: string;
+/** One build of one function. */
+export interface BundleBuild {
   /** The bundle on disk (a temporary directory). */
   path: string;
   bytes: number;
@@ -26,12 +32,28 @@ export interface BundleResult {
   error?: string;
 }
 
+export interface BundleResult {
+  name: string;
+  /** Where the deployed function takes the SDK from (lib/constructs/lambda-bundle.ts). */
+  deployed: SdkSource;
+  /** The same function built both ways. */
+  sdk: Record<SdkSource, BundleBuild>;
+}
+
+/** What a bundle may resolve outside its own file when it starts. */
+const INIT_ENV: Readonly<Record<SdkSource, Record<string, string>>> = {
+  bundled: {},
+  // node_modules standing in for the runtime's copy of the SDK (/var/runtime/node_modules).
+  runtime: { NODE_PATH: join(REPO_ROOT, 'node_modules') },
+};
+
 /** Environment a function reads at module load (the values do not matter: nothing is called). */
 const LAMBDA_ENV: Record<string, string> = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
   TABLE_NAME: 'bench',
+  API_URL: 'https://api.example.com/live',
   INGEST_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/ingest.fifo',
   STATUS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:status.fifo',
   CARRIER_QUEUE_URLS: JSON.stringify({ 'sim-a': 'https://sqs.us-east-1.amazonaws.com/000000000000/a.fifo', 'sim-b': 'https://sqs.us-east-1.amazonaws.com/000000000000/b.fifo' }),
@@ -40,48 +62,61 @@ const LAMBDA_ENV: Record<string, string> = {
   WEBHOOK_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/webhooks-dlq.fifo',
 };
 
+/** The environment a bundle starts in: what the functions read at load, and where the runtime variant finds the SDK. */
+export function lambdaEnv(sdk: SdkSource): Record<string, string> {
+  return { ...LAMBDA_ENV, ...INIT_ENV[sdk] };
+}
+
 export async function runBundles(runs = 5): Promise<BundleResult[]> {
   const runtimeConfig = toRuntimeConfig(loadGatewayConfig(join(REPO_ROOT, 'config', 'local.yaml')));
   const outDir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
   const names = readdirSync(join(REPO_ROOT, 'lambdas')).filter((n) => existsSync(join(REPO_ROOT, 'lambdas', n, 'index.ts'))).sort();
   const results: BundleResult[] = [];
   for (const name of names) {
-    const outfile = join(outDir, name, 'index.js');
-    try {
-      await build({
-        entryPoints: [join(REPO_ROOT, 'lambdas', name, 'index.ts')],
-        bundle: true,
-        minify: true,
-        sourcemap: false,
-        platform: 'node',
-        target: 'node20',
-        format: 'cjs',
-        mainFields: ['module', 'main'],
-        external: ['@aws-sdk/*'],
-        define: { 'process.env.GATEWAY_RUNTIME_CONFIG': JSON.stringify(JSON.stringify(runtimeConfig)) },
-        outfile,
-        logLevel: 'silent',
-      });
-    } catch (err) {
-      results.push({ name, path: outfile, bytes: 0, kb: 0, initMs: null, initRunsMs: [], error: `esbuild: ${(err as Error).message.split('\n')[0]}` });
-      continue;
-    }
-    const bytes = statSync(outfile).size;
-    const initRunsMs: number[] = [];
-    let error: string | undefined;
-    for (let i = 0; i < runs; i++) {
-      const out = spawnSync(
-        process.execPath,
-        ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(outfile)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`],
-        { env: { PATH: process.env.PATH ?? '', NODE_PATH: join(REPO_ROOT, 'node_modules'), ...LAMBDA_ENV }, encoding: 'utf8' },
-      );
-      if (out.status !== 0) {
-        error = `init failed: ${(out.stderr || '').split('\n').find((l) => /Error/.test(l)) ?? out.stderr.slice(0, 200)}`;
-        break;
-      }
-      initRunsMs.push(round(Number(out.stdout), 1));
-    }
-    results.push({ name, path: outfile, bytes, kb: round(bytes / 1024, 1), initMs: error ? null : round(median(initRunsMs), 1), initRunsMs, ...(error ? { error } : {}) });
+    const [bundled, runtime] = await Promise.all([buildOne(name, outDir, runtimeConfig, 'bundled'), buildOne(name, outDir, runtimeConfig, 'runtime')]);
+    // Timed one after the other: two processes starting at once would slow each other down.
+    results.push({ name, deployed: LAMBDA_SDK, sdk: { bundled: timeInit(bundled, 'bundled', runs), runtime: timeInit(runtime, 'runtime', runs) } });
   }
   return results;
+}
+
+async function buildOne(name: string, outDir: string, runtimeConfig: RuntimeConfig, sdk: SdkSource): Promise<BundleBuild> {
+  const outfile = join(outDir, `sdk-${sdk}`, name, 'index.js');
+  const { mainFields, external, ...options } = lambdaBundleOptions(runtimeConfig, sdk);
+  try {
+    await build({
+      entryPoints: [join(REPO_ROOT, 'lambdas', name, 'index.ts')],
+      bundle: true,
+      platform: 'node',
+      ...options,
+      mainFields: [...mainFields],
+      external: [...external],
+      outfile,
+      logLevel: 'silent',
+    });
+  } catch (err) {
+    return { path: outfile, bytes: 0, kb: 0, initMs: null, initRunsMs: [], error: `esbuild: ${(err as Error).message.split('\n')[0]}` };
+  }
+  const bytes = statSync(outfile).size;
+  return { path: outfile, bytes, kb: round(bytes / 1024, 1), initMs: null, initRunsMs: [] };
+}
+
+function timeInit(bundle: BundleBuild, sdk: SdkSource, runs: number): BundleBuild {
+  if (bundle.error) return bundle;
+  const initRunsMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const out = spawnSync(
+      process.execPath,
+      ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(bundle.path)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`],
+      { cwd: tmpdir(), env: { PATH: process.env.PATH ?? '', ...lambdaEnv(sdk) }, encoding: 'utf8' },
+    );
+    if (out.status !== 0) {
+      // The error's own line ("EnvironmentError: …"), not a line of minified source that mentions one.
+      const line = (out.stderr || '').split('\n').find((l) => /^\w*Error\b/.test(l)) ?? out.stderr;
+      const error = `init failed: ${line.slice(0, 200)}`;
+      return { ...bundle, initRunsMs, error };
+    }
+    initRunsMs.push(round(Number(out.stdout), 1));
+  }
+  return { ...bundle, initMs: round(median(initRunsMs), 1), initRunsMs };
 }

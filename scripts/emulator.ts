@@ -70,13 +70,20 @@ export async function ensureEmulator(options: EmulatorOptions = {}): Promise<Emu
     stdio: ['ignore', log, log],
     env: {
       ...process.env,
-      // The Lambda local executor runs functions with this Node; NODE_PATH gives them
-      // the real AWS SDK v3, as the Lambda Node.js runtime does (bundles keep it external).
-      NODE_PATH: join(REPO_ROOT, 'node_modules'),
+      // No NODE_PATH: the gateway's bundles carry their own AWS SDK (lib/constructs/lambda-bundle.ts),
+      // so MiniStack's stand-in for a missing @aws-sdk module never loads.
       GATEWAY_PORT: '4566',
     },
   });
   child.unref();
+  // Detached, so it leads its own process group: signalling the group ends whatever MiniStack started too.
+  const kill = (): void => {
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (await isUp(endpoint)) {
@@ -85,16 +92,15 @@ export async function ensureEmulator(options: EmulatorOptions = {}): Promise<Emu
         endpoint,
         started: true,
         stop: () => {
-          try {
-            process.kill(-child.pid!, 'SIGTERM');
-          } catch {
-            // already gone
-          }
+          kill();
+          console.log(`MiniStack stopped (pid ${child.pid})`);
         },
       };
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+  // Started but never healthy: nobody else would stop it.
+  kill();
   throw new Error('MiniStack did not become healthy within 60 s; see .local/ministack.log');
 }
 

@@ -18,17 +18,8 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import * as smpp from 'smpp';
 import { readPduBody } from '../core/domain/pdu-body';
-import {
-  concatUdh,
-  decodeGsm7,
-  decodeUcs2,
-  encodeGsm7,
-  encodeUcs2,
-  isGsm7,
-  parseUdh,
-  splitText,
-  type Encoding,
-} from '../core/domain/encoding';
+import { decodeGsm7, decodeUcs2, encodeGsm7, encodeUcs2, isGsm7, splitText, type Encoding } from '../core/domain/encoding';
+import { concatUdh, ESM_CLASS_UDHI, parseUdh } from '../core/domain/udh';
 
 export type ReceiptStat = 'DELIVRD' | 'UNDELIV' | 'EXPIRED' | 'REJECTD';
 
@@ -217,7 +208,7 @@ function receiptDate(d: Date): string {
 function receiptSnippet(body: Buffer, dataCoding: number, esmClass: number): string {
   let text: string;
   try {
-    const payload = esmClass & 0x40 && body.length > 0 ? parseUdh(body).payload : body;
+    const payload = esmClass & ESM_CLASS_UDHI && body.length > 0 ? parseUdh(body).payload : body;
     if (dataCoding === 8) text = decodeUcs2(payload);
     else if (dataCoding === 0 || dataCoding === 1) text = decodeGsm7(payload);
     else if (dataCoding === 3) text = payload.toString('latin1');
@@ -383,7 +374,7 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
         fields.sar_total_segments = total;
         fields.sar_segment_seqnum = i + 1;
       } else if (total > 1) {
-        fields.esm_class = 0x40;
+        fields.esm_class = ESM_CLASS_UDHI;
         fields.short_message = Buffer.concat([concatUdh(reference, total, i + 1), body]);
       }
       const response = await this.request(connection, 'deliver_sm', fields);

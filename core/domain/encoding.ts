@@ -6,9 +6,10 @@
  *   cost two septets.
  * - UCS-2 as UTF-16BE (data_coding 8); characters outside the BMP are surrogate pairs
  *   and cost two units.
- * - Splitting for concatenated SMS with a 6-octet UDH (IEI 0x00): a single message holds
- *   160 septets / 70 units, each part of a longer text 153 septets / 67 units. A part
- *   never ends between an escape and its extension character, nor inside a surrogate pair.
+ * - Splitting for concatenated SMS with a 6-octet UDH (IEI 0x00, built in udh.ts): a single
+ *   message holds 160 septets / 70 units, each part of a longer text 153 septets / 67 units.
+ *   A part never ends between an escape and its extension character, nor inside a surrogate
+ *   pair.
  *
  * No npm library was used: the candidates either pack septets (SMPP wants them unpacked),
  * count by grapheme (different split points), or ship no byte encoding. The table is a
@@ -30,12 +31,6 @@ export interface SplitText {
   encoding: Encoding;
   /** text of each segment; an empty text is one empty message: [''] */
   parts: string[];
-}
-
-export interface ConcatInfo {
-  reference: number;
-  total: number;
-  sequence: number;
 }
 
 /** Units that fit one message without a UDH. */
@@ -237,53 +232,4 @@ export function decodeUcs2(bytes: Uint8Array): string {
   let text = '';
   for (let i = 0; i < units.length; i += 4096) text += String.fromCharCode(...units.slice(i, i + 4096));
   return text;
-}
-
-function checkOctet(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min || value > 0xff) {
-    throw new RangeError(`concat UDH ${name} must be an integer ${min}..255, got ${value}`);
-  }
-}
-
-/** Build the 6-octet concatenation UDH: 05 00 03 ref total seq (8-bit reference). */
-export function concatUdh(reference: number, total: number, sequence: number): Buffer {
-  checkOctet('reference', reference, 0);
-  checkOctet('total', total, 1);
-  checkOctet('sequence', sequence, 1);
-  if (sequence > total) throw new RangeError(`concat UDH sequence ${sequence} exceeds total ${total}`);
-  return Buffer.from([0x05, 0x00, 0x03, reference, total, sequence]);
-}
-
-/**
- * Parse a UDH at the start of short_message bytes (when esm_class 0x40 is set): returns
- * concat info (8-bit reference IEI 0x00 and 16-bit reference IEI 0x08) and the remaining
- * payload (a copy). Other information elements are skipped. As 23.040 says, a concat
- * element with total 0, sequence 0 or sequence > total is ignored, and when several occur
- * the last one counts. Throws a RangeError when the header overruns the data.
- */
-export function parseUdh(bytes: Uint8Array): { concat?: ConcatInfo; payload: Buffer } {
-  const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (data.length === 0) throw new RangeError('UDH: no data');
-  const end = 1 + data.readUInt8(0);
-  if (end > data.length) {
-    throw new RangeError(`UDH: header length ${end - 1} exceeds the ${data.length - 1} octets that follow`);
-  }
-  let concat: ConcatInfo | undefined;
-  for (let i = 1; i < end; ) {
-    if (i + 2 > end) throw new RangeError(`UDH: truncated information element at octet ${i}`);
-    const iei = data.readUInt8(i);
-    const len = data.readUInt8(i + 1);
-    const body = i + 2;
-    if (body + len > end) throw new RangeError(`UDH: element 0x${iei.toString(16)} overruns the header`);
-    let found: ConcatInfo | undefined;
-    if (iei === 0x00 && len === 3) {
-      found = { reference: data.readUInt8(body), total: data.readUInt8(body + 1), sequence: data.readUInt8(body + 2) };
-    } else if (iei === 0x08 && len === 4) {
-      found = { reference: data.readUInt16BE(body), total: data.readUInt8(body + 2), sequence: data.readUInt8(body + 3) };
-    }
-    if (found && found.total > 0 && found.sequence > 0 && found.sequence <= found.total) concat = found;
-    i = body + len;
-  }
-  const payload = Buffer.from(data.subarray(end));
-  return concat ? { concat, payload } : { payload };
 }

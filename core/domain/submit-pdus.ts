@@ -15,7 +15,8 @@
  * for (const pdu of pdus) await session.request('submit_sm', pdu, timeoutMs);
  */
 import { Buffer } from 'node:buffer';
-import { concatUdh, encodeGsm7, encodeUcs2, splitText, type Encoding } from './encoding';
+import { encodeGsm7, encodeUcs2, splitText, type Encoding } from './encoding';
+import { concatUdh, ESM_CLASS_UDHI } from './udh';
 
 export type SplitMode = 'udh' | 'sar' | 'payload';
 
@@ -51,9 +52,6 @@ export interface SubmitSmParams {
   sar_segment_seqnum?: number;
   message_payload?: Buffer;
 }
-
-/** esm_class bit: short_message starts with a User Data Header. */
-export const ESM_CLASS_UDHI = 0x40;
 
 const DATA_CODING: Readonly<Record<Encoding, 0 | 8>> = { GSM7: 0, UCS2: 8 };
 

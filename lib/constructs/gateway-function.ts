@@ -2,12 +2,16 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RuntimeConfig } from '../../core/config/runtime';
+import { lambdaBundleOptions } from './lambda-bundle';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+const OUTPUT_FORMATS = { cjs: OutputFormat.CJS } as const;
+const LOG_LEVELS = { warning: LogLevel.WARNING } as const;
 
 export interface GatewayFunctionProps {
   /** Folder under lambdas/ holding index.ts. */
@@ -26,9 +30,10 @@ export interface GatewayFunctionProps {
 
 /**
  * A Lambda function of the gateway: Node.js 24 on arm64, bundled and minified
- * by the local esbuild (no Docker), the AWS SDK v3 taken from the runtime,
- * the runtime config injected as a constant, and its own log group with a
- * retention (the deprecated logRetention custom resource is avoided).
+ * by the local esbuild (no Docker) with the options of `lambda-bundle.ts` — the
+ * AWS SDK v3 bundled too, the runtime config injected as a constant — and its
+ * own log group with a retention (the deprecated logRetention custom resource
+ * is avoided).
  */
 export class GatewayFunction extends Construct {
   public readonly function: NodejsFunction;
@@ -43,6 +48,7 @@ export class GatewayFunction extends Construct {
     // Its own role: writes to its own log group only (no AWS-managed basic execution policy).
     const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `${id}: execution role` });
     this.logGroup.grantWrite(role);
+    const bundle = lambdaBundleOptions(props.runtimeConfig);
     this.function = new NodejsFunction(this, 'Function', {
       role,
       entry: path.join(REPO_ROOT, 'lambdas', props.name, 'index.ts'),
@@ -58,15 +64,15 @@ export class GatewayFunction extends Construct {
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       environment: { ...props.environment },
       bundling: {
-        minify: true,
-        sourceMap: false,
-        // Runs on the Lambda Node.js 24 runtime and on the emulator's local Node 20.
-        target: 'node20',
-        format: OutputFormat.CJS,
-        // ESM entry points let esbuild tree-shake (zod/mini, libphonenumber-js).
-        mainFields: ['module', 'main'],
-        externalModules: ['@aws-sdk/*'],
-        define: { 'process.env.GATEWAY_RUNTIME_CONFIG': JSON.stringify(JSON.stringify(props.runtimeConfig)) },
+        minify: bundle.minify,
+        sourceMap: bundle.sourcemap,
+        target: bundle.target,
+        format: OUTPUT_FORMATS[bundle.format],
+        mainFields: [...bundle.mainFields],
+        // Always set: left undefined, NodejsFunction would leave out @aws-sdk/* for the runtime to provide.
+        externalModules: [...bundle.external],
+        define: { ...bundle.define },
+        logLevel: LOG_LEVELS[bundle.logLevel],
       },
     });
   }

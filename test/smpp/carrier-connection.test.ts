@@ -453,6 +453,29 @@ describe('CarrierConnection: failures', () => {
     expect(h.events('RECEIPT_MALFORMED')[0]?.data).toMatchObject({ reason: 'receipt: missing id', esmClass: 4 });
     expect(h.events('INBOUND_MALFORMED')).toHaveLength(1);
   });
+
+  it('passes inbound messages with a broken UDH on as malformed, answers them and keeps the bind', async () => {
+    // Prepare
+    const smsc = await rawSmsc();
+    const h = await harness({ port: () => smsc.port });
+    const headerPastTheEnd = Buffer.from('0500030102', 'hex');
+    const elementPastTheHeader = Buffer.from('0300050102' + '41', 'hex');
+
+    // Act: two deliver_sm with UDHI set whose headers overrun
+    smsc.send(deliverSm(1003, 0x40, 0x00, headerPastTheEnd));
+    smsc.send(deliverSm(1004, 0x40, 0x00, elementPastTheHeader));
+    await waitFor(() => smsc.received().filter((p) => p.commandId === 0x80000005).length === 2, 'two deliver_sm_resp');
+
+    // Assess: both answered OK (recorded), both malformed with the parser's reason, the bind still up
+    expect(smsc.received().filter((p) => p.commandId === 0x80000005).map((p) => [p.sequence, p.status])).toEqual([[1003, 0], [1004, 0]]);
+    expect(h.delivered).toMatchObject([
+      { kind: 'malformed', reason: expect.stringMatching(/exceeds/), esmClass: 0x40, raw: { shortMessage: headerPastTheEnd } },
+      { kind: 'malformed', reason: expect.stringMatching(/overruns/), esmClass: 0x40, raw: { shortMessage: elementPastTheHeader } },
+    ]);
+    expect(h.events('INBOUND_MALFORMED')).toHaveLength(2);
+    expect(h.events('BIND_LOST')).toHaveLength(0);
+    expect(h.connection.bindsUp()).toBe(1);
+  });
 });
 
 describe('CarrierConnection: keep-alive, stop, bind modes, inbound', () => {

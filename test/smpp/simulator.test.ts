@@ -3,8 +3,9 @@
  */
 import * as smpp from 'smpp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeGsm7, encodeUcs2, concatUdh } from '../../core/domain/encoding';
+import { encodeGsm7, encodeUcs2 } from '../../core/domain/encoding';
 import { isReceiptParseError, normaliseSmscId, parseReceiptText, receiptFromTlvs, type Receipt } from '../../core/domain/receipt';
+import { concatUdh } from '../../core/domain/udh';
 import { SmscSimulator, type SimulatorOptions } from '../../simulator/smsc-simulator';
 
 // ---- fixtures ---------------------------------------------------------------------------

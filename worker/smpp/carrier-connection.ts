@@ -34,6 +34,7 @@ import type { CarrierConfig } from '../../core/config/schema';
 import { classifyCommandStatus, commandStatusName, formatCommandStatus } from '../../core/domain/command-status';
 import { isReceiptParseError, receiptFromTlvs, type Receipt } from '../../core/domain/receipt';
 import type { SubmitSmParams } from '../../core/domain/submit-pdus';
+import { isUsableConcat, type ConcatInfo } from '../../core/domain/udh';
 import { LimiterClosedError, SlidingWindowLimiter } from './rate-limiter';
 import {
   BindRefusedError,
@@ -126,7 +127,7 @@ export type InboundPdu =
       dataCoding: number;
       text: string;
       /** From a concatenation UDH (IEI 0x00 / 0x08) or SAR TLVs. */
-      concat?: { reference: number; total: number; sequence: number };
+      concat?: ConcatInfo;
     }
   | { kind: 'malformed'; reason: string; esmClass: number; raw?: DeliverRaw };
 
@@ -240,18 +241,6 @@ function isReceiptType(esmClass: number): boolean {
 
 function e164(addr: string, ton: number): string {
   return ton === 1 && /^[0-9]+$/.test(addr) ? `+${addr}` : addr;
-}
-
-/** Concatenation info from UDH elements (IEI 0x00 8-bit, 0x08 16-bit reference); the last valid one counts. */
-function concatFromUdh(ies: readonly Buffer[]): { reference: number; total: number; sequence: number } | undefined {
-  let found: { reference: number; total: number; sequence: number } | undefined;
-  for (const ie of ies) {
-    let info: typeof found;
-    if (ie[0] === 0x00 && ie[1] === 3 && ie.length === 5) info = { reference: ie.readUInt8(2), total: ie.readUInt8(3), sequence: ie.readUInt8(4) };
-    else if (ie[0] === 0x08 && ie[1] === 4 && ie.length === 6) info = { reference: ie.readUInt16BE(2), total: ie.readUInt8(4), sequence: ie.readUInt8(5) };
-    if (info && info.total > 0 && info.sequence > 0 && info.sequence <= info.total) found = info;
-  }
-  return found;
 }
 
 export class CarrierConnection {
@@ -734,8 +723,7 @@ export class CarrierConnection {
     if (d.text === undefined) {
       return { kind: 'malformed', reason: `unsupported data_coding 0x${d.dataCoding.toString(16).padStart(2, '0')}`, esmClass: d.esmClass, raw };
     }
-    const sar = d.sar && d.sar.total > 0 && d.sar.sequence > 0 && d.sar.sequence <= d.sar.total ? d.sar : undefined;
-    const concat = (d.udh ? concatFromUdh(d.udh) : undefined) ?? sar;
+    const concat = d.udh?.concat ?? (d.sar && isUsableConcat(d.sar) ? d.sar : undefined);
     return {
       kind: 'inbound',
       from: e164(d.sourceAddr, d.sourceAddrTon),

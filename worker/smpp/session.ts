@@ -9,8 +9,9 @@
  * - deliver_sm is answered only after the handler's promise settles, with the status it
  *   resolves to, or ESME_RX_T_APPN when it rejects (so the SMSC delivers it again);
  * - deliver_sm short_message is handed over as the exact octets received (the package
- *   only offers text decoded with its own lossy GSM table), decoded here with the gateway's
- *   GSM 03.38 / UCS-2 codecs;
+ *   only offers text decoded with its own lossy GSM table), its UDH read by the gateway's
+ *   one parser (core/domain/udh.ts) and its text decoded with the gateway's GSM 03.38 /
+ *   UCS-2 codecs;
  * - enquire_link and unbind from the SMSC are answered; an error listener is always attached
  *   (a session without one crashes the process) and a session whose reader failed is destroyed
  *   (the package stops reading after a parse error);
@@ -31,6 +32,7 @@ import { EventEmitter } from 'node:events';
 import * as smpp from 'smpp';
 import { decodeGsm7, decodeUcs2, encodeGsm7 } from '../../core/domain/encoding';
 import { readPduBody } from '../../core/domain/pdu-body';
+import { ESM_CLASS_UDHI, parseUdh, type ConcatInfo, type ParsedUdh } from '../../core/domain/udh';
 
 export type BindType = 'transceiver' | 'transmitter' | 'receiver';
 
@@ -44,7 +46,6 @@ export const ESME_RINVCMDID = 0x00000003;
 export const ESME_RX_T_APPN = 0x00000064;
 
 const SMPP_VERSION_3_4 = 0x34;
-const ESM_UDHI = 0x40;
 
 export interface SessionConnectOptions {
   host: string;
@@ -96,8 +97,8 @@ export interface DeliverSm {
   shortMessageExact: boolean;
   /** message_payload TLV octets, when present. */
   messagePayload?: Buffer;
-  /** UDH information elements (each `[iei, length, ...data]`) when esm_class has UDHI (0x40). */
-  udh?: Buffer[];
+  /** The UDH's information elements and concatenation info, when esm_class has UDHI (0x40). */
+  udh?: Omit<ParsedUdh, 'payload'>;
   /** The user data after the UDH, from short_message or, when that is empty, message_payload. */
   payload: Buffer;
   /**
@@ -111,7 +112,7 @@ export interface DeliverSm {
   /** message_state TLV (0x0427). */
   messageState?: number;
   /** sar_msg_ref_num / sar_total_segments / sar_segment_seqnum TLVs, when all three are present. */
-  sar?: { reference: number; total: number; sequence: number };
+  sar?: ConcatInfo;
 }
 
 /** Resolves to the command_status to answer the deliver_sm with; rejecting answers ESME_RX_T_APPN. */
@@ -477,22 +478,6 @@ function reencode(value: unknown, dataCoding: number): Buffer | undefined {
   return Buffer.concat([Buffer.from([header.length]), header, body]);
 }
 
-/** UDH information elements; throws a RangeError when the header overruns the data. */
-function splitUdh(data: Buffer): { ies: Buffer[]; rest: Buffer } {
-  if (data.length === 0) throw new RangeError('UDH indicator set but the user data is empty');
-  const end = 1 + (data[0] ?? 0);
-  if (end > data.length) throw new RangeError(`UDH length ${end - 1} exceeds the ${data.length - 1} octets that follow`);
-  const ies: Buffer[] = [];
-  for (let i = 1; i < end; ) {
-    if (i + 2 > end) throw new RangeError(`UDH truncated at octet ${i}`);
-    const size = data[i + 1] ?? 0;
-    if (i + 2 + size > end) throw new RangeError(`UDH element 0x${(data[i] ?? 0).toString(16)} overruns the header`);
-    ies.push(Buffer.from(data.subarray(i, i + 2 + size)));
-    i += 2 + size;
-  }
-  return { ies, rest: Buffer.from(data.subarray(end)) };
-}
-
 /** Text for a data_coding, undefined for binary and unsupported codings. Throws on undecodable data. */
 function decodeText(bytes: Buffer, dataCoding: number): string | undefined {
   if (dataCoding === 0x00 || (dataCoding >= 0xf0 && (dataCoding & 0x04) === 0)) return decodeGsm7(bytes);
@@ -524,10 +509,10 @@ function readDeliverSm(pdu: smpp.PDU, raw: Buffer | undefined): DeliverSm {
   };
   if (payloadTlv !== undefined) deliver.messagePayload = payloadTlv;
   try {
-    if (esmClass & ESM_UDHI) {
-      const { ies, rest } = splitUdh(content);
-      deliver.udh = ies;
-      deliver.payload = rest;
+    if (esmClass & ESM_CLASS_UDHI) {
+      const { payload, ...udh } = parseUdh(content);
+      deliver.udh = udh;
+      deliver.payload = payload;
     }
     const text = decodeText(deliver.payload, dataCoding);
     if (text !== undefined) deliver.text = text;

@@ -1,0 +1,55 @@
+/**
+ * How every Lambda of the gateway is bundled, in one place: GatewayFunction hands these options
+ * to NodejsFunction's esbuild, and `npm run bench` (bench/bundles.ts) builds with the same ones,
+ * so the bundles it weighs and times are the ones that are deployed. Plain data with no CDK
+ * import, so the benchmark reads it without loading aws-cdk-lib.
+ *
+ * @example
+ * await esbuild.build({ entryPoints, bundle: true, platform: 'node', ...lambdaBundleOptions(runtimeConfig) });
+ */
+import type { RuntimeConfig } from '../../core/config/runtime';
+
+/** Where a function takes the AWS SDK v3 from: its own bundle, or the Lambda runtime's copy. */
+export type SdkSource = 'bundled' | 'runtime';
+
+/**
+ * The deployed functions carry their SDK: they run the lockfile's version, the one the tests ran,
+ * rather than whichever one the runtime ships that day, and they load faster (one file, no module
+ * resolution). docs/design.md, "Lambda bundles", has the measurements, the cost and the sources.
+ */
+export const LAMBDA_SDK: SdkSource = 'bundled';
+
+const SDK_EXTERNALS: Readonly<Record<SdkSource, readonly string[]>> = {
+  bundled: [],
+  runtime: ['@aws-sdk/*'],
+};
+
+export interface LambdaBundleOptions {
+  readonly minify: true;
+  readonly sourcemap: false;
+  /** Runs on the Lambda Node.js 24 runtime and on the emulator's local Node 20. */
+  readonly target: 'node20';
+  readonly format: 'cjs';
+  /** ESM entry points first, so that esbuild tree-shakes (zod/mini, libphonenumber-js, the SDK). */
+  readonly mainFields: readonly string[];
+  /** Modules left out of the bundle, for the runtime to provide. */
+  readonly external: readonly string[];
+  /** The runtime config compiled at synth, injected as the constant `process.env.GATEWAY_RUNTIME_CONFIG`. */
+  readonly define: Readonly<Record<string, string>>;
+  /** Warnings and errors only: no size summary per bundle in every synth's and deploy's output. */
+  readonly logLevel: 'warning';
+}
+
+/** The esbuild options of a function bundle; `sdk` other than {@link LAMBDA_SDK} only for comparison. */
+export function lambdaBundleOptions(runtimeConfig: RuntimeConfig, sdk: SdkSource = LAMBDA_SDK): LambdaBundleOptions {
+  return {
+    minify: true,
+    sourcemap: false,
+    target: 'node20',
+    format: 'cjs',
+    mainFields: ['module', 'main'],
+    external: SDK_EXTERNALS[sdk],
+    define: { 'process.env.GATEWAY_RUNTIME_CONFIG': JSON.stringify(JSON.stringify(runtimeConfig)) },
+    logLevel: 'warning',
+  };
+}
