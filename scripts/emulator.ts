@@ -93,7 +93,7 @@ export async function ensureEmulator(options: EmulatorOptions = {}): Promise<Emu
         started: true,
         stop: () => {
           kill();
-          console.log(`MiniStack stopped (pid ${child.pid})`);
+          say(`MiniStack stopped (pid ${child.pid})`);
         },
       };
     }

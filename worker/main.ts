@@ -36,7 +36,7 @@ export type InboundEvent = { version: 1; type: 'inbound' } & InboundMessage;
 /** Records what a deliver_sm carried; resolves only once it is durable (the caller answers after that). */
 export function deliverHandler(
   carrier: CarrierConfig,
-  deps: { delivery: DeliveryStore; inbound: InboundStore; sns: SNSClient; inboundTopicArn?: string; log: Log; metrics?: Pick<MetricsPublisher, 'count' | 'observe'> },
+  deps: { delivery: DeliveryStore; inbound: InboundStore; sns: SNSClient; inboundTopicArn: string; log: Log; metrics?: Pick<MetricsPublisher, 'count' | 'observe'> },
 ) {
   return async (pdu: InboundPdu): Promise<void> => {
     if (pdu.kind === 'receipt') {
@@ -69,7 +69,6 @@ export function deliverHandler(
       deps.log('INBOUND_PART_STORED', { carrierId: carrier.id, from: pdu.from, part: pdu.concat?.sequence, of: pdu.concat?.total });
       return;
     }
-    if (!deps.inboundTopicArn) throw new Error('INBOUND_TOPIC_ARN is not set: inbound messages cannot be published');
     const event: InboundEvent = { version: 1, type: 'inbound', ...complete.message };
     try {
       await deps.sns.send(new PublishCommand({ TopicArn: deps.inboundTopicArn, Message: JSON.stringify(event), MessageAttributes: { carrierId: { DataType: 'String', StringValue: carrier.id } } }));
@@ -131,7 +130,7 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
         logger(event, { carrierId: config.id, ...data });
       },
       onBindsChanged: () => void beatOne(config),
-      onDeliver: deliverHandler(config, { delivery, inbound, sns: sns(), ...(settings.inboundTopicArn ? { inboundTopicArn: settings.inboundTopicArn } : {}), log: logger, metrics }),
+      onDeliver: deliverHandler(config, { delivery, inbound, sns: sns(), inboundTopicArn: settings.inboundTopicArn, log: logger, metrics }),
     });
     connections.set(config.id, connection);
     workers.set(

@@ -14,7 +14,8 @@ import { CarrierConfig } from '../core/config/schema';
 const Env = z.object({
   TABLE_NAME: z.string().min(1),
   CARRIER_QUEUE_URLS: z.string().min(2),
-  INBOUND_TOPIC_ARN: z.string().optional(),
+  /** Where inbound messages are published: required, so a worker never answers deliver_sm it cannot publish. */
+  INBOUND_TOPIC_ARN: z.string().min(1),
   WORKER_CARRIERS: z.string().optional(),
   RETENTION_DAYS: z.coerce.number().int().positive().optional(),
   RECEIPT_TIMEOUT_SECONDS: z.coerce.number().int().positive().optional(),
@@ -32,7 +33,7 @@ const Env = z.object({
 
 export interface WorkerSettings {
   tableName: string;
-  inboundTopicArn?: string;
+  inboundTopicArn: string;
   retentionDays: number;
   receiptTimeoutSeconds: number;
   retryPolicy: { retryBaseSeconds: number; retryMaxSeconds: number };
@@ -79,7 +80,7 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
   const wanted = e.CARRIERS ? new Set(e.CARRIERS.split(',').map((s) => s.trim())) : undefined;
   return {
     tableName: e.TABLE_NAME,
-    ...(e.INBOUND_TOPIC_ARN ? { inboundTopicArn: e.INBOUND_TOPIC_ARN } : {}),
+    inboundTopicArn: e.INBOUND_TOPIC_ARN,
     retentionDays: e.RETENTION_DAYS ?? file!.retentionDays,
     receiptTimeoutSeconds: e.RECEIPT_TIMEOUT_SECONDS ?? file!.lifecycle.receiptTimeoutSeconds,
     retryPolicy: {

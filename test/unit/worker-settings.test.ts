@@ -1,0 +1,40 @@
+/**
+ * The worker's settings (worker/settings.ts) as ECS gives them: read once at start,
+ * and a missing one stops the start with its name.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadWorkerSettings, WorkerSettingsError } from '../../worker/settings';
+
+/** The environment of the task definition (lib/constructs/smpp-worker-service.ts) for one carrier. */
+function taskEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: Record<string, string | undefined> = {
+    TABLE_NAME: 'messages',
+    CARRIER_QUEUE_URLS: JSON.stringify({ 'c-a': 'https://sqs/c-a.fifo' }),
+    INBOUND_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:inbound',
+    WORKER_CARRIERS: JSON.stringify([{ id: 'c-a', host: 'smsc.example', port: 2775, systemId: 'gw', passwordSecret: 'sms/c-a' }]),
+    CARRIER_PASSWORD_C_A: 'secret',
+    RETENTION_DAYS: '30',
+    RECEIPT_TIMEOUT_SECONDS: '172800',
+    RETRY_BASE_SECONDS: '30',
+    RETRY_MAX_SECONDS: '900',
+    ...overrides,
+  };
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
+}
+
+describe('loadWorkerSettings', () => {
+  it('reads the task definition’s environment, the password from its secret variable', () => {
+    const settings = loadWorkerSettings(taskEnv());
+    expect(settings).toMatchObject({ tableName: 'messages', inboundTopicArn: 'arn:aws:sns:eu-west-1:123456789012:inbound', retentionDays: 30 });
+    expect(settings.carriers.map((c) => ({ id: c.config.id, password: c.password, queueUrl: c.queueUrl }))).toEqual([{ id: 'c-a', password: 'secret', queueUrl: 'https://sqs/c-a.fifo' }]);
+  });
+
+  it.each(['INBOUND_TOPIC_ARN', 'TABLE_NAME', 'CARRIER_QUEUE_URLS'])('refuses to start without %s, naming it', (name) => {
+    expect(() => loadWorkerSettings(taskEnv({ [name]: undefined }))).toThrow(WorkerSettingsError);
+    expect(() => loadWorkerSettings(taskEnv({ [name]: undefined }))).toThrow(name);
+  });
+
+  it('refuses a carrier without its password', () => {
+    expect(() => loadWorkerSettings(taskEnv({ CARRIER_PASSWORD_C_A: undefined }))).toThrow('carrier c-a: no password (set CARRIER_PASSWORD_C_A or password in the config)');
+  });
+});
