@@ -185,8 +185,22 @@ export const messageIds: fc.Arbitrary<FuzzRequest> = fc
     return fuzzRequest({ name: `${method} /v1/messages/${segment.slice(0, 40)}`, method, path: `${SINGLE}/${segment}`, query: {}, body: null, expect: 'rejected' });
   });
 
-/** Every kind above. */
-export const badRequests: fc.Arbitrary<FuzzRequest> = fc.oneof(arbitraryBodies, hostileFields, unpairedSurrogates, deepBodies, rawBodies, sizeLimits, contentTypes, batches, dryRunValues, messageIds);
+/** Every kind above, with how many cases an in-process run draws of it. */
+export const BAD_REQUEST_KINDS: readonly { name: string; arbitrary: fc.Arbitrary<FuzzRequest>; runs: number }[] = [
+  { name: 'arbitrary JSON values as bodies', arbitrary: arbitraryBodies, runs: 300 },
+  { name: 'one field of a message replaced by a hostile value', arbitrary: hostileFields, runs: 400 },
+  { name: 'unpaired surrogates in text and reference', arbitrary: unpairedSurrogates, runs: 100 },
+  { name: 'bodies nested too deep, at the root and in batch items', arbitrary: deepBodies, runs: 60 },
+  { name: 'raw bodies: duplicate keys, broken and random JSON', arbitrary: rawBodies, runs: 150 },
+  { name: 'bodies just under, at and over the size limits', arbitrary: sizeLimits, runs: 12 },
+  { name: 'wrong content types and charsets', arbitrary: contentTypes, runs: 100 },
+  { name: 'batches of valid, hostile and too many messages', arbitrary: batches, runs: 60 },
+  { name: 'dryRun values', arbitrary: dryRunValues, runs: 60 },
+  { name: 'ids of every shape for GET and DELETE', arbitrary: messageIds, runs: 150 },
+];
+
+/** Every kind, mixed. */
+export const badRequests: fc.Arbitrary<FuzzRequest> = fc.oneof(...BAD_REQUEST_KINDS.map((k) => k.arbitrary));
 
 /** What is wrong with an answer to `req`, given how many messages it stored; empty when nothing is. */
 export function answerProblems(req: FuzzRequest, res: { status: number; contentType: string | undefined; body: string }, stored: number): string[] {

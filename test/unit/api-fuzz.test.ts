@@ -8,21 +8,7 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  arbitraryBodies,
-  badRequests,
-  batches,
-  contentTypes,
-  deepBodies,
-  dryRunValues,
-  hostileFields,
-  messageIds,
-  rawBodies,
-  sizeLimits,
-  answerProblems,
-  unpairedSurrogates,
-  type FuzzRequest,
-} from '../support/bad-requests';
+import { answerProblems, BAD_REQUEST_KINDS, badRequests, type FuzzRequest } from '../support/bad-requests';
 import { API_KEYS, apiFixture, headerOf, TEST_API_URL, type ApiFixture } from '../support/factories';
 
 describe('the API answers every bad request with a 4xx problem naming the field, and stores nothing', () => {
@@ -52,19 +38,8 @@ describe('the API answers every bad request with a 4xx problem naming the field,
     expect(wrong, `${req.name} → ${res.statusCode}`).toEqual([]);
   }
 
-  it.each([
-    ['arbitrary JSON values as bodies', arbitraryBodies, 300],
-    ['one field of a message replaced by a hostile value', hostileFields, 400],
-    ['unpaired surrogates in text and reference', unpairedSurrogates, 100],
-    ['bodies nested too deep, at the root and in batch items', deepBodies, 60],
-    ['raw bodies: duplicate keys, broken and random JSON', rawBodies, 150],
-    ['bodies just under, at and over the size limits', sizeLimits, 12],
-    ['wrong content types and charsets', contentTypes, 100],
-    ['batches of valid, hostile and too many messages', batches, 60],
-    ['dryRun values', dryRunValues, 60],
-    ['ids of every shape for GET and DELETE', messageIds, 150],
-  ] as const)('%s', async (_name, arbitrary, numRuns) => {
-    await fc.assert(fc.asyncProperty(arbitrary, holds), { numRuns: numRuns * Number(process.env.FUZZ_SCALE ?? 1) });
+  it.each(BAD_REQUEST_KINDS)('$name', async ({ arbitrary, runs }) => {
+    await fc.assert(fc.asyncProperty(arbitrary, holds), { numRuns: runs * Number(process.env.FUZZ_SCALE ?? 1) });
   });
 
   it('every kind mixed, on one table', async () => {
