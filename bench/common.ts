@@ -9,10 +9,14 @@ import { resolve } from 'node:path';
 export const REPO_ROOT = resolve(__dirname, '..');
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-/** Forks a TypeScript module under tsx with an IPC channel; stdout is dropped unless `inherit`. */
+/**
+ * Forks a TypeScript module under tsx with an IPC channel; stdout is dropped unless `inherit`.
+ * BENCH_CPU_PROF=<dir> profiles every child (node --cpu-prof): `npx tsx bench/profile.ts <dir>` sums it up.
+ */
 export function forkTs(file: string, args: string[], env: NodeJS.ProcessEnv = {}, inherit = false): ChildProcess {
+  const profile = process.env.BENCH_CPU_PROF;
   return fork(resolve(__dirname, file), args, {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(profile)] : [])],
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', inherit ? 'inherit' : 'ignore', 'inherit', 'ipc'],

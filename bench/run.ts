@@ -45,9 +45,16 @@ async function attempt<T>(what: string, fn: () => Promise<T>): Promise<Outcome<T
   }
 }
 
-/** A fresh simulator process (receipts after the default 50 ms) for one run of `client`. */
+/**
+ * Receipts come this long after their submit_sm_resp, as carriers send them (seconds, not the
+ * simulator's default 50 ms): a receipt then finds its SMSC-id mapping written, as it mostly does
+ * in production, rather than being held for it.
+ */
+const RECEIPT_DELAY_MS = 1000;
+
+/** A fresh simulator process (receipts after RECEIPT_DELAY_MS) for one run of `client`. */
 async function withSimulator<T extends object>(fn: (sim: ReturnType<typeof forkTs>, port: number) => Promise<T>, options: Record<string, unknown> = {}): Promise<T & { simulatorCpuShare?: number }> {
-  const sim = forkTs('sim-child.ts', [JSON.stringify({ systemId: 'gw', password: 'secret', ...options })]);
+  const sim = forkTs('sim-child.ts', [JSON.stringify({ systemId: 'gw', password: 'secret', receiptDelayMs: RECEIPT_DELAY_MS, ...options })]);
   try {
     const { port } = await nextMessage<{ type: 'ready'; port: number }>(sim, 'ready', 30_000);
     // The simulator's CPU over the run, as a share of one core: near 1 means the simulator set the pace.

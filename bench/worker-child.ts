@@ -4,7 +4,7 @@
  *
  * - `memory`: CarrierConnection + CarrierWorker + deliverHandler (worker/main.ts) exactly as
  *   the worker wires them, but the narrow store interfaces CarrierWorker takes
- *   (messages.get/transition, delivery.recordSubmitted, scheduleRetry), the receipt side
+ *   (messages.transition, delivery.readRecords/recordSubmitted, scheduleRetry), the receipt side
  *   (DeliveryStore.applyReceipt) and the SQS client are in-memory stand-ins that count every
  *   call as the DynamoDB / SQS request the real adapter makes. Measures the worker's own cost.
  * - `emulator`: the real worker (startWorker from worker/main.ts) with its real DynamoDB and
@@ -30,7 +30,8 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { dynamo, sqs } from '../core/aws/clients';
-import type { DeliveryStore, ReceiptResult, StoredReceipt } from '../core/aws/delivery-store';
+import type { DeliveryStore, ReceiptResult, StoredReceipt, SubmittedMessage } from '../core/aws/delivery-store';
+import { Batcher } from '../core/util/batcher';
 import type { InboundStore } from '../core/aws/inbound-store';
 import type { MessageStore } from '../core/aws/message-store';
 import { loadGatewayConfig } from '../core/config/load';
@@ -157,12 +158,18 @@ class MemoryQueue {
 
 /**
  * The message table in memory: status changes by the store's own rule (transitionInMemory),
- * and the same item kinds as DeliveryStore (SMSC-id mappings with pendingReceipt), written
- * in the same order.
+ * the same item kinds as DeliveryStore (SMSC-id mappings with pendingReceipt), and the same
+ * coalescing as its table pipe (Batcher, 20 ms, 100 keys a read, 25 statements a write, a
+ * message's SUBMITTED and mappings in one group; receipts for mappings this process wrote
+ * read nothing): each batch counts as the one request the real store sends for it.
  */
 class MemoryStore {
   readonly messages = new Map<string, MessageRecord>();
   private readonly mappings = new Map<string, { messageId?: string; segment?: number; segments?: number; pendingReceipt?: StoredReceipt }>();
+  /** Mappings this process wrote (DeliveryStore's MappingCache). */
+  private readonly cached = new Set<string>();
+  private readonly reads = new Batcher<string, void>({ maxWeight: 100, lingerMs: 20, flush: async (keys) => (this.counter.add('dynamodb.BatchGetItem'), keys.map(() => undefined)) });
+  private readonly writes = new Batcher<number, void>({ maxWeight: 25, lingerMs: 20, weigh: (n) => n, flush: async (groups) => (this.counter.add('dynamodb.BatchExecuteStatement'), groups.map(() => undefined)) });
   delivered = 0;
   constructor(private readonly counter: Counter) {}
 
@@ -171,62 +178,69 @@ class MemoryStore {
     return { ...r, history: [...r.history] };
   }
 
-  async get(id: string): Promise<MessageRecord | undefined> {
-    this.counter.add('dynamodb.GetItem');
-    const r = this.messages.get(id);
-    return r ? this.copy(r) : undefined;
+  /** DeliveryStore.readRecords: the group's keys, read with everything else read within 20 ms. */
+  async readRecords(ids: string[]): Promise<Map<string, MessageRecord>> {
+    await Promise.all(ids.map((id) => this.reads.add(id)));
+    return new Map(ids.flatMap((id) => {
+      const r = this.messages.get(id);
+      return r ? [[id, this.copy(r)] as const] : [];
+    }));
   }
 
+  /** MessageStore.transition: one conditional UpdateItem (the worker's rare paths: FAILED, EXPIRED). */
   async transition(id: string, to: MessageStatus, options: TransitionOptions = {}): Promise<TransitionResult> {
     this.counter.add('dynamodb.UpdateItem');
+    return this.apply(id, to, options);
+  }
+
+  private apply(id: string, to: MessageStatus, options: TransitionOptions): TransitionResult {
     const result = transitionInMemory(this.messages.get(id), to, options, RETENTION_DAYS);
-    if (!result.applied) {
-      this.counter.add('dynamodb.GetItem'); // MessageStore re-reads after a failed condition
-      return { applied: false, current: result.current ? this.copy(result.current) : undefined };
-    }
+    if (!result.applied) return { applied: false, current: result.current ? this.copy(result.current) : undefined };
     this.messages.set(id, result.record);
     if (to === 'DELIVERED') this.delivered++;
     return { applied: true, record: this.copy(result.record) };
   }
 
-  /** DeliveryStore.recordSubmitted: SUBMITTED, then one mapping UpdateItem per segment, then early receipts. */
-  async recordSubmitted(envelope: CarrierEnvelope, smscIds: string[], keys: string[]): Promise<boolean> {
+  /** DeliveryStore.recordSubmitted: SUBMITTED and a mapping per segment, one write group. */
+  async recordSubmitted({ envelope, smscIds, keys }: SubmittedMessage): Promise<boolean> {
+    await this.writes.add(1 + keys.length);
     const now = new Date();
-    const submitted = await this.transition(envelope.messageId, 'SUBMITTED', { expectedAttempt: envelope.attempt, carrierId: envelope.carrierId, now, set: { smscIds, segmentReceipts: {}, submittedAt: now.toISOString() } });
-    const early: { segment: number; receipt: StoredReceipt }[] = [];
+    const submitted = this.apply(envelope.messageId, 'SUBMITTED', { expectedAttempt: envelope.attempt, carrierId: envelope.carrierId, now, set: { smscIds, segmentReceipts: {}, submittedAt: now.toISOString() } });
     for (const [segment, key] of keys.entries()) {
-      this.counter.add('dynamodb.UpdateItem');
       const k = `${envelope.carrierId}#${key}`;
-      const m = { ...this.mappings.get(k), messageId: envelope.messageId, segment, segments: keys.length };
-      this.mappings.set(k, m);
-      if (m.pendingReceipt) early.push({ segment, receipt: m.pendingReceipt });
+      const held = this.mappings.get(k)?.pendingReceipt;
+      this.mappings.set(k, { messageId: envelope.messageId, segment, segments: keys.length });
+      this.cached.add(k);
+      if (held) {
+        this.counter.add('dynamodb.UpdateItem'); // the mapping completed over the held receipt
+        this.applyToMessage(envelope.messageId, segment, keys.length, held);
+      }
     }
-    for (const { segment, receipt } of early) await this.applyToMessage(envelope.messageId, segment, keys.length, receipt);
     return submitted.applied;
   }
 
-  /** DeliveryStore.applyReceipt: consistent GetItem of the mapping, then apply or hold. */
+  /** DeliveryStore.applyReceipt: the mapping from the cache or a coalesced read, the final change a coalesced write. */
   async applyReceipt(carrierId: string, key: string, receipt: Receipt): Promise<ReceiptResult> {
     const stored: StoredReceipt = { state: receipt.state, ...(receipt.errorCode !== undefined ? { errorCode: receipt.errorCode } : {}), receivedAt: new Date().toISOString() };
-    this.counter.add('dynamodb.GetItem');
     const k = `${carrierId}#${key}`;
+    if (!this.cached.delete(k)) await this.reads.add(k);
     const m = this.mappings.get(k);
     if (!m?.messageId) {
-      this.counter.add('dynamodb.UpdateItem');
+      this.counter.add('dynamodb.UpdateItem'); // held on the mapping's key
       this.mappings.set(k, { ...m, pendingReceipt: stored });
       return { outcome: 'pending' };
     }
-    const status = await this.applyToMessage(m.messageId, m.segment ?? 0, m.segments ?? 1, stored);
+    if ((m.segments ?? 1) === 1 && statusForReceipt(stored.state) !== undefined) await this.writes.add(1);
+    const status = this.applyToMessage(m.messageId, m.segment ?? 0, m.segments ?? 1, stored);
     return { outcome: 'applied', messageId: m.messageId, ...(status ? { status } : {}) };
   }
 
-  private async applyToMessage(messageId: string, segment: number, segments: number, receipt: StoredReceipt): Promise<MessageStatus | undefined> {
+  private applyToMessage(messageId: string, segment: number, segments: number, receipt: StoredReceipt): MessageStatus | undefined {
     if (statusForReceipt(receipt.state) === undefined) return undefined;
-    if (segments > 1) this.counter.add('dynamodb.UpdateItem');
+    if (segments > 1) this.counter.add('dynamodb.UpdateItem'); // segment receipts, then the final change
     const outcome = aggregateSegments({ [String(segment)]: receipt.state }, segments);
     if (!outcome.complete || !outcome.status) return undefined;
-    const result = await this.transition(messageId, outcome.status, { ...(outcome.reason ? { reason: outcome.reason } : {}), set: { receipt } });
-    return result.applied ? outcome.status : undefined;
+    return this.apply(messageId, outcome.status, { ...(outcome.reason ? { reason: outcome.reason } : {}), set: { receipt } }).applied ? outcome.status : undefined;
   }
 }
 
@@ -252,8 +266,8 @@ async function runMemory(): Promise<ThroughputResult> {
     connection,
     queueUrl: 'memory://bench',
     sqs: queue as unknown as SQSClient,
-    messages: store as unknown as Pick<MessageStore, 'get' | 'transition'>,
-    delivery: store as unknown as Pick<DeliveryStore, 'recordSubmitted'>,
+    messages: store as unknown as Pick<MessageStore, 'transition'>,
+    delivery: store as unknown as Pick<DeliveryStore, 'readRecords' | 'recordSubmitted'>,
     scheduleRetry: async () => {
       counter.add('dynamodb.TransactWriteItems');
       return true;
@@ -369,6 +383,8 @@ async function runEmulator(): Promise<ThroughputResult> {
       drainSeconds: 5,
       pollWaitSeconds: 1,
       taskId: 'bench',
+      // The bench's table has no stream: the production path, PartiQL batches.
+      deliveryWrites: 'partiql',
       carriers: [{ config: carrier, password: 'secret', queueUrl }],
     },
     logger,

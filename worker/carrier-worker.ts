@@ -15,6 +15,7 @@ import type { MessageStore, RetryTimer } from '../core/aws/message-store';
 import { decideRetry, type RetryPolicy } from '../core/domain/deadlines';
 import type { CarrierConfig } from '../core/config/schema';
 import { CarrierEnvelope, routingFieldsOf } from '../core/domain/envelopes';
+import type { MessageRecord } from '../core/domain/message';
 import { normaliseSmscId } from '../core/domain/receipt';
 import { buildSubmitPdus } from '../core/domain/submit-pdus';
 import { QueueDeleter } from './queue-deleter';
@@ -27,8 +28,8 @@ export interface CarrierWorkerDeps {
   connection: Pick<CarrierConnection, 'bindsUp' | 'submit'>;
   queueUrl: string;
   sqs: SQSClient;
-  messages: Pick<MessageStore, 'get' | 'transition'>;
-  delivery: Pick<DeliveryStore, 'recordSubmitted'>;
+  messages: Pick<MessageStore, 'transition'>;
+  delivery: Pick<DeliveryStore, 'readRecords' | 'recordSubmitted'>;
   /** Records RETRYING with its timer, atomically (scheduleRetry). */
   scheduleRetry: (timer: RetryTimer, currentAttempt: number, reason: string, carrierId: string) => Promise<boolean>;
   retryPolicy: RetryPolicy;
@@ -67,9 +68,10 @@ export class CarrierWorker {
 
   constructor(private readonly deps: CarrierWorkerDeps) {
     this.deleter = new QueueDeleter(deps.sqs, deps.queueUrl);
-    // Enough messages in flight to keep every bind's window full.
-    const sessions = deps.carrier.binds;
-    this.capacity = sessions * deps.carrier.window;
+    // Enough messages in flight to keep every bind's window full, and as many again whose
+    // submit_sm_resp came and whose coalesced writes and deletion are on their way (up to
+    // a linger each): counting those against the window would leave it half empty.
+    this.capacity = 2 * deps.carrier.binds * deps.carrier.window;
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -129,8 +131,15 @@ export class CarrierWorker {
         await sleep(1000);
         continue;
       }
-      for (const message of messages) {
-        const task = this.process(message).catch((err: unknown) => {
+      // One consistent read for the whole group: which of them are still ROUTED for their attempt.
+      const envelopes = messages.map((m) => this.envelopeOf(m));
+      const ids = envelopes.flatMap((e) => (e ? [e.messageId] : []));
+      const records = ids.length > 0 ? this.deps.delivery.readRecords(ids) : Promise.resolve(new Map<string, MessageRecord>());
+      records.catch(() => undefined); // each message's task reports a failed read itself
+      for (const [i, message] of messages.entries()) {
+        const envelope = envelopes[i];
+        if (!envelope) continue; // never deletable by us: after maxReceiveCount it moves to the carrier DLQ for inspection
+        const task = this.process(message, envelope, records).catch((err: unknown) => {
           // Left on the queue: it becomes visible again and is retried.
           log('RECORD_FAILED', { carrierId: carrier.id, error: (err as Error).name, detail: (err as Error).message });
         });
@@ -140,16 +149,23 @@ export class CarrierWorker {
     }
   }
 
-  private async process(message: Message): Promise<void> {
+  /** The message's envelope, or undefined (logged) when it is not one. */
+  private envelopeOf(message: Message): CarrierEnvelope | undefined {
+    let body: unknown;
+    try {
+      body = JSON.parse(message.Body ?? 'null');
+    } catch {
+      body = undefined;
+    }
+    const parsed = CarrierEnvelope.safeParse(body);
+    if (parsed.success) return parsed.data;
+    this.deps.log('ENVELOPE_INVALID', { carrierId: this.deps.carrier.id, problems: body === undefined ? ['(body): not JSON'] : parsed.error.issues.map((i) => i.path.join('.')) });
+    return undefined;
+  }
+
+  private async process(message: Message, envelope: CarrierEnvelope, records: Promise<Map<string, MessageRecord>>): Promise<void> {
     const { carrier, connection, messages, delivery, log } = this.deps;
     const started = Date.now();
-    const parsed = CarrierEnvelope.safeParse(JSON.parse(message.Body ?? 'null'));
-    if (!parsed.success) {
-      // Never deletable by us: after maxReceiveCount it moves to the carrier DLQ for inspection.
-      log('ENVELOPE_INVALID', { carrierId: carrier.id, problems: parsed.error.issues.map((i) => i.path.join('.')) });
-      return;
-    }
-    const envelope = parsed.data;
     let acceptedAt: Date | undefined;
     const done = async (outcome: DeliveryOutcome) => {
       await this.delete(message);
@@ -157,7 +173,7 @@ export class CarrierWorker {
     };
 
     // Guard against duplicates and cancellations: only a ROUTED message of this attempt is submitted.
-    const record = await messages.get(envelope.messageId);
+    const record = (await records).get(envelope.messageId);
     if (record?.createdAt) acceptedAt = new Date(record.createdAt);
     if (!record || record.status !== 'ROUTED' || record.attempt !== envelope.attempt) {
       log('SUBMIT_SKIPPED', { messageId: envelope.messageId, attempt: envelope.attempt, status: record?.status ?? 'MISSING' });
@@ -182,7 +198,7 @@ export class CarrierWorker {
     const outcome: SubmitOutcome = await connection.submit(pdus);
     if (outcome.kind === 'accepted') {
       const keys = outcome.smscIds.map((id) => normaliseSmscId(id, carrier.receiptIdFormat, 'response'));
-      await delivery.recordSubmitted(envelope, outcome.smscIds, keys);
+      await delivery.recordSubmitted({ envelope, smscIds: outcome.smscIds, keys, historyLength: record.history.length });
       log('MESSAGE_SUBMITTED', { messageId: envelope.messageId, attempt: envelope.attempt, carrierId: carrier.id, segments: pdus.length, latencyMs: Date.now() - started });
       return done('submitted');
     }

@@ -99,7 +99,7 @@ export function recordOutcome(metrics: Pick<MetricsPublisher, 'count' | 'observe
 }
 
 export async function startWorker(settings: WorkerSettings, logger: Log = log, metrics: MetricsPublisher = defaultMetrics(logger)): Promise<RunningWorker> {
-  const delivery = new DeliveryStore(settings.tableName, settings.retentionDays, settings.receiptTimeoutSeconds);
+  const delivery = new DeliveryStore(settings.tableName, settings.retentionDays, settings.receiptTimeoutSeconds, dynamo(), { writes: settings.deliveryWrites });
   const inbound = new InboundStore(settings.tableName);
   const messages = new MessageStore(settings.tableName, settings.retentionDays);
   const heartbeats = new CarrierHealth(settings.tableName, settings.carriers.map((c) => c.config.id), 0);
@@ -187,6 +187,7 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
     const drainMs = settings.drainSeconds * 1000;
     // Stop pulling and let in-flight submissions finish, then unbind.
     await Promise.all([...workers.values()].map((w) => w.stop(drainMs)));
+    await delivery.drain();
     await Promise.all([...connections.values()].map((c) => c.stop(Math.min(5000, drainMs))));
     clearInterval(heartbeatTimer);
     await Promise.all([beat(), metrics.stop()]);

@@ -1,125 +1,81 @@
 /**
- * Delivery state written by the SMPP worker: SMSC-id mappings, receipts and
- * the SUBMITTED transition.
- *
- *   SMSC-id mapping (table-keys.ts smscIdKey)
- *     messageId, segment, segments, attempt     (written after submit_sm_resp)
- *     pendingReceipt                            (written by a receipt that came first)
- *
- * Both sides write the same item, and DynamoDB serialises writes to one item:
- * whichever comes second sees the other's data and applies the receipt. So a
- * receipt that overtakes its submit_sm_resp is held, never dropped.
+ * Delivery state read and written by the SMPP worker: the records of a received
+ * group, SUBMITTED with the SMSC-id mappings after submit_sm_resp, and receipts.
+ * All of it goes through one table pipe (table-pipe.ts): what comes within
+ * `lingerMs` (20 ms) shares one request, and each caller still learns its own
+ * outcome (submitted-writes.ts, receipt-writes.ts). The single-item operations
+ * under them, and the item layout, are in delivery-items.ts.
  */
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CarrierEnvelope } from '../domain/envelopes';
-import type { MessageStatus } from '../domain/message';
-import type { Receipt, ReceiptState } from '../domain/receipt';
-import { aggregateSegments, statusForReceipt } from '../domain/receipt-outcome';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Receipt } from '../domain/receipt';
+import { batchWriter, type WriteMode } from './batch-writes';
 import { dynamo } from './clients';
+import { DeliveryItems } from './delivery-items';
 import { MessageStore } from './message-store';
-import { isConditionalCheckFailed, ItemKind, malformedPduKey, messageKey, recordOf, smscIdKey } from './table-keys';
+import { ReceiptWrites, type ReceiptResult } from './receipt-writes';
+import { SubmittedWrites, type SubmittedMessage } from './submitted-writes';
+import { ItemKind, malformedPduKey, messageKey, recordOf } from './table-keys';
+import { MappingCache } from './mapping-cache';
+import { TablePipe } from './table-pipe';
+import type { MessageRecord } from '../domain/message';
 
-const DAY = 86_400;
+export type { ReceiptResult } from './receipt-writes';
+export type { SubmittedMessage } from './submitted-writes';
+export type { StoredReceipt } from './delivery-items';
 
-export interface StoredReceipt {
-  state: ReceiptState;
-  errorCode?: string;
-  doneAt?: string;
-  receivedAt: string;
+const DAY_SECONDS = 86_400;
+
+export interface DeliveryStoreOptions {
+  /** How long a write waits for others to share its request. @default 20 */
+  lingerMs?: number;
+  /** How batches of writes are sent (batch-writes.ts): PartiQL in AWS, item by item on emulators. @default 'partiql' */
+  writes?: WriteMode;
 }
 
-export type ReceiptResult =
-  /** `status` when this receipt made the message final; `submittedAt` then too (for the receipt latency). */
-  | { outcome: 'applied'; messageId: string; status?: MessageStatus; submittedAt?: string }
-  | { outcome: 'not-final'; messageId: string }
-  | { outcome: 'pending' };
-
 export class DeliveryStore {
-  private readonly messages: MessageStore;
+  private readonly pipe: TablePipe;
+  private readonly submitted: SubmittedWrites;
+  private readonly receipts: ReceiptWrites;
 
   constructor(
     private readonly tableName: string,
     private readonly retentionDays: number,
     /** A SUBMITTED message whose receipts are not all in by then is swept to UNKNOWN. */
-    private readonly receiptTimeoutSeconds: number,
+    receiptTimeoutSeconds: number,
     private readonly client: DynamoDBDocumentClient = dynamo(),
+    options: DeliveryStoreOptions = {},
   ) {
-    this.messages = new MessageStore(tableName, retentionDays, client);
+    const messages = new MessageStore(tableName, retentionDays, client);
+    const items = new DeliveryItems(tableName, retentionDays, client, messages);
+    const cache = new MappingCache();
+    this.pipe = new TablePipe(tableName, client, batchWriter(options.writes ?? 'partiql', tableName, client), options.lingerMs);
+    this.submitted = new SubmittedWrites(receiptTimeoutSeconds, this.pipe, messages, items, cache);
+    this.receipts = new ReceiptWrites(this.pipe, messages, items, cache);
   }
 
-  private ttl(): number {
-    return Math.floor(Date.now() / 1000) + this.retentionDays * DAY;
+  /** The message records of a received group, by id: what is still ROUTED for which attempt (one coalesced consistent read). */
+  async readRecords(ids: string[]): Promise<Map<string, MessageRecord>> {
+    const items = await Promise.all(ids.map((id) => this.pipe.read(messageKey(id))));
+    return new Map(items.flatMap((item) => (item ? [[String(item.id), recordOf(item)] as const] : [])));
   }
 
   /**
-   * After every segment was accepted: records SUBMITTED for this attempt, maps each
-   * SMSC id to the message, then applies receipts that arrived first.
-   * Returns false when the message was no longer ROUTED for this attempt.
+   * After every segment was accepted: records SUBMITTED for this attempt and maps each SMSC id to the
+   * message, then applies receipts that arrived first. False when the message was no longer ROUTED
+   * for this attempt.
    */
-  async recordSubmitted(envelope: CarrierEnvelope, smscIds: string[], keys: string[]): Promise<boolean> {
-    // SUBMITTED first, then the mappings: a receipt that finds a mapping then always finds the
-    // message SUBMITTED; one that comes before the mapping is held on it and applied below.
-    const now = new Date();
-    const submitted = await this.messages.transition(envelope.messageId, 'SUBMITTED', {
-      expectedAttempt: envelope.attempt,
-      carrierId: envelope.carrierId,
-      now,
-      set: { smscIds, segmentReceipts: {}, submittedAt: now.toISOString(), dueAt: new Date(now.getTime() + this.receiptTimeoutSeconds * 1000).toISOString() },
-    });
-    const early: { segment: number; receipt: StoredReceipt }[] = [];
-    await Promise.all(
-      keys.map(async (key, segment) => {
-        const out = await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: smscIdKey(envelope.carrierId, key),
-            // segment and segments are DynamoDB reserved words: named through placeholders.
-            UpdateExpression: 'SET messageId = :m, #segment = :s, #segments = :n, attempt = :a, kind = :k, expiresAt = :e',
-            ExpressionAttributeNames: { '#segment': 'segment', '#segments': 'segments' },
-            ExpressionAttributeValues: { ':m': envelope.messageId, ':s': segment, ':n': keys.length, ':a': envelope.attempt, ':k': ItemKind.smscId, ':e': this.ttl() },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        const pending = out.Attributes?.pendingReceipt as StoredReceipt | undefined;
-        if (pending) early.push({ segment, receipt: pending });
-      }),
-    );
-    for (const { segment, receipt } of early) await this.applyToMessage(envelope.messageId, segment, keys.length, receipt);
-    return submitted.applied;
+  recordSubmitted(message: SubmittedMessage): Promise<boolean> {
+    return this.submitted.record(message);
   }
 
   /** Correlates a receipt by its normalised SMSC id and applies it, or holds it until the mapping exists. */
-  async applyReceipt(carrierId: string, key: string, receipt: Receipt): Promise<ReceiptResult> {
-    const stored: StoredReceipt = {
-      state: receipt.state,
-      ...(receipt.errorCode !== undefined ? { errorCode: receipt.errorCode } : {}),
-      ...(receipt.doneDate ? { doneAt: receipt.doneDate.toISOString() } : {}),
-      receivedAt: new Date().toISOString(),
-    };
-    const mapping = await this.client.send(new GetCommand({ TableName: this.tableName, Key: smscIdKey(carrierId, key), ConsistentRead: true }));
-    let item = mapping.Item;
-    if (!item?.messageId) {
-      try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: smscIdKey(carrierId, key),
-            UpdateExpression: 'SET pendingReceipt = :r, kind = :k, expiresAt = :e',
-            ConditionExpression: 'attribute_not_exists(messageId)',
-            ExpressionAttributeValues: { ':r': stored, ':k': ItemKind.smscId, ':e': this.ttl() },
-          }),
-        );
-        return { outcome: 'pending' };
-      } catch (err) {
-        if (!isConditionalCheckFailed(err)) throw err;
-        // The mapping was written between our read and our write: apply now.
-        item = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: smscIdKey(carrierId, key), ConsistentRead: true }))).Item;
-      }
-    }
-    const messageId = String(item!.messageId);
-    const final = await this.applyToMessage(messageId, Number(item!.segment), Number(item!.segments), stored);
-    if (final === undefined && statusForReceipt(stored.state) === undefined) return { outcome: 'not-final', messageId };
-    return { outcome: 'applied', messageId, ...(final ? { status: final.status, ...(final.submittedAt ? { submittedAt: final.submittedAt } : {}) } : {}) };
+  applyReceipt(carrierId: string, key: string, receipt: Receipt): Promise<ReceiptResult> {
+    return this.receipts.apply(carrierId, key, receipt);
+  }
+
+  /** Sends what is waiting to share a request, and waits for every request in flight (shutdown). */
+  drain(): Promise<void> {
+    return this.pipe.drain();
   }
 
   /** Keeps a deliver_sm that could not be read: the reason only, never its text (it may hold message content). */
@@ -132,44 +88,9 @@ export class DeliveryStore {
           kind: ItemKind.malformedPdu,
           reason,
           esmClass,
-          expiresAt: Math.floor(at.getTime() / 1000) + this.retentionDays * DAY,
+          expiresAt: Math.floor(at.getTime() / 1000) + this.retentionDays * DAY_SECONDS,
         },
       }),
     );
-  }
-
-  /** Records a segment's final receipt on the message; moves the message when its last segment is final. */
-  private async applyToMessage(messageId: string, segment: number, segments: number, receipt: StoredReceipt): Promise<{ status: MessageStatus; submittedAt?: string } | undefined> {
-    if (statusForReceipt(receipt.state) === undefined) return undefined;
-    let states: Record<string, ReceiptState>;
-    if (segments === 1) {
-      states = { '0': receipt.state };
-    } else {
-      try {
-        const out = await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: messageKey(messageId),
-            UpdateExpression: 'SET segmentReceipts.#seg = :state',
-            ConditionExpression: '#status = :submitted AND attribute_exists(segmentReceipts)',
-            ExpressionAttributeNames: { '#seg': String(segment), '#status': 'status' },
-            ExpressionAttributeValues: { ':state': receipt.state, ':submitted': 'SUBMITTED' },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        states = (recordOf(out.Attributes ?? {}) as unknown as { segmentReceipts?: Record<string, ReceiptState> }).segmentReceipts ?? {};
-      } catch (err) {
-        if (isConditionalCheckFailed(err)) return undefined; // already final (or not submitted): a late receipt changes nothing
-        throw err;
-      }
-    }
-    const outcome = aggregateSegments(states, segments);
-    if (!outcome.complete || !outcome.status) return undefined;
-    const result = await this.messages.transition(messageId, outcome.status, {
-      ...(outcome.reason ? { reason: outcome.reason } : {}),
-      set: { receipt: { state: receipt.state, ...(receipt.errorCode ? { errorCode: receipt.errorCode } : {}), receivedAt: receipt.receivedAt, ...(receipt.doneAt ? { doneAt: receipt.doneAt } : {}) } },
-    });
-    if (!result.applied) return undefined;
-    return { status: outcome.status, ...(result.record.submittedAt ? { submittedAt: result.record.submittedAt } : {}) };
   }
 }

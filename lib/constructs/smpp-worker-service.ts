@@ -184,7 +184,8 @@ export class SmppWorkerService extends Construct {
     // Least privilege: only its carrier queues, the item operations it performs, the inbound topic.
     const role = this.taskDefinition.taskRole;
     for (const q of Object.values(props.carrierQueues)) q.grantConsumeMessages(role);
-    props.table.grantItems(role, 'GetItem', 'PutItem', 'UpdateItem', 'Query');
+    // BatchGetItem and the PartiQL writes: the coalesced delivery path (core/aws/submitted-writes.ts, receipt-writes.ts).
+    props.table.grantItems(role, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'Query', 'PartiQLUpdate', 'PartiQLInsert');
     grantPublish(props.inboundTopic, role);
     // Metrics (worker/metrics.ts). PutMetricData has no resource-level permissions: the namespace condition is the scope.
     role.addToPrincipalPolicy(

@@ -54,7 +54,7 @@ describe('parsePartialLocalOutputs (the CLI’s --outputs)', () => {
 });
 
 describe('localStackEnv (the worker run locally)', () => {
-  it('takes the endpoint, table, carrier queues and inbound topic from the file, keeping what the environment sets', () => {
+  it('takes the endpoint, table, carrier queues and inbound topic from the file, keeping what the environment sets, and writes item by item (the emulator streams no PartiQL writes)', () => {
     // Prepare
     writeLocalOutputs(localOutputsFile(repoRoot), localOutputs());
     // Act
@@ -68,6 +68,7 @@ describe('localStackEnv (the worker run locally)', () => {
       TABLE_NAME: 'SmsGatewayLocal-Messages',
       CARRIER_QUEUE_URLS: JSON.stringify(localOutputs().carrierQueueUrls),
       INBOUND_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:inbound',
+      DELIVERY_WRITES: 'item-by-item',
     });
   });
 
