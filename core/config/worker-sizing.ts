@@ -38,6 +38,13 @@ export function workerTaskCapacity(cpu: number): number {
 
 const format = (n: number): string => String(Math.round(n * 10) / 10);
 
+/** Fargate task sizes up to one vCPU, each with the least memory Fargate pairs it with. */
+const TASK_SIZES = [
+  { cpu: 256, memoryMiB: 512 },
+  { cpu: 512, memoryMiB: 1024 },
+  { cpu: 1024, memoryMiB: 2048 },
+];
+
 /**
  * A warning when the carriers' TPS, added up, exceed what one worker task carries. Counted in
  * segments: `carriers[].tps` limits segments, and the figure is one per single-segment message,
@@ -59,10 +66,10 @@ export function workerSizingWarnings(config: GatewayConfig, { local = false }: {
   const capacity = workerTaskCapacity(cpu);
   if (demand <= capacity) return [];
   const perCarrier = config.carriers.map((c) => `${c.id} ${format(c.tps)}`).join(', ');
-  const remedy =
-    demand <= workerTaskCapacity(USABLE_CPU_UNITS)
-      ? `raise worker.cpu to ${USABLE_CPU_UNITS} (with worker.memoryMiB 2048 or more) or lower carriers[].tps`
-      : `no task size carries that today (vCPUs past one add little to one Node.js process): lower carriers[].tps`;
+  const fits = TASK_SIZES.find((size) => size.cpu > cpu && demand <= workerTaskCapacity(size.cpu));
+  const remedy = fits
+    ? `raise worker.cpu to ${fits.cpu} (with worker.memoryMiB ${fits.memoryMiB} or more) or lower carriers[].tps`
+    : `no task size carries that today (vCPUs past one add little to one Node.js process): lower carriers[].tps`;
   return [
     `worker: carriers[].tps add up to ${format(demand)} segments per second (${perCarrier}), more than one worker task carries at worker.cpu ${cpu}: ` +
       `about ${format(capacity)} per second (${WORKER_MESSAGES_PER_SECOND_PER_VCPU} messages per second per vCPU, measured by npm run bench with the AWS SDK store). ` +
