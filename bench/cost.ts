@@ -42,6 +42,11 @@ export interface CostResult {
   steps: CostStep[];
   perMillion: { single: number; batch: number };
   byService: Record<string, { single: number; batch: number }>;
+  /**
+   * The same API requests priced as an HTTP API, which the stack does not deploy (why:
+   * docs/design.md#a-rest-api-not-an-http-api): its API Gateway line and the totals with it.
+   */
+  asHttpApi: { apiGateway: { single: number; batch: number }; perMillion: { single: number; batch: number } };
   dynamodbWritesPerMessage: number;
   dynamodbWriteUnitsPerMessage: number;
   fixedMonthly: { item: string; dollars: number }[];
@@ -102,9 +107,10 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
   const wrUnit = perReq(p('dynamodbOnDemandPerMillionWriteUnits'));
   const rrUnit = perReq(p('dynamodbOnDemandPerMillionReadUnits'));
   const logGb = p('cloudwatchLogsIngestionPerGb') / 1024 ** 3;
+  const apiRequests = { single: 1, batch: 1 / 100 }; // per message: a batch request carries 100
 
   const steps: CostStep[] = [
-    { step: 'API Gateway REST request', service: 'API Gateway', single: 1, batch: 1 / 100, unit: 'request', unitPrice: perReq(p('apiGatewayRestPerMillionRequests')), source: 'computed' },
+    { step: 'API Gateway REST request', service: 'API Gateway', ...apiRequests, unit: 'request', unitPrice: perReq(p('apiGatewayRestPerMillionRequests')), source: 'computed' },
     { step: 'api λ invocation', service: 'Lambda', single: 1, batch: 1 / 100, unit: 'request', unitPrice: perReq(p('lambdaPerMillionRequests')), source: 'computed' },
     { step: `api λ duration (${inputs.apiSingleMs} ms single, ${inputs.apiBatchMs} ms per 100; 256 MB)`, service: 'Lambda', single: gbs(inputs.apiSingleMs), batch: gbs(inputs.apiBatchMs) / 100, unit: 'GB-s', unitPrice: lambdaGbS, source: inputs.apiSource.startsWith('measured') ? 'measured' : 'estimated' },
     { step: 'api UpdateItem (tenant request count, one per request)', service: 'DynamoDB', single: 1, batch: 1 / 100, unit: 'WRU', unitPrice: wrUnit, source: 'computed' },
@@ -156,6 +162,13 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
     b.single += single;
     b.batch += batch;
   }
+  // An HTTP API meters each 512 KB of a request as one request: a batch of 100 short messages (~20 KB) is one.
+  const rest = byService['API Gateway']!; // the REST line, not rounded yet
+  const http = { single: apiRequests.single * p('apiGatewayHttpPerMillionRequests'), batch: apiRequests.batch * p('apiGatewayHttpPerMillionRequests') };
+  const asHttpApi = {
+    apiGateway: { single: round(http.single, 3), batch: round(http.batch, 3) },
+    perMillion: { single: round(perMillion.single - rest.single + http.single, 2), batch: round(perMillion.batch - rest.batch + http.batch, 2) },
+  };
   for (const b of Object.values(byService)) {
     b.single = round(b.single, 3);
     b.batch = round(b.batch, 3);
@@ -177,6 +190,7 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
     steps,
     perMillion: { single: round(perMillion.single, 2), batch: round(perMillion.batch, 2) },
     byService,
+    asHttpApi,
     dynamodbWritesPerMessage: round(dynamodbWritesPerMessage, 2),
     dynamodbWriteUnitsPerMessage: round(2 + wru + mappingAndMessageWrus, 2),
     fixedMonthly,

@@ -14,6 +14,7 @@ import { execSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { messagesPerSecondPerVcpu, WORKER_MESSAGES_PER_SECOND_PER_VCPU } from '../core/config/worker-sizing';
 import { localAwsEnv, type Emulator } from '../scripts/emulator';
 import { withEmulator } from '../scripts/with-emulator';
 import { lambdaEnv, runBundles, type BundleBuild, type BundleResult } from './bundles';
@@ -195,6 +196,14 @@ async function main(findEmulator: () => Promise<Emulator>): Promise<void> {
   }
   if (m) rows.push({ section: '1 throughput', metric: 'worker store calls per msg (in-memory)', value: Object.entries(perMessage(m.calls, m.messages)).map(([a, b]) => `${a.replace(/^\w+\./, '')} ${b}`).join(', '), goal: '', result: '' });
   if (emulator.ok) rows.push({ section: '1 throughput', metric: 'worker AWS requests per msg (emulator)', value: Object.entries(perMessage(emulator.value.calls, emulator.value.messages)).map(([a, b]) => `${a.replace(/^\w+\./, '')} ${b}`).join(', '), goal: '', result: '' });
+  // Synth's sizing warning takes its figure from a past run of the emulator row (the deployed store path): set side by side, a stale constant shows.
+  rows.push({
+    section: '1 throughput',
+    metric: 'worker messages per second per vCPU (1e6 / CPU µs per msg)',
+    value: `${emulator.ok ? `emulator run ${messagesPerSecondPerVcpu(emulator.value.cpuMicrosPerMessage)}` : `emulator run unavailable (${emulator.reason})`}${m ? `, in-memory ${messagesPerSecondPerVcpu(m.cpuMicrosPerMessage)} (no AWS SDK)` : ''}; synth's WORKER_MESSAGES_PER_SECOND_PER_VCPU ${WORKER_MESSAGES_PER_SECOND_PER_VCPU} (core/config/worker-sizing.ts)`,
+    goal: '',
+    result: '',
+  });
 
   // ---- 2. throttle -------------------------------------------------------------------
   const throttle: Outcome<ThrottleResult>[] = [];
@@ -268,6 +277,14 @@ async function main(findEmulator: () => Promise<Emulator>): Promise<void> {
     rows.push({ section: '3 cost', metric: 'variable $ per million, single submission', value: `$${c.perMillion.single.toFixed(2)}`, goal: '', result: '' });
     rows.push({ section: '3 cost', metric: 'variable $ per million, batch (100/request)', value: `$${c.perMillion.batch.toFixed(2)}`, goal: '≤ $3.50', result: verdict(c.perMillion.batch <= 3.5) });
     rows.push({ section: '3 cost', metric: '  of which (batch)', value: Object.entries(c.byService).map(([s, v]) => `${s} $${v.batch.toFixed(2)}`).join(', '), goal: '', result: '' });
+    const restApi = c.byService['API Gateway'];
+    rows.push({
+      section: '3 cost',
+      metric: 'API Gateway line single / batch: REST (deployed) vs HTTP API; totals with an HTTP API',
+      value: `REST $${restApi?.single.toFixed(2)} / $${restApi?.batch.toFixed(3)}; HTTP API $${c.asHttpApi.apiGateway.single.toFixed(2)} / $${c.asHttpApi.apiGateway.batch.toFixed(3)} → $${c.asHttpApi.perMillion.single.toFixed(2)} / $${c.asHttpApi.perMillion.batch.toFixed(2)}`,
+      goal: '',
+      result: '',
+    });
     rows.push({ section: '3 cost', metric: 'fixed $ per month (Fargate, NAT, secrets, metrics, polls)', value: `$${c.fixedMonthlyTotal.toFixed(2)}`, goal: '', result: '' });
   }
   if (!cost.ok) rows.push({ section: '3 cost', metric: 'cost', value: `unavailable (${cost.reason})`, goal: '≤ $3.50', result: 'n/a' });

@@ -7,8 +7,8 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { configWarnings } from '../core/config/cross-check';
 import { ConfigError, configPath, loadGatewayConfig } from '../core/config/load';
-import { routingWarnings } from '../core/domain/routing';
 import { GatewayStack, gatewayStackProps } from '../lib/gateway-stack';
 
 function main(): void {
@@ -22,9 +22,11 @@ function main(): void {
     }
     throw err;
   }
-  for (const warning of routingWarnings(config.routes)) console.warn(`warning: ${warning}`);
+  const props = gatewayStackProps(config);
+  // On stderr, so they show in every synth and deploy: legal, but an operator should know.
+  for (const warning of configWarnings(config, { local: props.local })) console.warn(`warning: ${warning}`);
   const app = new App();
-  new GatewayStack(app, config.stackName, gatewayStackProps(config));
+  new GatewayStack(app, config.stackName, props);
   // Every synth (and so every deploy) is checked against the AWS Solutions rules.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();

@@ -1,12 +1,14 @@
 /**
  * Checks that need the whole configuration: unique ids and references between
- * sections. Route-table checks (unknown carriers, duplicates, unreachable
- * routes, missing default) live with the routing table in core/domain/routing.ts.
+ * sections (errors), and the findings synth prints as warnings. Route-table checks
+ * (unknown carriers, duplicates, unreachable routes, missing default) live with the
+ * routing table in core/domain/routing.ts.
  */
 import type { GatewayConfig } from './schema';
 import { checkCommandStatusOverrides } from '../domain/command-status';
-import { checkRoutingTable } from '../domain/routing';
+import { checkRoutingTable, routingWarnings } from '../domain/routing';
 import { sha256Hex } from './runtime';
+import { workerSizingWarnings } from './worker-sizing';
 
 function duplicates(values: string[]): string[] {
   const seen = new Set<string>();
@@ -36,4 +38,13 @@ export function crossCheck(config: GatewayConfig): string[] {
   });
   problems.push(...checkRoutingTable(config.routes, config.carriers.map((c) => c.id)));
   return problems;
+}
+
+/**
+ * What is legal but worth saying at every synth: a routing table without a default
+ * route, carriers that add up to more TPS than a worker task carries. `local`: a local
+ * deploy, where no worker task runs (the worker is a local process).
+ */
+export function configWarnings(config: GatewayConfig, { local = false }: { local?: boolean } = {}): string[] {
+  return [...routingWarnings(config.routes), ...workerSizingWarnings(config, { local })];
 }

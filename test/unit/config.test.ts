@@ -2,11 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configWarnings } from '../../core/config/cross-check';
 import { ConfigError, loadGatewayConfig, parseGatewayConfig } from '../../core/config/load';
 import { sha256Hex, toRuntimeConfig } from '../../core/config/runtime';
+import { WORKER_MESSAGES_PER_SECOND_PER_VCPU, workerSizingWarnings, workerTaskCapacity } from '../../core/config/worker-sizing';
 import { API_KEYS, carrierInput, gatewayConfigInput } from '../support/factories';
 
 const LOCAL_CONFIG = resolve(__dirname, '../../config/local.yaml');
+const PRODUCTION_EXAMPLE = resolve(__dirname, '../../config/example-production.yaml');
 const EIP_A = 'eipalloc-0aaaaaaaaaaaaaaaa';
 const EIP_B = 'eipalloc-0bbbbbbbbbbbbbbbb';
 
@@ -319,5 +322,67 @@ describe('carrier command_status overrides', () => {
     const ok = parseGatewayConfig(gatewayConfigInput({ carriers: [carrierInput('c-a', { commandStatus: { '0x00000045': 'permanent', '88': 'retryable' } }), carrierInput('c-b')] }));
     expect(ok.carriers[0]!.commandStatus).toEqual({ '0x00000045': 'permanent', '88': 'retryable' });
     expect(() => parseGatewayConfig(gatewayConfigInput({ carriers: [carrierInput('c-a', { commandStatus: { nope: 'permanent' } }), carrierInput('c-b')] }))).toThrow(/carriers\[0\]\.commandStatus: command status override "nope"/);
+  });
+});
+
+describe('configWarnings — the worker task is sized for its carriers', () => {
+  /** The factory config (routes with a default, so only sizing can warn) with carriers c-a and c-b at these TPS, and this worker. */
+  function sized([a, b]: [number, number], worker: Record<string, unknown> = {}) {
+    return parseGatewayConfig(gatewayConfigInput({ carriers: [carrierInput('c-a', { tps: a }), carrierInput('c-b', { port: 2776, tps: b })], worker }));
+  }
+  const perTask = workerTaskCapacity(512);
+
+  it('takes the measured messages per second per vCPU for the default task (512 CPU units, half a vCPU)', () => {
+    expect(perTask).toBe(WORKER_MESSAGES_PER_SECOND_PER_VCPU / 2);
+  });
+
+  it('says nothing when the carriers add up to exactly what one task carries', () => {
+    expect(configWarnings(sized([perTask - 10, 10]))).toEqual([]);
+  });
+
+  it('warns once they add up to more, naming the fields and the numbers', () => {
+    // Act
+    const warnings = configWarnings(sized([perTask - 10, 10.5]));
+    // Assess
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^worker: carriers\[\]\.tps add up to 52\.5 segments per second \(c-a 42, c-b 10\.5\), more than one worker task carries at worker\.cpu 512: about 52 per second \(104 messages per second per vCPU, /);
+    expect(warnings[0]).toContain('whatever worker.desiredCount is, until tasks share the binds');
+    expect(warnings[0]).toMatch(/raise worker\.cpu to 1024 \(with worker\.memoryMiB 2048 or more\) or lower carriers\[\]\.tps\.$/);
+  });
+
+  it('names the smallest task size that carries the sum', () => {
+    expect(configWarnings(sized([20, 10], { cpu: 256, memoryMiB: 512 }))[0]).toMatch(/raise worker\.cpu to 512 \(with worker\.memoryMiB 1024 or more\)/);
+  });
+
+  it('holds per task however many tasks run, since each may be handed every carrier\'s full rate', () => {
+    expect(configWarnings(sized([50, 10], { desiredCount: 3 }))).toHaveLength(1);
+  });
+
+  it('counts CPU past one vCPU for little: the worker is one Node.js process', () => {
+    // Prepare: more than one vCPU carries, on a task of four.
+    const config = sized([WORKER_MESSAGES_PER_SECOND_PER_VCPU, 1], { cpu: 4096, memoryMiB: 8192 });
+    // Act
+    const [warning] = configWarnings(config);
+    // Assess
+    expect(warning).toContain(`at worker.cpu 4096: about ${WORKER_MESSAGES_PER_SECOND_PER_VCPU} per second`);
+    expect(warning).toMatch(/no task size carries that today .*: lower carriers\[\]\.tps\.$/);
+  });
+
+  it('says nothing where no task runs: desiredCount 0, or a local deploy (the worker is a local process)', () => {
+    expect(configWarnings(sized([490, 10], { desiredCount: 0 }))).toEqual([]);
+    expect(configWarnings(sized([490, 10]), { local: true })).toEqual([]);
+  });
+
+  it('passes config/local.yaml as the local deploy synthesizes it (its one warning is the missing default route, on purpose)', () => {
+    expect(workerSizingWarnings(loadGatewayConfig(LOCAL_CONFIG), { local: true })).toEqual([]);
+  });
+
+  it('passes config/example-production.yaml, whose 1-vCPU task carries its 70 segments per second', () => {
+    expect(configWarnings(loadGatewayConfig(PRODUCTION_EXAMPLE))).toEqual([]);
+  });
+
+  it('gathers the routing table\'s warnings too', () => {
+    const config = parseGatewayConfig(gatewayConfigInput({ routes: [{ id: 'uk', kind: 'static', match: { prefix: ['+447'] }, carrier: 'c-a' }] }));
+    expect(configWarnings(config)).toEqual([expect.stringMatching(/^routes: no default route/)]);
   });
 });
