@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { loadGatewayConfig } from '../core/config/load';
 import { toRuntimeConfig, type RuntimeConfig } from '../core/config/runtime';
-import { LAMBDA_SDK, lambdaBundleOptions, type SdkSource } from '../lib/constructs/lambda-bundle';
+import { esbuildOptions, LAMBDA_SDK, lambdaBundleOptions, type SdkSource } from '../lib/constructs/lambda-bundle';
 import { median, REPO_ROOT, round } from './common';
 
 /** One build of one function. */
@@ -82,15 +82,12 @@ export async function runBundles(runs = 5): Promise<BundleResult[]> {
 
 async function buildOne(name: string, outDir: string, runtimeConfig: RuntimeConfig, sdk: SdkSource): Promise<BundleBuild> {
   const outfile = join(outDir, `sdk-${sdk}`, name, 'index.js');
-  const { mainFields, external, ...options } = lambdaBundleOptions(runtimeConfig, sdk);
   try {
     await build({
       entryPoints: [join(REPO_ROOT, 'lambdas', name, 'index.ts')],
       bundle: true,
       platform: 'node',
-      ...options,
-      mainFields: [...mainFields],
-      external: [...external],
+      ...esbuildOptions(lambdaBundleOptions(runtimeConfig, sdk)),
       outfile,
       logLevel: 'silent',
     });

@@ -31,9 +31,9 @@ export interface GatewayFunctionProps {
 /**
  * A Lambda function of the gateway: Node.js 24 on arm64, bundled and minified
  * by the local esbuild (no Docker) with the options of `lambda-bundle.ts` — the
- * AWS SDK v3 bundled too, the runtime config injected as a constant — and its
- * own log group with a retention (the deprecated logRetention custom resource
- * is avoided).
+ * AWS SDK v3 bundled too, the runtime config and the routes' numbering plans
+ * injected as constants — and its own log group with a retention (the deprecated
+ * logRetention custom resource is avoided).
  */
 export class GatewayFunction extends Construct {
   public readonly function: NodejsFunction;
