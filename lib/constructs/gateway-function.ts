@@ -72,6 +72,8 @@ export class GatewayFunction extends Construct {
         // Always set: left undefined, NodejsFunction would leave out @aws-sdk/* for the runtime to provide.
         externalModules: [...bundle.external],
         define: { ...bundle.define },
+        // NodejsFunction has no alias option of its own: esbuild's --alias:<import>=<module>, one per entry.
+        esbuildArgs: { '--alias': Object.entries(bundle.alias).map(([from, to]) => `${from}=${to}`) },
         logLevel: LOG_LEVELS[bundle.logLevel],
       },
     });
