@@ -211,7 +211,7 @@ async function main(findEmulator: () => Promise<Emulator>): Promise<void> {
     for (const b of bundles.value) rows.push(...bundleRows(b));
     // What the api's own code is made of, for the ≤ 150 KB goal (docs/design.md, "Lambda bundles").
     for (const b of bundles.value.filter((x) => x.name.startsWith('api'))) {
-      notes.push(`${b.name} without the SDK, heaviest parts: ${b.sdk.runtime.parts.map((p) => `${p.name} ${p.kb} KB`).join(', ')}`);
+      notes.push(`${b.name} (without the SDK), heaviest parts: ${b.sdk.runtime.parts.map((p) => `${p.name} ${p.kb} KB`).join(', ')}`);
     }
   } else rows.push({ section: '4 bundles', metric: 'bundles', value: `failed (${bundles.reason})`, goal: '≤ 150 KB without the SDK', result: 'n/a' });
 
