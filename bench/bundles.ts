@@ -1,10 +1,12 @@
 /**
  * Lambda packages, in two variants: each lambdas/<name>/index.ts bundled with esbuild with the
  * options lib/constructs/gateway-function.ts gives NodejsFunction (lib/constructs/lambda-bundle.ts:
- * minify, platform node, target node20, format cjs, mainFields module,main, the runtime config from
- * config/local.yaml defined as a constant), once with the AWS SDK bundled and once with
- * `@aws-sdk/*` left out for the Lambda runtime to provide. For each, the bundle's size and its
- * module initialisation time: `node -e` requiring it in a fresh process, median of `runs`.
+ * minify, platform node, target node20, format cjs, mainFields module,main, libphonenumber's ES2015+
+ * build, the runtime config from config/local.yaml and the numbering plans of its routes defined as
+ * constants), once with the AWS SDK bundled and once with `@aws-sdk/*` left out for the Lambda
+ * runtime to provide; the api once more with a default route added, which carries the whole
+ * numbering-plan metadata. For each, the bundle's size, its heaviest parts (esbuild's metafile) and
+ * its module initialisation time: `node -e` requiring it in a fresh process, median of `runs`.
  *
  * The runtime-SDK variant resolves `@aws-sdk/*` from node_modules (NODE_PATH), standing in for the
  * runtime's copy; the bundled variant runs with no NODE_PATH from a temporary directory, so it
@@ -15,10 +17,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { loadGatewayConfig } from '../core/config/load';
 import { toRuntimeConfig, type RuntimeConfig } from '../core/config/runtime';
-import { LAMBDA_SDK, lambdaBundleOptions, type SdkSource } from '../lib/constructs/lambda-bundle';
+import { esbuildOptions, LAMBDA_SDK, lambdaBundleOptions, type SdkSource } from '../lib/constructs/lambda-bundle';
 import { median, REPO_ROOT, round } from './common';
 
 /** One build of one function. */
@@ -27,6 +29,8 @@ export interface BundleBuild {
   path: string;
   bytes: number;
   kb: number;
+  /** Its heaviest parts, from esbuild's metafile: npm packages, and the gateway's own folders (core/domain, …). */
+  parts: { name: string; kb: number }[];
   initMs: number | null;
   initRunsMs: number[];
   error?: string;
@@ -67,38 +71,59 @@ export function lambdaEnv(sdk: SdkSource): Record<string, string> {
   return { ...LAMBDA_ENV, ...INIT_ENV[sdk] };
 }
 
+/**
+ * The name of the extra api build whose routes reach every country calling code (config/local.yaml's routes and a
+ * default route), so that it carries the whole numbering-plan metadata (core/config/numbering-plans.ts).
+ */
+export const API_EVERY_COUNTRY = 'api, with a default route';
+
 export async function runBundles(runs = 5): Promise<BundleResult[]> {
   const runtimeConfig = toRuntimeConfig(loadGatewayConfig(join(REPO_ROOT, 'config', 'local.yaml')));
+  const everyCountry: RuntimeConfig = { ...runtimeConfig, routes: [...runtimeConfig.routes, { id: 'everything-else', kind: 'static', default: true, carrier: 'sim-a' }] };
   const outDir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
   const names = readdirSync(join(REPO_ROOT, 'lambdas')).filter((n) => existsSync(join(REPO_ROOT, 'lambdas', n, 'index.ts'))).sort();
+  const builds = [...names.map((name) => ({ name, entry: name, config: runtimeConfig })), { name: API_EVERY_COUNTRY, entry: 'api', config: everyCountry }];
   const results: BundleResult[] = [];
-  for (const name of names) {
-    const [bundled, runtime] = await Promise.all([buildOne(name, outDir, runtimeConfig, 'bundled'), buildOne(name, outDir, runtimeConfig, 'runtime')]);
+  for (const { name, entry, config } of builds) {
+    const dir = join(outDir, name.replace(/\W+/g, '-'));
+    const [bundled, runtime] = await Promise.all([buildOne(entry, dir, config, 'bundled'), buildOne(entry, dir, config, 'runtime')]);
     // Timed one after the other: two processes starting at once would slow each other down.
     results.push({ name, deployed: LAMBDA_SDK, sdk: { bundled: timeInit(bundled, 'bundled', runs), runtime: timeInit(runtime, 'runtime', runs) } });
   }
   return results;
 }
 
-async function buildOne(name: string, outDir: string, runtimeConfig: RuntimeConfig, sdk: SdkSource): Promise<BundleBuild> {
-  const outfile = join(outDir, `sdk-${sdk}`, name, 'index.js');
-  const { mainFields, external, ...options } = lambdaBundleOptions(runtimeConfig, sdk);
+async function buildOne(entry: string, outDir: string, runtimeConfig: RuntimeConfig, sdk: SdkSource): Promise<BundleBuild> {
+  const outfile = join(outDir, `sdk-${sdk}`, 'index.js');
+  let metafile: Metafile;
   try {
-    await build({
-      entryPoints: [join(REPO_ROOT, 'lambdas', name, 'index.ts')],
+    ({ metafile } = await build({
+      entryPoints: [join(REPO_ROOT, 'lambdas', entry, 'index.ts')],
       bundle: true,
       platform: 'node',
-      ...options,
-      mainFields: [...mainFields],
-      external: [...external],
+      ...esbuildOptions(lambdaBundleOptions(runtimeConfig, sdk)),
       outfile,
+      metafile: true,
       logLevel: 'silent',
-    });
+    }));
   } catch (err) {
-    return { path: outfile, bytes: 0, kb: 0, initMs: null, initRunsMs: [], error: `esbuild: ${(err as Error).message.split('\n')[0]}` };
+    return { path: outfile, bytes: 0, kb: 0, parts: [], initMs: null, initRunsMs: [], error: `esbuild: ${(err as Error).message.split('\n')[0]}` };
   }
   const bytes = statSync(outfile).size;
-  return { path: outfile, bytes, kb: round(bytes / 1024, 1), initMs: null, initRunsMs: [] };
+  return { path: outfile, bytes, kb: round(bytes / 1024, 1), parts: heaviestParts(metafile), initMs: null, initRunsMs: [] };
+}
+
+/** The bytes each npm package (a nested copy under its own name) and each folder of the gateway's own code adds to the output. */
+function heaviestParts(metafile: Metafile, count = 8): BundleBuild['parts'] {
+  const bytes = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(input)?.[1];
+      const name = pkg ?? input.split('/').slice(0, -1).join('/');
+      bytes.set(name, (bytes.get(name) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...bytes].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, b]) => ({ name, kb: round(b / 1024, 1) }));
 }
 
 function timeInit(bundle: BundleBuild, sdk: SdkSource, runs: number): BundleBuild {

@@ -3,11 +3,10 @@
  * item of a batch). Pure: schema, E.164 destination, sender-id rules, encoding
  * and segment limits. Errors name the field, the problem and the limit.
  */
-// The "mobile" metadata validates mobile-capable numbers only: what SMS needs, and half the size of "max".
-import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
 // zod/mini: tree-shakable, keeps the Lambda bundles small (classic zod adds ~400 KB).
 import * as z from 'zod/mini';
 import { analyzeText, type Encoding } from './encoding';
+import { parseNumber, unroutedCallingCode } from './phone-numbers';
 import { checkCallbackUrl, type CallbackUrlOptions } from './webhook';
 import type { MessageType } from './envelopes';
 
@@ -69,8 +68,12 @@ export function senderProblem(from: string): string | undefined {
 /** Normalises a destination to E.164, or says why it is not a valid mobile-capable number. */
 export function normaliseDestination(to: string): { e164: string; country?: string } | { problem: string } {
   if (!to.startsWith('+')) return { problem: 'destination must be in international E.164 form, starting with "+" and the country code' };
-  const parsed = parsePhoneNumberFromString(to);
-  if (!parsed) return { problem: 'destination is not a phone number' };
+  const parsed = parseNumber(to);
+  if (!parsed) {
+    // Only a bundle whose routes leave out some calling codes has an unrouted one (phone-numbers.ts).
+    const callingCode = unroutedCallingCode(to);
+    return { problem: callingCode ? `no route of this gateway reaches country calling code +${callingCode}` : 'destination is not a phone number' };
+  }
   if (!parsed.isValid()) return { problem: 'destination is not a valid mobile number for its country' };
   return { e164: parsed.number, ...(parsed.country ? { country: parsed.country } : {}) };
 }

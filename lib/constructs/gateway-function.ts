@@ -31,9 +31,9 @@ export interface GatewayFunctionProps {
 /**
  * A Lambda function of the gateway: Node.js 24 on arm64, bundled and minified
  * by the local esbuild (no Docker) with the options of `lambda-bundle.ts` — the
- * AWS SDK v3 bundled too, the runtime config injected as a constant — and its
- * own log group with a retention (the deprecated logRetention custom resource
- * is avoided).
+ * AWS SDK v3 bundled too, the runtime config and the routes' numbering plans
+ * injected as constants — and its own log group with a retention (the deprecated
+ * logRetention custom resource is avoided).
  */
 export class GatewayFunction extends Construct {
   public readonly function: NodejsFunction;
@@ -72,6 +72,8 @@ export class GatewayFunction extends Construct {
         // Always set: left undefined, NodejsFunction would leave out @aws-sdk/* for the runtime to provide.
         externalModules: [...bundle.external],
         define: { ...bundle.define },
+        // NodejsFunction has no alias option of its own: esbuild's --alias:<import>=<module>, one per entry.
+        esbuildArgs: { '--alias': Object.entries(bundle.alias).map(([from, to]) => `${from}=${to}`) },
         logLevel: LOG_LEVELS[bundle.logLevel],
       },
     });

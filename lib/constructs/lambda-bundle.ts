@@ -1,12 +1,14 @@
 /**
  * How every Lambda of the gateway is bundled, in one place: GatewayFunction hands these options
- * to NodejsFunction's esbuild, and `npm run bench` (bench/bundles.ts) builds with the same ones,
- * so the bundles it weighs and times are the ones that are deployed. Plain data with no CDK
- * import, so the benchmark reads it without loading aws-cdk-lib.
+ * to NodejsFunction's esbuild, and `npm run bench` (bench/bundles.ts) and the tests build with the
+ * same ones through esbuild's API, so the bundles they weigh, time and check are the ones that are
+ * deployed. Plain data with no CDK import, so the benchmark reads it without loading aws-cdk-lib.
  *
  * @example
- * await esbuild.build({ entryPoints, bundle: true, platform: 'node', ...lambdaBundleOptions(runtimeConfig) });
+ * await esbuild.build({ entryPoints, bundle: true, platform: 'node', ...esbuildOptions(lambdaBundleOptions(runtimeConfig)) });
  */
+import type { BuildOptions } from 'esbuild';
+import { numberingPlansFor } from '../../core/config/numbering-plans';
 import type { RuntimeConfig } from '../../core/config/runtime';
 
 /** Where a function takes the AWS SDK v3 from: its own bundle, or the Lambda runtime's copy. */
@@ -34,11 +36,25 @@ export interface LambdaBundleOptions {
   readonly mainFields: readonly string[];
   /** Modules left out of the bundle, for the runtime to provide. */
   readonly external: readonly string[];
-  /** The runtime config compiled at synth, injected as the constant `process.env.GATEWAY_RUNTIME_CONFIG`. */
+  /** Imports bundled from another module of the same package: {@link MODERN_BUILDS}. */
+  readonly alias: Readonly<Record<string, string>>;
+  /**
+   * Constants compiled at synth: the runtime config as `process.env.GATEWAY_RUNTIME_CONFIG`, and the
+   * numbering plans of the calling codes the routes reach as `process.env.GATEWAY_NUMBERING_PLANS`
+   * (`undefined` when they reach every code: the bundle then carries the whole metadata).
+   */
   readonly define: Readonly<Record<string, string>>;
   /** Warnings and errors only: no size summary per bundle in every synth's and deploy's output. */
   readonly logLevel: 'warning';
 }
+
+/**
+ * libphonenumber-js's ES2015+ build, which its README offers for environments that support ES6 (as
+ * `/core/es6`): the same code as the default ES5 build without the transpiled classes and helpers,
+ * 15 KB less in the api bundle. Only bundles take it: it is an ESM-only export, which the CommonJS
+ * tests and tools cannot `require`.
+ */
+const MODERN_BUILDS: Readonly<Record<string, string>> = { 'libphonenumber-js/core': 'libphonenumber-js/core/es6' };
 
 /** The esbuild options of a function bundle; `sdk` other than {@link LAMBDA_SDK} only for comparison. */
 export function lambdaBundleOptions(runtimeConfig: RuntimeConfig, sdk: SdkSource = LAMBDA_SDK): LambdaBundleOptions {
@@ -49,7 +65,22 @@ export function lambdaBundleOptions(runtimeConfig: RuntimeConfig, sdk: SdkSource
     format: 'cjs',
     mainFields: ['module', 'main'],
     external: SDK_EXTERNALS[sdk],
-    define: { 'process.env.GATEWAY_RUNTIME_CONFIG': JSON.stringify(JSON.stringify(runtimeConfig)) },
+    alias: MODERN_BUILDS,
+    define: {
+      'process.env.GATEWAY_RUNTIME_CONFIG': JSON.stringify(JSON.stringify(runtimeConfig)),
+      'process.env.GATEWAY_NUMBERING_PLANS': numberingPlansDefine(runtimeConfig),
+    },
     logLevel: 'warning',
   };
+}
+
+/** The same options in the form esbuild's build() takes (mutable arrays and records). */
+export function esbuildOptions(options: LambdaBundleOptions): BuildOptions {
+  return { ...options, mainFields: [...options.mainFields], external: [...options.external], alias: { ...options.alias }, define: { ...options.define } };
+}
+
+/** The numbering plans as an esbuild define: a JSON string literal, or the identifier `undefined` for the whole metadata. */
+function numberingPlansDefine(runtimeConfig: RuntimeConfig): string {
+  const plans = numberingPlansFor(runtimeConfig.routes);
+  return plans === undefined ? 'undefined' : JSON.stringify(JSON.stringify(plans));
 }

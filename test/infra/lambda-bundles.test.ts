@@ -1,7 +1,8 @@
 /**
  * The Lambda bundles as synth builds them (NodejsFunction's local esbuild): they
- * carry the AWS SDK, requiring none of it from the runtime. The only infra test
- * that bundles; CDK's "Bundling asset" lines are kept from the test output.
+ * carry the AWS SDK, requiring none of it from the runtime, and the api carries the
+ * numbering plans of its routes only. The only infra test that bundles; CDK's
+ * "Bundling asset" lines are kept from the test output.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,5 +41,16 @@ describe('Lambda bundles', () => {
       expect(fromRuntime, id).toEqual([]);
       expect(code, id).toContain('aws.auth#sigv4'); // the clients' SigV4 auth scheme: the SDK is in the bundle
     }
+  });
+
+  it('give the api the numbering plans of the calling codes its routes reach (+1, +44, +49), in libphonenumber’s ES2015+ build', () => {
+    // Prepare
+    const api = functions.find((f) => f.id.startsWith('ApiFunction'))!.code;
+    // Assess
+    expect(api).toContain('"country_calling_codes":{"1":["US",');
+    expect(api).toContain('"44":["GB","GG","IM","JE"],"49":["DE"]}');
+    expect(api).not.toContain('"61":["AU"]'); // the whole metadata lists every calling code with its countries
+    // Babel's class-call guard is in libphonenumber's default ES5 build only: the --alias to /core/es6 took effect.
+    expect(api).not.toContain('Cannot call a class as a function');
   });
 });
