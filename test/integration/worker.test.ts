@@ -9,6 +9,7 @@ import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InboundStore, REASSEMBLY_WINDOW_MS } from '../../core/aws/inbound-store';
 import { buildSubmitPdus } from '../../core/domain/submit-pdus';
 import { concatReference } from '../../worker/carrier-worker';
 import { passwordVariable } from '../../worker/settings';
@@ -140,7 +141,9 @@ describe('inbound messages', () => {
     const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl!, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
     await new SNSClient({}).send(new SubscribeCommand({ TopicArn: outputs().raw.InboundTopicArn!, Protocol: 'sqs', Endpoint: arn, Attributes: { RawMessageDelivery: 'true' } }));
     const text = 'Ответ: да, приходите завтра в 10:00 🙂 '.repeat(3);
-    await h.simA.sendInbound({ from: '+447400999888', to: '60777', text, encoding: 'UCS2', parts: 2 });
+    // A sender of its own: a new simulator starts its concatenation references at 1 again.
+    const from = `+4474009${String(Date.now() % 100_000).padStart(5, '0')}`;
+    await h.simA.sendInbound({ from, to: '60777', text, encoding: 'UCS2', parts: 2 });
     const received = await waitFor('the inbound event', async () => {
       const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.QueueUrl!, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }));
       return out.Messages?.length ? out.Messages : undefined;
@@ -149,7 +152,27 @@ describe('inbound messages', () => {
     const more = await drain(sqs, queue.QueueUrl!);
     expect(received.length + more.length).toBe(1);
     const event = JSON.parse(received[0]!.Body!);
-    expect(event).toMatchObject({ version: 1, type: 'inbound', carrierId: 'sim-a', from: '+447400999888', parts: 2, text });
+    expect(event).toMatchObject({ version: 1, type: 'inbound', carrierId: 'sim-a', from, parts: 2, text });
+  });
+
+  it('publishes a later message that reuses a concatenation reference, once its window has passed, and not a resent part', async () => {
+    // Prepare: the inbound store on the deployed table; a message's two parts, stored two hours ago.
+    const store = new InboundStore(outputs().tableName, clients().dynamo);
+    const from = `+4474008${String(Date.now() % 100_000).padStart(5, '0')}`;
+    const part = (text: string, sequence: number) => ({ carrierId: 'sim-a', from, to: '60777', text, dataCoding: 0, concat: { reference: 7, total: 2, sequence } });
+    const before = new Date(Date.now() - 2 * REASSEMBLY_WINDOW_MS);
+    expect(await store.addPart(part('first ', 1), before)).toBeUndefined();
+    const first = await store.addPart(part('message', 2), before);
+    await first!.confirm();
+    // Act: a resent part of it now, then a new message with the same reference.
+    const resent = await store.addPart(part('message', 2), new Date(before.getTime() + 60_000));
+    expect(await store.addPart(part('second ', 1))).toBeUndefined();
+    const second = await store.addPart(part('one', 2));
+    // Assess
+    expect(resent).toBeUndefined();
+    expect(first!.message.text).toBe('first message');
+    expect(second?.message.text).toBe('second one');
+    expect(second?.message.id).not.toBe(first!.message.id);
   });
 });
 
