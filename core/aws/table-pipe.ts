@@ -16,7 +16,7 @@ import type { TableKey } from './table-keys';
 
 /** BatchGetItem's limit. */
 const MAX_KEYS = 100;
-/** Rounds of UnprocessedKeys before a read batch gives up (each caller then sees the error). */
+/** How many times a read batch asks again for keys left unprocessed before it gives up (each caller then sees the error). */
 const UNPROCESSED_ROUNDS = 5;
 
 const id = (k: TableKey) => `${k.pk}|${k.sk}`;
@@ -57,7 +57,7 @@ export class TablePipe {
     for (let round = 0; todo && todo.length > 0; round++) {
       if (round > 0) {
         // UnprocessedKeys means the table is throttling: back off before asking again.
-        if (round > UNPROCESSED_ROUNDS) throw new Error(`BatchGetItem left ${todo.length} keys unprocessed ${UNPROCESSED_ROUNDS} times`);
+        if (round > UNPROCESSED_ROUNDS) throw new Error(`BatchGetItem still left ${todo.length} keys unprocessed after asking again ${UNPROCESSED_ROUNDS} times`);
         await new Promise((r) => setTimeout(r, 25 * 2 ** round));
       }
       const out: BatchGetCommandOutput = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: todo, ConsistentRead: true } } }));

@@ -64,8 +64,9 @@ export class Batcher<I, O> {
     this.pending = [];
     this.weight = 0;
     if (batch.length === 0) return;
-    const sent = this.options
-      .flush(batch.map((e) => e.item))
+    // Through a promise's executor: a flush that throws before it returns a promise fails its batch
+    // too, instead of escaping from add() or the linger timer and leaving the other callers waiting.
+    const sent = new Promise<(O | Error)[]>((resolve) => resolve(this.options.flush(batch.map((e) => e.item))))
       .then(
         (results) => {
           batch.forEach((e, i) => {

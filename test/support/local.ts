@@ -8,7 +8,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Messa
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { readLocalOutputs, type LocalOutputs } from '../../core/config/local-outputs';
 import { OUTPUTS_FILE } from '../../scripts/deploy-local';
-import { localAwsEnv } from '../../scripts/emulator';
+import { DEFAULT_ENDPOINT, localAwsEnv } from '../../scripts/emulator';
 
 export function outputs(): LocalOutputs {
   return readLocalOutputs(OUTPUTS_FILE);
@@ -18,6 +18,16 @@ export function useLocalAws(): LocalOutputs {
   const out = outputs();
   Object.assign(process.env, localAwsEnv(out.endpoint));
   return out;
+}
+
+/**
+ * The emulator's endpoint and credentials for this process, without the deployed
+ * stack: for a file that makes its own tables (run with SKIP_DEPLOY=1, see global-setup.ts).
+ */
+export function useEmulator(): string {
+  const endpoint = process.env.AWS_ENDPOINT_URL ?? DEFAULT_ENDPOINT;
+  Object.assign(process.env, localAwsEnv(endpoint));
+  return endpoint;
 }
 
 export const clients = () => ({
