@@ -244,7 +244,8 @@ async function main(argv: string[]): Promise<void> {
     worker = spawn(process.execPath, ['dist/worker.js'], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, ...localAwsEnv(emulator.endpoint), GATEWAY_CONFIG: configPath(), HEALTH_PORT: process.env.HEALTH_PORT ?? '8081' },
+      // DEBUG: the line per message step this command shows (worker/log.ts).
+      env: { ...process.env, ...localAwsEnv(emulator.endpoint), GATEWAY_CONFIG: configPath(), HEALTH_PORT: process.env.HEALTH_PORT ?? '8081', LOG_LEVEL: process.env.LOG_LEVEL ?? 'DEBUG' },
     });
     createInterface({ input: worker.stdout! }).on('line', (line) => {
       const text = describeWorkerLine(line);

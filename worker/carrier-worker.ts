@@ -18,10 +18,10 @@ import { CarrierEnvelope, routingFieldsOf } from '../core/domain/envelopes';
 import type { MessageRecord } from '../core/domain/message';
 import { normaliseSmscId } from '../core/domain/receipt';
 import { buildSubmitPdus } from '../core/domain/submit-pdus';
+import type { Log } from './log';
 import { QueueDeleter } from './queue-deleter';
 import type { CarrierConnection, SubmitOutcome } from './smpp/carrier-connection';
 
-export type Log = (event: string, data: Record<string, unknown>) => void;
 
 export interface CarrierWorkerDeps {
   carrier: CarrierConfig;
@@ -29,7 +29,7 @@ export interface CarrierWorkerDeps {
   queueUrl: string;
   sqs: SQSClient;
   messages: Pick<MessageStore, 'transition'>;
-  delivery: Pick<DeliveryStore, 'readRecords' | 'recordSubmitted'>;
+  delivery: Pick<DeliveryStore, 'readRecords' | 'recordSubmitted' | 'restoreMappings'>;
   /** Records RETRYING with its timer, atomically (scheduleRetry). */
   scheduleRetry: (timer: RetryTimer, currentAttempt: number, reason: string, carrierId: string) => Promise<boolean>;
   retryPolicy: RetryPolicy;
@@ -60,6 +60,7 @@ export const MAX_THROTTLED_RECEIVES = 20;
 
 export class CarrierWorker {
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly settling = new Set<Promise<void>>();
   private stopping = false;
   private loop: Promise<void> | undefined;
   private readonly capacity: number;
@@ -175,6 +176,13 @@ export class CarrierWorker {
     // Guard against duplicates and cancellations: only a ROUTED message of this attempt is submitted.
     const record = (await records).get(envelope.messageId);
     if (record?.createdAt) acceptedAt = new Date(record.createdAt);
+    if (record?.status === 'SUBMITTED' && record.attempt === envelope.attempt && record.smscIds) {
+      // Submitted, but its queue message came back: the process that submitted it may have died with its
+      // SMSC-id mappings in memory (core/aws/pending-mappings.ts). Written now, receipts find the message.
+      await delivery.restoreMappings(envelope, record.smscIds.map((id) => normaliseSmscId(id, carrier.receiptIdFormat, 'response')), record);
+      log('MAPPINGS_RESTORED', { messageId: envelope.messageId, attempt: envelope.attempt, segments: record.smscIds.length });
+      return done('skipped');
+    }
     if (!record || record.status !== 'ROUTED' || record.attempt !== envelope.attempt) {
       log('SUBMIT_SKIPPED', { messageId: envelope.messageId, attempt: envelope.attempt, status: record?.status ?? 'MISSING' });
       return done('skipped');
@@ -198,9 +206,13 @@ export class CarrierWorker {
     const outcome: SubmitOutcome = await connection.submit(pdus);
     if (outcome.kind === 'accepted') {
       const keys = outcome.smscIds.map((id) => normaliseSmscId(id, carrier.receiptIdFormat, 'response'));
-      await delivery.recordSubmitted({ envelope, smscIds: outcome.smscIds, keys, historyLength: record.history.length });
+      const submitted = await delivery.recordSubmitted({ envelope, smscIds: outcome.smscIds, keys, historyLength: record.history.length });
       log('MESSAGE_SUBMITTED', { messageId: envelope.messageId, attempt: envelope.attempt, carrierId: carrier.id, segments: pdus.length, latencyMs: Date.now() - started });
-      return done('submitted');
+      this.deps.onOutcome?.('submitted', envelope, Date.now() - started, acceptedAt);
+      // The queue message stays until no SMSC-id mapping of it is only in memory: if this process dies
+      // first, it comes back and the mappings are restored (above).
+      this.settle(submitted.settled.then(() => this.delete(message)));
+      return;
     }
     if (outcome.kind === 'rejected' && !outcome.status.retryable) {
       const reason = `${outcome.status.name} (0x${outcome.status.code.toString(16).padStart(8, '0')})`;
@@ -247,6 +259,21 @@ export class CarrierWorker {
 
   private delete(message: Message): Promise<void> {
     return this.deleter.delete(message.ReceiptHandle!);
+  }
+
+  /** A submitted message's deletion, once its mappings are settled: not counted against the window. */
+  private settle(deletion: Promise<void>): void {
+    const task = deletion.catch((err: unknown) => {
+      // Left on the queue: it comes back, and its mappings are restored.
+      this.deps.log('RECORD_FAILED', { carrierId: this.deps.carrier.id, error: (err as Error).name, detail: (err as Error).message });
+    });
+    this.settling.add(task);
+    void task.finally(() => this.settling.delete(task));
+  }
+
+  /** Waits for the deletions of submitted messages; call after DeliveryStore.drain() has written their mappings. */
+  async settled(): Promise<void> {
+    while (this.settling.size > 0) await Promise.all([...this.settling]);
   }
 }
 

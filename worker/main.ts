@@ -15,20 +15,11 @@ import { InboundStore, type InboundMessage } from '../core/aws/inbound-store';
 import { MessageStore } from '../core/aws/message-store';
 import type { CarrierConfig } from '../core/config/schema';
 import { normaliseSmscId } from '../core/domain/receipt';
-import { maskNumber } from '../core/util/mask';
 import { CarrierWorker, type DeliveryOutcome } from './carrier-worker';
+import { createLog, log, type Log } from './log';
 import { MetricsPublisher } from './metrics';
 import { loadWorkerSettings, localStackEnv, type WorkerSettings } from './settings';
 import { CarrierConnection, type InboundPdu } from './smpp/carrier-connection';
-
-export type Log = (event: string, data?: Record<string, unknown>) => void;
-
-/** JSON lines on stdout; numbers masked, message text never passed in. */
-export const log: Log = (event, data = {}) => {
-  const masked: Record<string, unknown> = { ...data };
-  for (const k of ['to', 'from', 'destination', 'source']) if (typeof masked[k] === 'string') masked[k] = maskNumber(masked[k] as string);
-  process.stdout.write(`${JSON.stringify({ level: 'INFO', timestamp: new Date().toISOString(), service: 'smpp-worker', message: event, ...masked })}\n`);
-};
 
 /** The inbound event published on the inbound topic (schema version 1). */
 export type InboundEvent = { version: 1; type: 'inbound' } & InboundMessage;
@@ -99,7 +90,7 @@ export function recordOutcome(metrics: Pick<MetricsPublisher, 'count' | 'observe
 }
 
 export async function startWorker(settings: WorkerSettings, logger: Log = log, metrics: MetricsPublisher = defaultMetrics(logger)): Promise<RunningWorker> {
-  const delivery = new DeliveryStore(settings.tableName, settings.retentionDays, settings.receiptTimeoutSeconds, dynamo(), { writes: settings.deliveryWrites });
+  const delivery = new DeliveryStore(settings.tableName, settings.retentionDays, settings.receiptTimeoutSeconds, dynamo(), { writes: settings.deliveryWrites, retainText: settings.retainText });
   const inbound = new InboundStore(settings.tableName);
   const messages = new MessageStore(settings.tableName, settings.retentionDays);
   const heartbeats = new CarrierHealth(settings.tableName, settings.carriers.map((c) => c.config.id), 0);
@@ -187,7 +178,9 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
     const drainMs = settings.drainSeconds * 1000;
     // Stop pulling and let in-flight submissions finish, then unbind.
     await Promise.all([...workers.values()].map((w) => w.stop(drainMs)));
+    // Pending SMSC-id mappings written, then the queue messages they held deleted.
     await delivery.drain();
+    await Promise.all([...workers.values()].map((w) => w.settled()));
     await Promise.all([...connections.values()].map((c) => c.stop(Math.min(5000, drainMs))));
     clearInterval(heartbeatTimer);
     await Promise.all([beat(), metrics.stop()]);
@@ -197,14 +190,23 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
   return { settings, connections, workers, health, stop };
 }
 
+const METRICS_INTERVAL_MS = 10_000;
+
 function defaultMetrics(logger: Log): MetricsPublisher {
-  return new MetricsPublisher({ client: new CloudWatchClient({}), onError: (err) => logger('METRICS_FAILED', { error: err.name }) });
+  return new MetricsPublisher({
+    client: new CloudWatchClient({}),
+    intervalMs: METRICS_INTERVAL_MS,
+    onError: (err) => logger('METRICS_FAILED', { error: err.name }),
+    // At INFO, this line per carrier and interval stands for the per-message lines (worker/log.ts).
+    onCounts: (carrierId, counts) => logger('DELIVERY_SUMMARY', { carrierId, seconds: METRICS_INTERVAL_MS / 1000, ...counts }),
+  });
 }
 
 async function main(): Promise<void> {
   const env = localStackEnv(resolve(__dirname, '..'), process.env);
   Object.assign(process.env, env);
-  const running = await startWorker(loadWorkerSettings(env));
+  const settings = loadWorkerSettings(env);
+  const running = await startWorker(settings, createLog(settings.logLevel));
   const shutdown = (signal: string) => {
     log('SIGNAL', { signal });
     running

@@ -37,6 +37,8 @@ export interface MetricsPublisherOptions {
   intervalMs?: number;
   /** A failed PutMetricData: the data of that call are dropped (metrics are best effort, never a backlog). */
   onError?: (err: Error) => void;
+  /** Each carrier's counters of an interval, as they are sent (the worker's summary log line). */
+  onCounts?: (carrierId: string, counts: Partial<Record<WorkerCounter, number>>) => void;
   now?: () => Date;
 }
 
@@ -117,6 +119,7 @@ export class MetricsPublisher {
     const data: MetricDatum[] = [];
     for (const [carrierId, byName] of this.counters) {
       for (const [name, value] of byName) data.push({ MetricName: name, Dimensions: dims(carrierId), Unit: 'Count', Value: value, Timestamp: timestamp });
+      this.options.onCounts?.(carrierId, Object.fromEntries(byName));
     }
     for (const [carrierId, byName] of this.timings) {
       for (const [name, t] of byName) {

@@ -11,6 +11,7 @@ import { configPath, loadGatewayConfig } from '../core/config/load';
 import { localOutputsFile, readLocalOutputs } from '../core/config/local-outputs';
 import type { WriteMode } from '../core/aws/batch-writes';
 import { CarrierConfig } from '../core/config/schema';
+import { LOG_LEVELS, type LogLevel } from './log';
 
 const Env = z.object({
   TABLE_NAME: z.string().min(1),
@@ -22,6 +23,8 @@ const Env = z.object({
   RECEIPT_TIMEOUT_SECONDS: z.coerce.number().int().positive().optional(),
   RETRY_BASE_SECONDS: z.coerce.number().int().positive().optional(),
   RETRY_MAX_SECONDS: z.coerce.number().int().positive().optional(),
+  /** 'true' keeps a message's text after SUBMITTED (the config's retainText). */
+  RETAIN_TEXT: z.enum(['true', 'false']).optional(),
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HEARTBEAT_SECONDS: z.coerce.number().positive().default(5),
   DRAIN_SECONDS: z.coerce.number().positive().default(25),
@@ -35,12 +38,15 @@ const Env = z.object({
    * emulators, whose PartiQL writes emit no stream records (the outbox would miss status events).
    */
   DELIVERY_WRITES: z.enum(['partiql', 'item-by-item']).default('partiql'),
+  /** DEBUG adds a line per message step to the INFO lines (worker/log.ts). */
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('INFO'),
 });
 
 export interface WorkerSettings {
   tableName: string;
   inboundTopicArn: string;
   retentionDays: number;
+  retainText: boolean;
   receiptTimeoutSeconds: number;
   retryPolicy: { retryBaseSeconds: number; retryMaxSeconds: number };
   healthPort: number;
@@ -49,6 +55,7 @@ export interface WorkerSettings {
   pollWaitSeconds: number;
   taskId: string;
   deliveryWrites: WriteMode;
+  logLevel: LogLevel;
   carriers: { config: CarrierConfig; password: string; queueUrl: string }[];
 }
 
@@ -84,13 +91,14 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
   const e = parsed.data;
   const queueUrls = z.record(z.string(), z.string()).parse(JSON.parse(e.CARRIER_QUEUE_URLS));
   // In ECS the task definition carries everything; locally the config file fills what is not set.
-  const file = e.WORKER_CARRIERS && e.RETENTION_DAYS && e.RECEIPT_TIMEOUT_SECONDS && e.RETRY_BASE_SECONDS && e.RETRY_MAX_SECONDS ? undefined : loadGatewayConfig(configPath(env));
+  const file = e.WORKER_CARRIERS && e.RETENTION_DAYS && e.RECEIPT_TIMEOUT_SECONDS && e.RETRY_BASE_SECONDS && e.RETRY_MAX_SECONDS && e.RETAIN_TEXT ? undefined : loadGatewayConfig(configPath(env));
   const carriers = e.WORKER_CARRIERS ? z.array(CarrierConfig).parse(JSON.parse(e.WORKER_CARRIERS)) : file!.carriers;
   const wanted = e.CARRIERS ? new Set(e.CARRIERS.split(',').map((s) => s.trim())) : undefined;
   return {
     tableName: e.TABLE_NAME,
     inboundTopicArn: e.INBOUND_TOPIC_ARN,
     retentionDays: e.RETENTION_DAYS ?? file!.retentionDays,
+    retainText: e.RETAIN_TEXT ? e.RETAIN_TEXT === 'true' : file!.retainText,
     receiptTimeoutSeconds: e.RECEIPT_TIMEOUT_SECONDS ?? file!.lifecycle.receiptTimeoutSeconds,
     retryPolicy: {
       retryBaseSeconds: e.RETRY_BASE_SECONDS ?? file!.lifecycle.retryBaseSeconds,
@@ -102,6 +110,7 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
     pollWaitSeconds: e.POLL_WAIT_SECONDS,
     taskId: e.TASK_ID ?? `${hostname()}-${process.pid}`,
     deliveryWrites: e.DELIVERY_WRITES,
+    logLevel: e.LOG_LEVEL,
     carriers: carriers
       .filter((c) => !wanted || wanted.has(c.id))
       .map((config) => {

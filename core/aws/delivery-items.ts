@@ -73,7 +73,21 @@ export function mappingOf(item: Record<string, unknown> | undefined): Mapping | 
   };
 }
 
-export type Applied = { status: MessageStatus; submittedAt?: string } | undefined;
+/** What a receipt did to its message: made it final; nothing yet (a segment of several, or not final); or nothing because the message had moved on (final already, or not SUBMITTED). */
+export type Applied = { status: MessageStatus; submittedAt?: string } | undefined | typeof MOVED_ON;
+export const MOVED_ON = 'moved-on';
+
+/**
+ * SMSC ids are not unique forever: SMSCs restart their counters and reuse ids. A receipt held on a
+ * key is applied to a mapping written there later only when it came at most this long before
+ * that submission (it overtook its submit_sm_resp); an older one belonged to an earlier message.
+ */
+export const HELD_RECEIPT_MAX_LEAD_MS = 60_000;
+
+/** Whether a receipt held on a mapping's key belongs to the message of that mapping (see HELD_RECEIPT_MAX_LEAD_MS). */
+export function heldReceiptFits(m: Pick<Mapping, 'submittedAt'>, held: StoredReceipt): boolean {
+  return m.submittedAt === undefined || Date.parse(held.receivedAt) >= Date.parse(m.submittedAt) - HELD_RECEIPT_MAX_LEAD_MS;
+}
 
 export class DeliveryItems {
   constructor(
@@ -137,6 +151,33 @@ export class DeliveryItems {
     }
   }
 
+  /**
+   * A receipt whose mapping names a message that has moved on (final, or not SUBMITTED): either a
+   * resent receipt, or the receipt of a newer message that reuses the SMSC id and whose mapping is
+   * not written yet. It is held in the old mapping's place, so the newer mapping, when it comes,
+   * applies it (a resent one is never applied: heldReceiptFits). When another mapping was written
+   * there meanwhile, that mapping.
+   */
+  async holdOver(carrierId: string, key: string, stale: Pick<Mapping, 'messageId'>, receipt: StoredReceipt): Promise<{ held: true } | { held: false; mapping: Mapping }> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: smscIdKey(carrierId, key),
+          UpdateExpression: 'SET pendingReceipt = :r, expiresAt = :e REMOVE messageId, #segment, #segments, attempt, historyIndex, submittedAt',
+          ConditionExpression: 'messageId = :stale',
+          ExpressionAttributeNames: { '#segment': 'segment', '#segments': 'segments' },
+          ExpressionAttributeValues: { ':r': receipt, ':e': this.ttl(), ':stale': stale.messageId },
+        }),
+      );
+      return { held: true };
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      const mapping = mappingOf((await this.client.send(new GetCommand({ TableName: this.tableName, Key: smscIdKey(carrierId, key), ConsistentRead: true }))).Item);
+      return mapping ? { held: false, mapping } : this.holdOrFind(carrierId, key, receipt);
+    }
+  }
+
   /** Records a segment's final receipt on the message; moves the message when its last segment is final. */
   async applyToMessage(mapping: Pick<Mapping, 'messageId' | 'segment' | 'segments'>, receipt: StoredReceipt): Promise<Applied> {
     if (statusForReceipt(receipt.state) === undefined) return undefined;
@@ -158,14 +199,14 @@ export class DeliveryItems {
         );
         states = (recordOf(out.Attributes ?? {}) as unknown as { segmentReceipts?: Record<string, ReceiptState> }).segmentReceipts ?? {};
       } catch (err) {
-        if (isConditionalCheckFailed(err)) return undefined; // already final (or not submitted): a late receipt changes nothing
+        if (isConditionalCheckFailed(err)) return MOVED_ON; // already final (or not submitted): a late receipt changes nothing
         throw err;
       }
     }
     const outcome = aggregateSegments(states, mapping.segments);
     if (!outcome.complete || !outcome.status) return undefined;
     const result = await this.messages.transition(mapping.messageId, outcome.status, { ...(outcome.reason ? { reason: outcome.reason } : {}), set: { receipt: receiptDetails(receipt) } });
-    if (!result.applied) return undefined;
+    if (!result.applied) return MOVED_ON;
     return { status: outcome.status, ...(result.record.submittedAt ? { submittedAt: result.record.submittedAt } : {}) };
   }
 }

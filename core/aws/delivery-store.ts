@@ -13,14 +13,16 @@ import { dynamo } from './clients';
 import { DeliveryItems } from './delivery-items';
 import { MessageStore } from './message-store';
 import { ReceiptWrites, type ReceiptResult } from './receipt-writes';
-import { SubmittedWrites, type SubmittedMessage } from './submitted-writes';
+import { SubmittedWrites, type Submitted, type SubmittedMessage } from './submitted-writes';
 import { ItemKind, malformedPduKey, messageKey, recordOf } from './table-keys';
 import { MappingCache } from './mapping-cache';
+import { MAPPING_DELAY_MS, PendingMappings } from './pending-mappings';
 import { TablePipe } from './table-pipe';
+import type { CarrierEnvelope } from '../domain/envelopes';
 import type { MessageRecord } from '../domain/message';
 
 export type { ReceiptResult } from './receipt-writes';
-export type { SubmittedMessage } from './submitted-writes';
+export type { Submitted, SubmittedMessage } from './submitted-writes';
 export type { StoredReceipt } from './delivery-items';
 
 const DAY_SECONDS = 86_400;
@@ -30,12 +32,17 @@ export interface DeliveryStoreOptions {
   lingerMs?: number;
   /** How batches of writes are sent (batch-writes.ts): PartiQL in AWS, item by item on emulators. @default 'partiql' */
   writes?: WriteMode;
+  /** How long an SMSC-id mapping waits for its receipt before it is written (pending-mappings.ts); 0 writes it at once. @default 15000 */
+  mappingDelayMs?: number;
+  /** Keep the text after SUBMITTED (the config's retainText). @default false */
+  retainText?: boolean;
 }
 
 export class DeliveryStore {
   private readonly pipe: TablePipe;
   private readonly submitted: SubmittedWrites;
   private readonly receipts: ReceiptWrites;
+  private readonly pending: PendingMappings;
 
   constructor(
     private readonly tableName: string,
@@ -49,8 +56,9 @@ export class DeliveryStore {
     const items = new DeliveryItems(tableName, retentionDays, client, messages);
     const cache = new MappingCache();
     this.pipe = new TablePipe(tableName, client, batchWriter(options.writes ?? 'partiql', tableName, client), options.lingerMs);
-    this.submitted = new SubmittedWrites(receiptTimeoutSeconds, this.pipe, messages, items, cache);
-    this.receipts = new ReceiptWrites(this.pipe, messages, items, cache);
+    this.pending = new PendingMappings((carrierId, entries) => this.submitted.writeMappings(carrierId, entries), options.mappingDelayMs ?? MAPPING_DELAY_MS);
+    this.submitted = new SubmittedWrites({ receiptTimeoutSeconds, retainText: options.retainText ?? false }, this.pipe, messages, items, cache, this.pending);
+    this.receipts = new ReceiptWrites(this.pipe, messages, items, cache, this.pending);
   }
 
   /** The message records of a received group, by id: what is still ROUTED for which attempt (one coalesced consistent read). */
@@ -60,12 +68,21 @@ export class DeliveryStore {
   }
 
   /**
-   * After every segment was accepted: records SUBMITTED for this attempt and maps each SMSC id to the
-   * message, then applies receipts that arrived first. False when the message was no longer ROUTED
-   * for this attempt.
+   * After every segment was accepted: records SUBMITTED for this attempt. `applied` is false when the
+   * message was no longer ROUTED for it; `settled` says when the carrier-queue message may be deleted
+   * (its SMSC-id mappings are written, or need not be: pending-mappings.ts).
    */
-  recordSubmitted(message: SubmittedMessage): Promise<boolean> {
+  recordSubmitted(message: SubmittedMessage): Promise<Submitted> {
     return this.submitted.record(message);
+  }
+
+  /**
+   * Writes the SMSC-id mappings of a message found SUBMITTED for this attempt when its queue message
+   * came back: the process that submitted it may have died with them in memory. `keys` are the
+   * record's SMSC ids, normalised.
+   */
+  restoreMappings(envelope: CarrierEnvelope, keys: string[], record: Pick<MessageRecord, 'history' | 'submittedAt'>): Promise<void> {
+    return this.submitted.restore(envelope, keys, { historyLength: record.history.length, submittedAt: record.submittedAt ?? record.history.at(-1)!.at });
   }
 
   /** Correlates a receipt by its normalised SMSC id and applies it, or holds it until the mapping exists. */
@@ -73,9 +90,10 @@ export class DeliveryStore {
     return this.receipts.apply(carrierId, key, receipt);
   }
 
-  /** Sends what is waiting to share a request, and waits for every request in flight (shutdown). */
-  drain(): Promise<void> {
-    return this.pipe.drain();
+  /** Writes the pending mappings, sends what is waiting to share a request, and waits for every request in flight (shutdown). */
+  async drain(): Promise<void> {
+    await this.pending.drain();
+    await this.pipe.drain();
   }
 
   /** Keeps a deliver_sm that could not be read: the reason only, never its text (it may hold message content). */

@@ -1,8 +1,8 @@
 /**
- * The SMSC-id mappings this process has just written, kept in memory so that a
- * receipt for one of them needs no read: the table stays the record (a receipt on
- * another task, or after a restart, reads it there), this only saves the read in
- * the common case. Bounded: the oldest entries go first.
+ * The SMSC-id mappings of the messages this process submitted, kept in memory so
+ * that a receipt for one of them needs no read — and, while it is pending
+ * (pending-mappings.ts), no mapping item at all. A receipt on another task, or
+ * after a restart, reads the table. Bounded: the oldest entries go first.
  */
 import type { Mapping } from './delivery-items';
 
@@ -21,12 +21,13 @@ export class MappingCache {
     if (this.entries.size > this.maxSize) this.entries.delete(this.entries.keys().next().value!);
   }
 
-  /** The mapping, removed: a receipt makes its segment final once (a resent receipt reads the table). */
-  take(carrierId: string, key: string): Mapping | undefined {
-    const k = `${carrierId}#${key}`;
-    const m = this.entries.get(k);
-    if (m) this.entries.delete(k);
-    return m;
+  get(carrierId: string, key: string): Mapping | undefined {
+    return this.entries.get(`${carrierId}#${key}`);
+  }
+
+  /** A final receipt made its segment final: a resent receipt reads the table. */
+  forget(carrierId: string, key: string): void {
+    this.entries.delete(`${carrierId}#${key}`);
   }
 
   get size(): number {

@@ -91,8 +91,11 @@ export async function runStatements(client: Pick<DynamoDBDocumentClient, 'send'>
       const out = await client.send(new BatchExecuteStatementCommand({ Statements: chunk.map((n) => ({ ...statements[n]!, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })) }));
       const responses = out.Responses ?? [];
       chunk.forEach((n, j) => {
-        const error = responses[j]?.Error;
-        if (!error) outcomes[n] = { ok: true };
+        const response = responses[j];
+        const error = response?.Error;
+        // DynamoDB answers every statement; a missing answer is not taken for success.
+        if (!response) outcomes[n] = { ok: false, error: new Error(`BatchExecuteStatement answered ${responses.length} of ${chunk.length} statements`) };
+        else if (!error) outcomes[n] = { ok: true };
         else if (error.Code === 'ConditionalCheckFailed') outcomes[n] = { ok: false, conditionFailed: true, item: error.Item as Record<string, unknown> | undefined };
         else if (error.Code === 'DuplicateItem') outcomes[n] = { ok: false, duplicate: true };
         else if (RETRYABLE.has(error.Code ?? '') && attempt < tries) retry.push(n);

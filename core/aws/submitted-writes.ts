@@ -1,20 +1,21 @@
 /**
- * SUBMITTED and the SMSC-id mappings of one message, one write group of the
- * table pipe (table-pipe.ts: coalesced with everything else written within
- * 20 ms, the group kept in one request). The message learns its own outcome:
- * - SUBMITTED applied, or not (the message moved on: canceled, another attempt);
- *   when only the history-size guard failed, the change is made with UpdateItem;
- * - a mapping INSERT that meets an item is a receipt that came first and is held
- *   there: the mapping is completed with UpdateItem and the receipt applied.
+ * SUBMITTED for a message's attempt, one write of the table pipe (table-pipe.ts:
+ * coalesced with everything else written within 20 ms). The message learns its
+ * own outcome: applied, or not (the message moved on: canceled, another attempt);
+ * when only the history-size guard failed, the change is made with UpdateItem.
  *
- * The two writes of a message are not ordered within the batch; a receipt that
- * finds the mapping before SUBMITTED has landed waits for it (receipt-writes.ts).
+ * Its SMSC-id mappings go to the mapping cache and are written only when their
+ * receipts do not come first (pending-mappings.ts). A mapping INSERT that meets
+ * an item finds a receipt that came first and is held there: the mapping is
+ * completed with UpdateItem and the receipt applied.
  */
 import type { CarrierEnvelope } from '../domain/envelopes';
 import type { Write, WriteOutcome } from './batch-writes';
-import type { DeliveryItems, Mapping } from './delivery-items';
+import { heldReceiptFits, type DeliveryItems, type Mapping } from './delivery-items';
 import type { MappingCache } from './mapping-cache';
 import type { MessageStore } from './message-store';
+import { MAX_BATCH_STATEMENTS } from './partiql';
+import type { MappingEntry, PendingMappings } from './pending-mappings';
 import type { TablePipe } from './table-pipe';
 import { messageKey } from './table-keys';
 
@@ -28,29 +29,64 @@ export interface SubmittedMessage {
   historyLength: number;
 }
 
+export interface Submitted {
+  /** False when the message was no longer ROUTED for this attempt. */
+  applied: boolean;
+  /** Resolves once no mapping of it is left only in memory (the carrier-queue message may then go); rejects when writing them failed. */
+  settled: Promise<void>;
+}
+
 export class SubmittedWrites {
   constructor(
-    /** A SUBMITTED message whose receipts are not all in by then is swept to UNKNOWN. */
-    private readonly receiptTimeoutSeconds: number,
+    private readonly options: {
+      /** A SUBMITTED message whose receipts are not all in by then is swept to UNKNOWN. */
+      receiptTimeoutSeconds: number;
+      /** Keep the text after SUBMITTED; by default it goes with that change (nothing reads it after). */
+      retainText: boolean;
+    },
     private readonly pipe: TablePipe,
     private readonly messages: Pick<MessageStore, 'plan' | 'transition'>,
     private readonly items: DeliveryItems,
     private readonly cache: MappingCache,
+    private readonly pending: PendingMappings,
   ) {}
 
-  /** Records SUBMITTED for this attempt and maps each SMSC id; false when the message was no longer ROUTED for it. */
-  async record(m: SubmittedMessage): Promise<boolean> {
+  /** Records SUBMITTED for this attempt; its mappings are cached, and written unless their receipts come first. */
+  async record(m: SubmittedMessage): Promise<Submitted> {
     const now = new Date();
-    const mappings = m.keys.map((_, segment) => this.mapping(m, segment, now.toISOString()));
-    const [submitted, ...mapped] = await this.pipe.write([
+    const [outcome] = await this.pipe.write([
       { kind: 'transition', key: messageKey(m.envelope.messageId), plan: this.messages.plan('SUBMITTED', this.submittedOptions(m, now)), historyLength: m.historyLength },
-      ...m.keys.map((key, segment): Write => ({ kind: 'insert', item: this.items.mappingItem(m.envelope.carrierId, key, mappings[segment]!) })),
     ]);
-    const applied = await this.submittedOutcome(m, submitted!, now);
-    await this.mappingOutcomes(m, mapped, now);
-    // What receipts for these ids will need, without reading it back (written, or completed over a held receipt).
-    m.keys.forEach((key, segment) => this.cache.remember(m.envelope.carrierId, key, mappings[segment]!));
-    return applied;
+    // Not applied: nothing of this attempt will be recorded, and its receipts change nothing.
+    if (!(await this.submittedOutcome(m, outcome!, now))) return { applied: false, settled: Promise.resolve() };
+    const entries = m.keys.map((key, segment): MappingEntry => ({ key, mapping: this.mapping(m, segment, now.toISOString(), m.historyLength + 1) }));
+    for (const e of entries) this.cache.remember(m.envelope.carrierId, e.key, e.mapping);
+    return { applied: true, settled: this.pending.add(m.envelope.carrierId, entries) };
+  }
+
+  /**
+   * The mappings of a message found SUBMITTED for this attempt on a queue message that came back: the
+   * process that submitted it may have died before writing them. Written from the SMSC ids on the record.
+   */
+  async restore(envelope: CarrierEnvelope, keys: string[], record: { historyLength: number; submittedAt: string }): Promise<void> {
+    // SUBMITTED is the last entry of the history; a receipt's change comes after it.
+    const m = { envelope, keys, smscIds: [], historyLength: record.historyLength - 1 };
+    await this.writeMappings(
+      envelope.carrierId,
+      keys.map((key, segment) => ({ key, mapping: this.mapping(m, segment, record.submittedAt, record.historyLength) })),
+    );
+  }
+
+  /** Writes mappings, up to 25 to a request; one that meets a held receipt completes it and applies the receipt. */
+  async writeMappings(carrierId: string, entries: MappingEntry[]): Promise<void> {
+    const chunks: MappingEntry[][] = [];
+    for (let i = 0; i < entries.length; i += MAX_BATCH_STATEMENTS) chunks.push(entries.slice(i, i + MAX_BATCH_STATEMENTS));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        const outcomes = await this.pipe.write(chunk.map((e): Write => ({ kind: 'insert', item: this.items.mappingItem(carrierId, e.key, e.mapping) })));
+        await Promise.all(outcomes.map((outcome, i) => this.mappingOutcome(carrierId, chunk[i]!, outcome)));
+      }),
+    );
   }
 
   private submittedOptions(m: SubmittedMessage, now: Date) {
@@ -58,13 +94,14 @@ export class SubmittedWrites {
       expectedAttempt: m.envelope.attempt,
       carrierId: m.envelope.carrierId,
       now,
-      set: { smscIds: m.smscIds, segmentReceipts: {}, submittedAt: now.toISOString(), dueAt: new Date(now.getTime() + this.receiptTimeoutSeconds * 1000).toISOString() },
+      set: { smscIds: m.smscIds, segmentReceipts: {}, submittedAt: now.toISOString(), dueAt: new Date(now.getTime() + this.options.receiptTimeoutSeconds * 1000).toISOString() },
+      ...(this.options.retainText ? {} : { remove: ['text'] }),
     };
   }
 
-  private mapping(m: SubmittedMessage, segment: number, submittedAt: string): Mapping {
-    // SUBMITTED takes index historyLength; a receipt's change the next one.
-    return { messageId: m.envelope.messageId, segment, segments: m.keys.length, attempt: m.envelope.attempt, historyIndex: m.historyLength + 1, submittedAt };
+  private mapping(m: SubmittedMessage, segment: number, submittedAt: string, historyIndex: number): Mapping {
+    // historyIndex: where a receipt's change goes in the history (SUBMITTED's index + 1).
+    return { messageId: m.envelope.messageId, segment, segments: m.keys.length, attempt: m.envelope.attempt, historyIndex, submittedAt };
   }
 
   private async submittedOutcome(m: SubmittedMessage, outcome: WriteOutcome, now: Date): Promise<boolean> {
@@ -80,15 +117,12 @@ export class SubmittedWrites {
     return false;
   }
 
-  private async mappingOutcomes(m: SubmittedMessage, outcomes: WriteOutcome[], now: Date): Promise<void> {
-    await Promise.all(
-      outcomes.map(async (outcome, segment) => {
-        if (outcome.ok) return;
-        if ('error' in outcome) throw outcome.error;
-        // The key exists: a receipt that overtook its submit_sm_resp is held there.
-        const held = await this.items.completeMapping(m.envelope.carrierId, m.keys[segment]!, this.mapping(m, segment, now.toISOString()));
-        if (held) await this.items.applyToMessage({ messageId: m.envelope.messageId, segment, segments: m.keys.length }, held);
-      }),
-    );
+  private async mappingOutcome(carrierId: string, e: MappingEntry, outcome: WriteOutcome): Promise<void> {
+    if (outcome.ok) return;
+    if ('error' in outcome) throw outcome.error;
+    // The key exists: a receipt that overtook its submit_sm_resp (or went where the id was unknown) is held there.
+    const held = await this.items.completeMapping(carrierId, e.key, e.mapping);
+    // A receipt held long before this submission belonged to an earlier message with the same SMSC id.
+    if (held && heldReceiptFits(e.mapping, held)) await this.items.applyToMessage(e.mapping, held);
   }
 }

@@ -120,6 +120,11 @@ export const GatewayConfig = z.strictObject({
   stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default('SmsGateway'),
   /** How long finished message records are kept before DynamoDB TTL removes them. */
   retentionDays: z.number().int().min(1).max(3650).default(30),
+  /**
+   * Keep a message's text after every segment is submitted. Off by default: the text is removed with
+   * SUBMITTED (data minimisation, and smaller items: the later writes of a message cost 1 WRU).
+   */
+  retainText: z.boolean().default(false),
   limits: z
     .strictObject({
       maxSegments: z.number().int().min(1).max(255).default(10),
@@ -149,6 +154,8 @@ export const GatewayConfig = z.strictObject({
       desiredCount: z.number().int().min(0).max(20).default(1),
       cpu: z.number().int().default(512),
       memoryMiB: z.number().int().default(1024),
+      /** DEBUG adds a log line per message step (submission, receipt); INFO logs a summary per carrier every 10 s instead. */
+      logLevel: z.enum(['INFO', 'DEBUG']).default('INFO'),
     })
     .prefault({}),
   operations: z

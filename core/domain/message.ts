@@ -39,12 +39,14 @@ export function isFinal(status: MessageStatus): boolean {
  * For each status, the statuses a message may be in when it moves there.
  * ROUTED is reachable from RETRYING (the next attempt, which may pick another
  * carrier); SUBMITTED only from ROUTED; receipts only move SUBMITTED messages.
+ * RETRYING only from ROUTED: a submitted message is never attempted again (its
+ * text goes with SUBMITTED unless retainText is on, and its receipts decide it).
  */
 export const PREDECESSORS: Readonly<Record<MessageStatus, readonly MessageStatus[]>> = {
   ACCEPTED: [],
   ROUTED: ['ACCEPTED', 'RETRYING'],
   SUBMITTED: ['ROUTED'],
-  RETRYING: ['ROUTED', 'SUBMITTED'],
+  RETRYING: ['ROUTED'],
   DELIVERED: ['SUBMITTED'],
   UNDELIVERED: ['SUBMITTED'],
   EXPIRED: ['ACCEPTED', 'ROUTED', 'RETRYING', 'SUBMITTED'],
@@ -87,7 +89,8 @@ export interface MessageRecord {
   to: string;
   country?: string;
   from?: string;
-  text: string;
+  /** Absent once every segment was submitted, unless `retainText` is on (data minimisation; keeps later updates under 1 KB). */
+  text?: string;
   type: MessageType;
   encoding: Encoding;
   segments: number;

@@ -31,6 +31,8 @@ export class MessageMissingError extends Error {
 }
 
 function toCarrierEnvelope(record: MessageRecord, carrierId: string, attempt: number): CarrierEnvelope {
+  // The text goes with SUBMITTED (unless retainText); no status after SUBMITTED is routed again.
+  if (record.text === undefined) throw new Error(`message ${record.id} has no text to submit (it was removed when it was submitted)`);
   return {
     v: 1,
     messageId: record.id,

@@ -23,6 +23,8 @@ export interface TransitionOptions {
   attempt?: number;
   /** Further attributes to set with the change (e.g. SMSC ids). */
   set?: Record<string, unknown>;
+  /** Attributes to remove with the change (e.g. the text, once every segment is submitted). */
+  remove?: readonly string[];
   now?: Date;
 }
 
@@ -38,7 +40,7 @@ export interface TransitionPlan {
   change: StatusChange;
   /** Every attribute the change sets (status, updatedAt, and the rest), besides the history. */
   set: Record<string, unknown>;
-  /** Attributes the change removes: a final message leaves the due index. */
+  /** Attributes the change removes: a final message leaves the due index; and what the options name. */
   remove: readonly string[];
 }
 
@@ -69,7 +71,7 @@ export function planTransition(to: MessageStatus, options: TransitionOptions, re
       // Retention counts from the end: DynamoDB's TTL removes the record this long after it became final.
       ...(final ? { expiresAt: Math.floor(now.getTime() / 1000) + retentionDays * DAY_SECONDS } : {}),
     },
-    remove: final ? ['dueShard', 'dueAt'] : [],
+    remove: [...(final ? ['dueShard', 'dueAt'] : []), ...(options.remove ?? [])],
   };
 }
 

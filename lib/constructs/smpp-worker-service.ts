@@ -43,6 +43,8 @@ export interface SmppWorkerServiceProps {
   readonly table: MessageTable;
   readonly inboundTopic: sns.Topic;
   readonly retentionDays: number;
+  /** The config's retainText: keep a message's text after SUBMITTED. */
+  readonly retainText: boolean;
   readonly lifecycle: { receiptTimeoutSeconds: number; retryBaseSeconds: number; retryMaxSeconds: number };
   /** @default 1 */
   readonly desiredCount?: number;
@@ -50,6 +52,8 @@ export interface SmppWorkerServiceProps {
   readonly cpu?: number;
   /** @default 1024 */
   readonly memoryMiB?: number;
+  /** The worker's LOG_LEVEL (worker/log.ts). @default 'INFO' */
+  readonly logLevel?: 'INFO' | 'DEBUG';
   /**
    * How the tasks reach the carriers. Behind NAT gateways, every connection
    * leaves from the gateways' Elastic IPs, which carriers whitelist.
@@ -142,12 +146,14 @@ export class SmppWorkerService extends Construct {
         INBOUND_TOPIC_ARN: props.inboundTopic.topicArn,
         WORKER_CARRIERS: JSON.stringify(carriersForTask),
         RETENTION_DAYS: String(props.retentionDays),
+        RETAIN_TEXT: String(props.retainText),
         RECEIPT_TIMEOUT_SECONDS: String(props.lifecycle.receiptTimeoutSeconds),
         RETRY_BASE_SECONDS: String(props.lifecycle.retryBaseSeconds),
         RETRY_MAX_SECONDS: String(props.lifecycle.retryMaxSeconds),
         // Within the stop timeout: the poll in progress (up to 20 s), the drain, then unbind.
         DRAIN_SECONDS: String(SmppWorkerService.STOP_TIMEOUT_SECONDS - 35),
         HEALTH_PORT: '8080',
+        LOG_LEVEL: props.logLevel ?? 'INFO',
       },
       secrets,
       stopTimeout: Duration.seconds(SmppWorkerService.STOP_TIMEOUT_SECONDS),

@@ -8,6 +8,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../../core/config/load';
 import { GatewayStack } from '../../lib/gateway-stack';
+import { loadWorkerSettings } from '../../worker/settings';
 import { awsConfig, EIP_ALLOCATION_IDS, templateApp, withOptionalSettings } from '../support/gateway-configs';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
@@ -181,6 +182,21 @@ describe('SMPP worker', () => {
     const [service] = Object.values(of().findResources('AWS::ECS::Service'));
     expect(natRoutes.length).toBeGreaterThan(0);
     expect(service!.DependsOn).toEqual(expect.arrayContaining(natRoutes));
+  });
+
+  it('gives the worker every setting in its environment, so the container starts without a config file', () => {
+    // Prepare: the container's environment as ECS sets it (tokens as placeholders), and its secrets as their variables.
+    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+    const container = task!.Properties.ContainerDefinitions[0];
+    const env: NodeJS.ProcessEnv = { GATEWAY_CONFIG: '/nonexistent/gateway.yaml' };
+    for (const { Name, Value } of container.Environment) env[Name] = typeof Value === 'string' ? Value : `token-${Name}`;
+    for (const { Name } of container.Secrets) env[Name] = 'from-secrets-manager';
+    env.CARRIER_QUEUE_URLS = JSON.stringify(Object.fromEntries(awsConfig().carriers.map((c) => [c.id, `https://sqs/${c.id}.fifo`])));
+    // Act
+    const settings = loadWorkerSettings(env);
+    // Assess
+    expect(settings).toMatchObject({ retentionDays: awsConfig().retentionDays, retainText: false, logLevel: 'INFO', deliveryWrites: 'partiql' });
+    expect(settings.carriers.map((c) => c.config.id)).toEqual(awsConfig().carriers.map((c) => c.id));
   });
 
   it('never puts a carrier password in the task definition', () => {

@@ -64,7 +64,8 @@ describe('retries', () => {
     const first = await untilStatus(id, ['DELIVERED']);
     const table = outputs().tableName;
     const now = new Date();
-    const retrying = { ...first, status: 'RETRYING', attempt: 1, history: [...first.history.slice(0, 2), { status: 'RETRYING', at: now.toISOString(), attempt: 1 }] };
+    // Its first attempt failed before SUBMITTED, so it still has its text (SUBMITTED removes it).
+    const retrying = { ...first, status: 'RETRYING', attempt: 1, text: 'second attempt', history: [...first.history.slice(0, 2), { status: 'RETRYING', at: now.toISOString(), attempt: 1 }] };
     delete retrying.receipt;
     delete retrying.smscIds;
     const record = (await c.dynamo.send(new GetCommand({ TableName: table, Key: { pk: `MSG#${id}`, sk: 'MSG' } }))).Item!;

@@ -5,16 +5,18 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InboundStore, REASSEMBLY_WINDOW_MS } from '../../core/aws/inbound-store';
+import { ItemKind, smscIdKey } from '../../core/aws/table-keys';
+import { normaliseSmscId } from '../../core/domain/receipt';
 import { buildSubmitPdus } from '../../core/domain/submit-pdus';
 import { concatReference } from '../../worker/carrier-worker';
 import { passwordVariable } from '../../worker/settings';
 import { clients, drain, http, outputs, ukMobile, useLocalAws, waitFor } from '../support/local';
-import { REPO_ROOT, send, smscAddress, startHarness, untilStatus, workerSettings, type Harness } from '../support/worker-harness';
+import { REPO_ROOT, send, smscAddress, spawnWorker, startHarness, untilStatus, workerSettings, type Harness } from '../support/worker-harness';
 
 let h: Harness;
 
@@ -134,6 +136,32 @@ describe('submitting', () => {
   });
 });
 
+describe('SMSC ids used again', () => {
+  it('applies a receipt that overtakes its submit_sm_resp to the new message when an earlier, delivered message left a mapping with the same SMSC id', async () => {
+    // Prepare: a delivered message, then a mapping of that message at the id sim-b gives next (an SMSC that restarted its counter).
+    const first = await untilStatus(await send({ to: '+4915123456701', text: 'first' }), ['DELIVERED']);
+    const nextId = (parseInt(first.smscIds[0], 16) + 1).toString(16).toUpperCase();
+    const key = normaliseSmscId(nextId, 'hex', 'response');
+    await clients().dynamo.send(
+      new PutCommand({
+        TableName: outputs().tableName,
+        Item: { ...smscIdKey('sim-b', key), kind: ItemKind.smscId, messageId: first.id, segment: 0, segments: 1, attempt: 1, historyIndex: first.history.length - 1, submittedAt: first.submittedAt },
+      }),
+    );
+    h.simB.behave({ receiptBeforeResponse: true });
+    try {
+      // Act
+      const second = await untilStatus(await send({ to: '+4915123456702', text: 'second' }), ['DELIVERED', 'UNKNOWN'], { timeoutMs: 30_000 });
+      // Assess: the receipt went to the new message; the earlier one is as it was.
+      expect(second.smscIds[0]).toBe(nextId);
+      expect(second.status).toBe('DELIVERED');
+      expect((await untilStatus(first.id, ['DELIVERED'])).history).toEqual(first.history);
+    } finally {
+      h.simB.behave({ receiptBeforeResponse: false });
+    }
+  });
+});
+
 describe('inbound messages', () => {
   it('publishes a two-part UCS-2 message once, reassembled', async () => {
     const { sqs } = clients();
@@ -181,35 +209,18 @@ describe('shutdown', () => {
     // Prepare: only the child process works the queues; the simulator answers slowly.
     await h.worker.stop();
     h.simA.behave({ responseDelayMs: 1500 });
-    const settings = workerSettings({ 'sim-a': h.simA.port!, 'sim-b': h.simB.port! }, 50);
-    const env: Record<string, string> = {
-      ...(process.env as Record<string, string>),
-      TABLE_NAME: settings.tableName,
-      INBOUND_TOPIC_ARN: settings.inboundTopicArn,
-      CARRIER_QUEUE_URLS: JSON.stringify(outputs().carrierQueueUrls),
-      WORKER_CARRIERS: JSON.stringify(settings.carriers.map((c) => c.config)),
-      HEALTH_PORT: '0',
-      DRAIN_SECONDS: '20',
-      POLL_WAIT_SECONDS: '1',
-    };
-    for (const c of settings.carriers) env[passwordVariable(c.config.id)] = c.password;
-    const build = spawn('npm', ['run', '-s', 'build:worker'], { cwd: REPO_ROOT, stdio: 'ignore' });
-    await new Promise((r) => build.once('exit', r));
-    const child = spawn(process.execPath, ['dist/worker.js'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += String(d)));
-    await waitFor('child worker bound', async () => (out.includes('BIND_UP') ? true : undefined), 20_000);
+    const worker = await spawnWorker(workerSettings({ 'sim-a': h.simA.port!, 'sim-b': h.simB.port! }, 50), { DRAIN_SECONDS: '20' });
     const submitsBefore = h.simA.submits().length;
     const ids = await Promise.all(Array.from({ length: 5 }, () => send({ to: ukMobile(), text: 'drain me' })));
     await waitFor('submits in flight', async () => (h.simA.submits().length > submitsBefore ? true : undefined), 20_000);
 
     // Act
-    child.kill('SIGTERM');
-    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    worker.child.kill('SIGTERM');
+    const code = await worker.exited;
 
     // Assess: clean exit, unbind seen, and every message either recorded or still queued for the next worker.
     expect(code).toBe(0);
-    expect(out).toContain('WORKER_STOPPED');
+    expect(worker.output()).toContain('WORKER_STOPPED');
     expect(h.simA.records.some((r) => r.command === 'unbind')).toBe(true);
     // The messages not yet submitted are still on the queue: a new worker delivers them.
     const fresh = await startHarness(50);

@@ -264,6 +264,7 @@ export function completeMessageRecord(): MessageRecord {
   const record: Required<MessageRecord> = {
     ...messageRecord(),
     status: 'DELIVERED',
+    text: 'Your code is 123456',
     country: 'GB',
     from: 'ACME',
     reference: 'order-42',

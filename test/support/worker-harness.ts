@@ -2,11 +2,12 @@
  * A worker against the deployed stack and two SMSC simulators over loopback
  * TCP: the integration tests' real SMPP peers.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { SmscSimulator } from '../../simulator/smsc-simulator';
 import { startWorker, type RunningWorker } from '../../worker/main';
-import { loadWorkerSettings, localStackEnv, type WorkerSettings } from '../../worker/settings';
+import { loadWorkerSettings, localStackEnv, passwordVariable, type WorkerSettings } from '../../worker/settings';
 import { clients, http, outputs, waitFor } from './local';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -91,3 +92,35 @@ export async function send(body: Record<string, unknown>): Promise<string> {
 
 /** The SMSC's view of a destination: E.164 without "+". */
 export const smscAddress = (e164: string) => e164.replace(/^\+/, '');
+
+/** A worker process (the built dist/worker.js, as the container runs it) with these settings; its stdout kept. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Its log lines so far. */
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+let built: Promise<unknown> | undefined;
+
+export async function spawnWorker(settings: WorkerSettings, env: Record<string, string> = {}): Promise<WorkerProcess> {
+  built ??= new Promise((r) => spawn('npm', ['run', '-s', 'build:worker'], { cwd: REPO_ROOT, stdio: 'ignore' }).once('exit', r));
+  await built;
+  const childEnv: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    TABLE_NAME: settings.tableName,
+    INBOUND_TOPIC_ARN: settings.inboundTopicArn,
+    CARRIER_QUEUE_URLS: JSON.stringify(outputs().carrierQueueUrls),
+    WORKER_CARRIERS: JSON.stringify(settings.carriers.map((c) => c.config)),
+    HEALTH_PORT: '0',
+    POLL_WAIT_SECONDS: '1',
+    ...env,
+  };
+  for (const c of settings.carriers) childEnv[passwordVariable(c.config.id)] = c.password;
+  const child = spawn(process.execPath, ['dist/worker.js'], { cwd: REPO_ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += String(d)));
+  const exited = new Promise<number | null>((r) => child.once('exit', r));
+  await waitFor('the worker process bound', async () => (out.includes('BIND_UP') ? true : undefined), 20_000);
+  return { child, output: () => out, exited };
+}

@@ -78,7 +78,6 @@ describe('message status model', () => {
     ['RETRYING', 'ROUTED'],
     ['ROUTED', 'SUBMITTED'],
     ['ROUTED', 'RETRYING'],
-    ['SUBMITTED', 'RETRYING'],
     ['SUBMITTED', 'DELIVERED'],
     ['SUBMITTED', 'UNDELIVERED'],
     ['SUBMITTED', 'UNKNOWN'],
@@ -105,6 +104,10 @@ describe('message status model', () => {
     // Assess
     expect([...fromAccepted].sort()).toEqual([...STATUSES].sort());
     expect(deadEnds).toEqual([]);
+  });
+
+  it('never retries a submitted message: its text is gone (retainText off) and its receipts decide it', () => {
+    expect(canTransition('SUBMITTED', 'RETRYING')).toBe(false);
   });
 
   it('receipts (DELIVERED, UNDELIVERED, UNKNOWN) only move SUBMITTED messages', () => {

@@ -288,4 +288,17 @@ describe('runStatements', () => {
     await expect(run).rejects.toBe(throttled);
     expect(requests).toHaveLength(2);
   });
+
+  it('does not take a statement the answer leaves out for applied', async () => {
+    // Prepare: an answer with one entry for three statements
+    const send = async () => ({ Responses: [{}] });
+    // Act
+    const outcomes = await runStatements({ send } as unknown as Pick<DynamoDBDocumentClient, 'send'>, numbered(3));
+    // Assess
+    expect(outcomes[0]).toEqual(OK);
+    expect(outcomes.slice(1)).toEqual([
+      { ok: false, error: new Error('BatchExecuteStatement answered 1 of 3 statements') },
+      { ok: false, error: new Error('BatchExecuteStatement answered 1 of 3 statements') },
+    ]);
+  });
 });

@@ -52,6 +52,25 @@ describe('MetricsPublisher', () => {
     expect(find(calls, 'SubmitLatency', 'sim-a')).toMatchObject({ Unit: 'Milliseconds', StatisticValues: { SampleCount: 3, Sum: 600, Minimum: 100, Maximum: 300 } });
   });
 
+  it('hands each carrier’s counters of the interval to onCounts (the summary log line), once per flush', async () => {
+    // Prepare
+    const { client } = fakeClient();
+    const seen: [string, Record<string, number>][] = [];
+    const metrics = new MetricsPublisher({ client, onCounts: (carrierId, counts) => seen.push([carrierId, counts as Record<string, number>]) });
+    metrics.count('sim-a', 'Submitted', 3);
+    metrics.count('sim-a', 'Delivered', 2);
+    metrics.count('sim-b', 'Retries');
+    metrics.observe('sim-a', 'SubmitLatency', 100);
+    // Act
+    await metrics.flush();
+    await metrics.flush();
+    // Assess
+    expect(seen).toEqual([
+      ['sim-a', { Submitted: 3, Delivered: 2 }],
+      ['sim-b', { Retries: 1 }],
+    ]);
+  });
+
   it('starts from zero after a flush and sends nothing when there is nothing', async () => {
     const { client, calls } = fakeClient();
     const metrics = new MetricsPublisher({ client });

@@ -17,6 +17,7 @@ function taskEnv(overrides: Record<string, string | undefined> = {}): NodeJS.Pro
     RECEIPT_TIMEOUT_SECONDS: '172800',
     RETRY_BASE_SECONDS: '30',
     RETRY_MAX_SECONDS: '900',
+    RETAIN_TEXT: 'false',
     ...overrides,
   };
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
@@ -25,13 +26,18 @@ function taskEnv(overrides: Record<string, string | undefined> = {}): NodeJS.Pro
 describe('loadWorkerSettings', () => {
   it('reads the task definition’s environment, the password from its secret variable', () => {
     const settings = loadWorkerSettings(taskEnv());
-    expect(settings).toMatchObject({ tableName: 'messages', inboundTopicArn: 'arn:aws:sns:eu-west-1:123456789012:inbound', retentionDays: 30 });
+    expect(settings).toMatchObject({ tableName: 'messages', inboundTopicArn: 'arn:aws:sns:eu-west-1:123456789012:inbound', retentionDays: 30, retainText: false, logLevel: 'INFO', deliveryWrites: 'partiql' });
     expect(settings.carriers.map((c) => ({ id: c.config.id, password: c.password, queueUrl: c.queueUrl }))).toEqual([{ id: 'c-a', password: 'secret', queueUrl: 'https://sqs/c-a.fifo' }]);
   });
 
   it.each(['INBOUND_TOPIC_ARN', 'TABLE_NAME', 'CARRIER_QUEUE_URLS'])('refuses to start without %s, naming it', (name) => {
     expect(() => loadWorkerSettings(taskEnv({ [name]: undefined }))).toThrow(WorkerSettingsError);
     expect(() => loadWorkerSettings(taskEnv({ [name]: undefined }))).toThrow(name);
+  });
+
+  it('keeps the text after SUBMITTED only when RETAIN_TEXT is true, and logs each message step only at LOG_LEVEL DEBUG', () => {
+    expect(loadWorkerSettings(taskEnv({ RETAIN_TEXT: 'true', LOG_LEVEL: 'DEBUG' }))).toMatchObject({ retainText: true, logLevel: 'DEBUG' });
+    expect(() => loadWorkerSettings(taskEnv({ LOG_LEVEL: 'TRACE' }))).toThrow('LOG_LEVEL');
   });
 
   it('refuses a carrier without its password', () => {
