@@ -98,6 +98,13 @@ export interface ThroughputResult {
   cpuMicrosPerMessage: number;
   /** Store or AWS requests by name (worker runs only). */
   calls?: Record<string, number>;
+  /**
+   * Items written, by kind (worker runs only): `message` (a change of the message item, priced at its
+   * size), `mapping` (an SMSC-id mapping item, 1 WRU), `other` (heartbeats, timers). What WRU count.
+   */
+  writes?: Record<string, number>;
+  /** The largest message item the run left, in bytes (DynamoDB's item size), when the run can see it. */
+  messageItemBytes?: number;
   /** Bytes of JSON log lines written per message (worker runs only). */
   logBytesPerMessage?: number;
   notes?: string[];

@@ -17,6 +17,8 @@ export function loadPrices(): Prices {
 export interface CostInputs {
   /** Worker requests per delivered message, by "service.Operation" (measured). */
   workerCallsPerMessage: Record<string, number>;
+  /** Items the worker wrote per delivered message, by kind: message, mapping, other (measured). */
+  workerWritesPerMessage: Record<string, number>;
   workerCallsSource: string;
   workerLogBytesPerMessage: number;
   /** API Lambda handler duration (measured in-process, or assumed when the emulator is down). */
@@ -47,11 +49,14 @@ export interface CostResult {
    * docs/design.md#a-rest-api-not-an-http-api): its API Gateway line and the totals with it.
    */
   asHttpApi: { apiGateway: { single: number; batch: number }; perMillion: { single: number; batch: number } };
-  dynamodbWritesPerMessage: number;
-  dynamodbWriteUnitsPerMessage: number;
+  /** What a message with a callback URL adds: its four status events published, queued and POSTed. */
+  withWebhooks: { perMillion: { single: number; batch: number } };
+  /** WRU from API to DELIVERED: the tenant's request count, the api's put, the worker's item writes. */
+  writeUnits: { single: number; batch: number; parts: string };
   fixedMonthly: { item: string; dollars: number }[];
   fixedMonthlyTotal: number;
-  messageItemBytes: number;
+  /** The message item at its largest (DELIVERED), by text length, with retainText off and on. */
+  itemBytes: { text: number; retainText: boolean; bytes: number }[];
   assumptions: string[];
 }
 
@@ -66,24 +71,31 @@ export function itemSize(value: unknown, name = ''): number {
   return n;
 }
 
-/** A representative message item as the table holds it once DELIVERED (the largest it gets). */
-function deliveredItem(): Record<string, unknown> {
+/** The 47-character OTP text the bench sends, and a full single GSM-7 segment. */
+export const TEXTS = { otp: 'Your code is 123456. It expires in 10 minutes.!', full: 'x'.repeat(160) };
+
+/**
+ * A representative message item as the table holds it (submitted without an Idempotency-Key: no
+ * requestHash). `stage` 'accepted' is the api's put (ROUTED for attempt 1, with the text); 'delivered'
+ * the largest it gets, the text gone unless retainText.
+ */
+export function messageItem(text: string, stage: 'accepted' | 'delivered', retainText = false): Record<string, unknown> {
   const at = '2026-01-01T12:00:00.000Z';
   const id = '0193f1a2-7b4c-8d5e-9f60-123456789abc';
+  const routed = { status: 'ROUTED', at, carrierId: 'sim-a', attempt: 1, reason: 'route uk: first healthy carrier' };
+  const base = {
+    pk: `MSG#${id}`, sk: 'MSG', kind: 'message', id, tenantId: 'acme', to: '+447400123456', country: 'GB', from: 'Acme',
+    type: 'transactional', encoding: 'GSM7', segments: 1, validUntil: at, createdAt: at, updatedAt: at, attempt: 1, carrierId: 'sim-a', expiresAt: 1767225600, dueShard: 3, dueAt: at,
+  };
+  if (stage === 'accepted') return { ...base, status: 'ROUTED', text, history: [{ status: 'ACCEPTED', at }, routed] };
   return {
-    pk: `MSG#${id}`, sk: 'MSG', kind: 'message', id, tenantId: 'acme', status: 'DELIVERED', to: '+447400123456', country: 'GB', from: 'Acme',
-    text: 'Your code is 123456. It expires in 10 minutes.', type: 'transactional', encoding: 'GSM7', segments: 1,
-    validUntil: at, createdAt: at, updatedAt: at, attempt: 1, carrierId: 'sim-a', requestHash: 'a'.repeat(64), expiresAt: 1767225600,
-    history: [
-      { status: 'ACCEPTED', at },
-      { status: 'ROUTED', at, carrierId: 'sim-a', attempt: 1, reason: 'route uk: first healthy carrier' },
-      { status: 'SUBMITTED', at, carrierId: 'sim-a' },
-      { status: 'DELIVERED', at },
-    ],
-    smscIds: ['1000000'], segmentReceipts: {}, submittedAt: at, dueAt: at,
-    receipt: { state: 'DELIVERED', receivedAt: at, doneAt: at },
+    ...base, status: 'DELIVERED', ...(retainText ? { text } : {}),
+    history: [{ status: 'ACCEPTED', at }, routed, { status: 'SUBMITTED', at, carrierId: 'sim-a' }, { status: 'DELIVERED', at }],
+    smscIds: ['1000000'], segmentReceipts: {}, submittedAt: at, receipt: { state: 'DELIVERED', receivedAt: at, doneAt: at },
   };
 }
+
+const wruOf = (bytes: number): number => Math.max(1, Math.ceil(bytes / 1024));
 
 export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
   const p = (k: string): number => {
@@ -95,48 +107,48 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
   const lambdaGbS = p('lambdaArm64PerGbSecond');
   const memGb = 256 / 1024; // GatewayFunction default memorySize
   const gbs = (ms: number): number => memGb * (Math.ceil(ms) / 1000); // billed per 1 ms
-  const itemBytes = itemSize(deliveredItem());
-  const wru = Math.max(1, Math.ceil(itemBytes / 1024));
+  const putWru = wruOf(itemSize(messageItem(TEXTS.otp, 'accepted')));
+  const messageWru = wruOf(itemSize(messageItem(TEXTS.otp, 'delivered')));
   const w = (op: string): number => inputs.workerCallsPerMessage[op] ?? 0;
-  // The SMSC-id mapping item (1 per segment) is small: 1 WRU; the other worker updates rewrite the message item.
-  const mappingAndMessageWrus = w('dynamodb.UpdateItem') > 0 ? 1 + (w('dynamodb.UpdateItem') - 1) * wru : 0;
+  const written = (kind: string): number => inputs.workerWritesPerMessage[kind] ?? 0;
+  const workerWru = written('message') * messageWru + written('mapping') + written('other');
   const callMs = Math.max(5, inputs.apiSingleMs); // one AWS request + handler overhead (API single submit = one PutItem)
-  const statusEvents = 4; // ACCEPTED, ROUTED, SUBMITTED, DELIVERED: one FIFO publish each
-  const streamRecords = 5; // message INSERT, ROUTED, SMSC-id mapping INSERT, SUBMITTED, DELIVERED (the outbox filter passes every INSERT/MODIFY)
+  // Stream records the outbox gets per message: the api's INSERT and each worker change of the message item
+  // (its filter drops mapping items and heartbeats before Lambda is invoked).
+  const streamRecords = 1 + written('message');
   const fifo = perReq(p('sqsFifoPerMillionRequests'));
   const wrUnit = perReq(p('dynamodbOnDemandPerMillionWriteUnits'));
   const rrUnit = perReq(p('dynamodbOnDemandPerMillionReadUnits'));
   const logGb = p('cloudwatchLogsIngestionPerGb') / 1024 ** 3;
   const apiRequests = { single: 1, batch: 1 / 100 }; // per message: a batch request carries 100
+  const workerRequests = Object.values(inputs.workerCallsPerMessage).reduce((a, b) => a + b, 0);
+  const same = (n: number) => ({ single: n, batch: n });
 
   const steps: CostStep[] = [
     { step: 'API Gateway REST request', service: 'API Gateway', ...apiRequests, unit: 'request', unitPrice: perReq(p('apiGatewayRestPerMillionRequests')), source: 'computed' },
-    { step: 'api λ invocation', service: 'Lambda', single: 1, batch: 1 / 100, unit: 'request', unitPrice: perReq(p('lambdaPerMillionRequests')), source: 'computed' },
+    { step: 'api λ invocation', service: 'Lambda', ...apiRequests, unit: 'request', unitPrice: perReq(p('lambdaPerMillionRequests')), source: 'computed' },
     { step: `api λ duration (${inputs.apiSingleMs} ms single, ${inputs.apiBatchMs} ms per 100; 256 MB)`, service: 'Lambda', single: gbs(inputs.apiSingleMs), batch: gbs(inputs.apiBatchMs) / 100, unit: 'GB-s', unitPrice: lambdaGbS, source: inputs.apiSource.startsWith('measured') ? 'measured' : 'estimated' },
-    { step: 'api UpdateItem (tenant request count, one per request)', service: 'DynamoDB', single: 1, batch: 1 / 100, unit: 'WRU', unitPrice: wrUnit, source: 'computed' },
-    { step: 'api PutItem (message, ACCEPTED)', service: 'DynamoDB', single: 1, batch: 1, unit: 'WRU', unitPrice: wrUnit, source: 'computed' },
-    { step: `outbox λ invocations (${streamRecords} stream records/message, batches of 100)`, service: 'Lambda', single: streamRecords / 100, batch: streamRecords / 100, unit: 'request', unitPrice: perReq(p('lambdaPerMillionRequests')), source: 'computed' },
-    { step: `outbox λ duration (1 SendMessage + ${statusEvents} Publish in sequence, ~${callMs} ms each)`, service: 'Lambda', single: gbs((1 + statusEvents) * callMs), batch: gbs((1 + statusEvents) * callMs), unit: 'GB-s', unitPrice: lambdaGbS, source: 'estimated' },
-    { step: 'outbox SendMessage → ingest FIFO', service: 'SQS', single: 1, batch: 1, unit: 'request', unitPrice: fifo, source: 'computed' },
-    { step: `status events: SNS FIFO publishes (${statusEvents} transitions)`, service: 'SNS', single: statusEvents, batch: statusEvents, unit: 'request', unitPrice: perReq(p('snsFifoPerMillionPublishes')), source: 'computed' },
-    { step: 'status events: SNS FIFO payload (~0.6 KB each)', service: 'SNS', single: (statusEvents * 600) / 1024 ** 3, batch: (statusEvents * 600) / 1024 ** 3, unit: 'GB', unitPrice: p('snsFifoPerGbPayload'), source: 'estimated' },
-    { step: 'router: ingest receive + delete batch (10 per batch)', service: 'SQS', single: 0.2, batch: 0.2, unit: 'request', unitPrice: fifo, source: 'computed' },
-    { step: 'router λ invocations (batches of 10)', service: 'Lambda', single: 0.1, batch: 0.1, unit: 'request', unitPrice: perReq(p('lambdaPerMillionRequests')), source: 'computed' },
-    { step: 'router λ duration (UpdateItem + SendMessage, records in parallel)', service: 'Lambda', single: gbs(2 * callMs) / 10, batch: gbs(2 * callMs) / 10, unit: 'GB-s', unitPrice: lambdaGbS, source: 'estimated' },
-    { step: 'router UpdateItem (ROUTED)', service: 'DynamoDB', single: 1, batch: 1, unit: 'WRU', unitPrice: wrUnit, source: 'computed' },
-    { step: 'router SendMessage → carrier FIFO', service: 'SQS', single: 1, batch: 1, unit: 'request', unitPrice: fifo, source: 'computed' },
-    { step: 'worker ReceiveMessage', service: 'SQS', single: w('sqs.ReceiveMessage'), batch: w('sqs.ReceiveMessage'), unit: 'request', unitPrice: fifo, source: 'measured' },
-    { step: 'worker DeleteMessageBatch (up to 10 per request)', service: 'SQS', single: w('sqs.DeleteMessageBatch'), batch: w('sqs.DeleteMessageBatch'), unit: 'request', unitPrice: fifo, source: 'measured' },
-    { step: 'worker + receipt GetItem (consistent, ≤4 KB)', service: 'DynamoDB', single: w('dynamodb.GetItem'), batch: w('dynamodb.GetItem'), unit: 'RRU', unitPrice: rrUnit, source: 'measured' },
-    { step: `worker + receipt UpdateItem (mapping; SUBMITTED, DELIVERED at ${wru} WRU each)`, service: 'DynamoDB', single: mappingAndMessageWrus, batch: mappingAndMessageWrus, unit: 'WRU', unitPrice: wrUnit, source: 'measured' },
-    { step: `webhook queue: ${statusEvents} SNS→SQS FIFO sends + receive/delete (10 per batch)`, service: 'SQS', single: statusEvents * 1.2, batch: statusEvents * 1.2, unit: 'request', unitPrice: fifo, source: 'computed' },
-    { step: 'webhook λ invocations (batches of 10; no callback URL: ~2 ms per event)', service: 'Lambda', single: statusEvents / 10, batch: statusEvents / 10, unit: 'request', unitPrice: perReq(p('lambdaPerMillionRequests')), source: 'computed' },
-    { step: 'webhook λ duration', service: 'Lambda', single: gbs(statusEvents * 2), batch: gbs(statusEvents * 2), unit: 'GB-s', unitPrice: lambdaGbS, source: 'estimated' },
+    { step: 'api UpdateItem (tenant request count, one per request)', service: 'DynamoDB', ...apiRequests, unit: 'WRU', unitPrice: wrUnit, source: 'computed' },
+    { step: `api PutItem (message, ROUTED for attempt 1; ${putWru} WRU)`, service: 'DynamoDB', ...same(putWru), unit: 'WRU', unitPrice: wrUnit, source: 'computed' },
+    { step: `outbox λ invocations (${round(streamRecords, 2)} stream records/message, batches of 100)`, service: 'Lambda', ...same(streamRecords / 100), unit: 'request', unitPrice: perReq(p('lambdaPerMillionRequests')), source: 'computed' },
+    { step: `outbox λ duration (a batch: SendMessageBatch rounds, ~2 requests in sequence of ~${callMs} ms)`, service: 'Lambda', ...same((gbs(2 * callMs) * streamRecords) / 100), unit: 'GB-s', unitPrice: lambdaGbS, source: 'estimated' },
+    { step: 'outbox SendMessageBatch → carrier FIFO (10 a request)', service: 'SQS', ...same(0.1), unit: 'request', unitPrice: fifo, source: 'computed' },
+    { step: 'worker ReceiveMessage', service: 'SQS', ...same(w('sqs.ReceiveMessage')), unit: 'request', unitPrice: fifo, source: 'measured' },
+    { step: 'worker DeleteMessageBatch (up to 10 per request)', service: 'SQS', ...same(w('sqs.DeleteMessageBatch')), unit: 'request', unitPrice: fifo, source: 'measured' },
+    { step: 'worker guard reads: BatchGetItem, 1 consistent RRU per message read', service: 'DynamoDB', ...same(1 + w('dynamodb.GetItem')), unit: 'RRU', unitPrice: rrUnit, source: 'measured' },
     {
-      step: `CloudWatch Logs: worker ${inputs.workerLogBytesPerMessage} B + api ${Math.round(inputs.apiLogBytesSingle)} B (batch ${Math.round(inputs.apiLogBytesBatch / 100)} B) + other λ ~1.5 KB`,
+      step: `worker item writes (message ${round(written('message'), 3)} × ${messageWru} WRU, mapping ${round(written('mapping'), 3)}, other ${round(written('other'), 3)})`,
+      service: 'DynamoDB',
+      ...same(workerWru),
+      unit: 'WRU',
+      unitPrice: wrUnit,
+      source: 'measured',
+    },
+    {
+      step: `CloudWatch Logs: worker ${inputs.workerLogBytesPerMessage} B + api ${Math.round(inputs.apiLogBytesSingle)} B (batch ${Math.round(inputs.apiLogBytesBatch / 100)} B) + outbox one ~500 B line per invocation`,
       service: 'CloudWatch',
-      single: inputs.workerLogBytesPerMessage + inputs.apiLogBytesSingle + 1536,
-      batch: inputs.workerLogBytesPerMessage + inputs.apiLogBytesBatch / 100 + 1536,
+      single: inputs.workerLogBytesPerMessage + inputs.apiLogBytesSingle + (500 * streamRecords) / 100,
+      batch: inputs.workerLogBytesPerMessage + inputs.apiLogBytesBatch / 100 + (500 * streamRecords) / 100,
       unit: 'byte',
       unitPrice: logGb,
       source: 'estimated',
@@ -144,24 +156,38 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
     {
       step: 'NAT gateway data: worker AWS requests (~1.5 KB each, no VPC endpoints) + SMPP (~0.5 KB)',
       service: 'NAT gateway',
-      single: (Object.values(inputs.workerCallsPerMessage).reduce((a, b) => a + b, 0) * 1536 + 512) / 1024 ** 3,
-      batch: (Object.values(inputs.workerCallsPerMessage).reduce((a, b) => a + b, 0) * 1536 + 512) / 1024 ** 3,
+      ...same((workerRequests * 1536 + 512) / 1024 ** 3),
       unit: 'GB',
       unitPrice: p('natGatewayPerGbProcessed'),
       source: 'estimated',
     },
   ];
-  const perMillion = { single: 0, batch: 0 };
+  // A message with a callback URL: its 4 status events (ACCEPTED, ROUTED, SUBMITTED, DELIVERED) published
+  // in PublishBatch requests (one 64 KB chunk each), fanned out to the webhook FIFO queue and POSTed.
+  const statusEvents = 4;
+  const webhookSteps: CostStep[] = [
+    { step: `status events: SNS FIFO PublishBatch (${statusEvents} events, 10 a request)`, service: 'SNS', ...same(statusEvents / 10), unit: 'request', unitPrice: perReq(p('snsFifoPerMillionPublishes')), source: 'computed' },
+    { step: 'status events: SNS FIFO payload (~0.6 KB each)', service: 'SNS', ...same((statusEvents * 600) / 1024 ** 3), unit: 'GB', unitPrice: p('snsFifoPerGbPayload'), source: 'estimated' },
+    { step: `webhook queue: ${statusEvents} SNS→SQS FIFO sends + receive/delete (10 per batch)`, service: 'SQS', ...same(statusEvents * 1.2), unit: 'request', unitPrice: fifo, source: 'computed' },
+    { step: 'webhook λ invocations (batches of 10)', service: 'Lambda', ...same(statusEvents / 10), unit: 'request', unitPrice: perReq(p('lambdaPerMillionRequests')), source: 'computed' },
+    { step: 'webhook λ duration (~50 ms per POST)', service: 'Lambda', ...same(gbs(statusEvents * 50)), unit: 'GB-s', unitPrice: lambdaGbS, source: 'estimated' },
+  ];
+  const total = (list: CostStep[]) => {
+    const out = { single: 0, batch: 0 };
+    for (const s of list) {
+      out.single += s.single * s.unitPrice * 1e6;
+      out.batch += s.batch * s.unitPrice * 1e6;
+    }
+    return out;
+  };
+  const perMillion = total(steps);
   const byService: Record<string, { single: number; batch: number }> = {};
   for (const s of steps) {
-    const single = s.single * s.unitPrice * 1e6;
-    const batch = s.batch * s.unitPrice * 1e6;
-    perMillion.single += single;
-    perMillion.batch += batch;
     const b = (byService[s.service] ??= { single: 0, batch: 0 });
-    b.single += single;
-    b.batch += batch;
+    b.single += s.single * s.unitPrice * 1e6;
+    b.batch += s.batch * s.unitPrice * 1e6;
   }
+  const hooks = total(webhookSteps);
   // An HTTP API meters each 512 KB of a request as one request: a batch of 100 short messages (~20 KB) is one.
   const rest = byService['API Gateway']!; // the REST line, not rounded yet
   const http = { single: apiRequests.single * p('apiGatewayHttpPerMillionRequests'), batch: apiRequests.batch * p('apiGatewayHttpPerMillionRequests') };
@@ -173,8 +199,11 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
     b.single = round(b.single, 3);
     b.batch = round(b.batch, 3);
   }
-  // api request count (single submission) + api PutItem + router UpdateItem + the worker's (mapping, SUBMITTED, receipt → DELIVERED).
-  const dynamodbWritesPerMessage = 3 + w('dynamodb.UpdateItem');
+  const writeUnits = {
+    single: round(apiRequests.single + putWru + workerWru, 2),
+    batch: round(apiRequests.batch + putWru + workerWru, 2),
+    parts: `request count 1 (batch 0.01) + put ${putWru} + worker ${round(workerWru, 2)} (message writes ${round(written('message'), 2)} × ${messageWru}, mappings ${round(written('mapping'), 3)}, other ${round(written('other'), 3)})`,
+  };
   const hours = p('hoursPerMonth');
   const heartbeatWrites = 2 * ((hours * 3600) / 5); // 2 carriers, every 5 s
   const fixedMonthly = [
@@ -183,24 +212,27 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
     { item: 'Secrets Manager: 2 carrier passwords + 2 tenant webhook secrets', dollars: 4 * p('secretsManagerPerSecretMonth') },
     { item: 'custom metrics (EMF): ~19 names x ~2 dimension values', dollars: 38 * p('cloudwatchCustomMetricPerMonth') },
     { item: 'heartbeats: 2 carriers x PutItem every 5 s (the outbox filter drops their stream records)', dollars: heartbeatWrites * wrUnit },
+    { item: 'carrier health: a Query per carrier every 5 s per warm api and router instance (2 carriers, ~2 instances, 0.5 RRU)', dollars: 2 * 2 * ((hours * 3600) / 5) * 0.5 * rrUnit },
     { item: 'idle long polls: 5 Lambda pollers x 2 queues + worker, every 20 s', dollars: 11 * ((hours * 3600) / 20) * fifo },
     { item: 'sweeper: 1 invocation/min', dollars: hours * 60 * (perReq(p('lambdaPerMillionRequests')) + gbs(50) * lambdaGbS) },
   ].map((f) => ({ item: f.item, dollars: round(f.dollars, 2) }));
+  const itemBytes = [TEXTS.otp, TEXTS.full].flatMap((text) => [false, true].map((retainText) => ({ text: text.length, retainText, bytes: itemSize(messageItem(text, 'delivered', retainText)) })));
   return {
-    steps,
+    steps: [...steps, ...webhookSteps],
     perMillion: { single: round(perMillion.single, 2), batch: round(perMillion.batch, 2) },
     byService,
     asHttpApi,
-    dynamodbWritesPerMessage: round(dynamodbWritesPerMessage, 2),
-    dynamodbWriteUnitsPerMessage: round(2 + wru + mappingAndMessageWrus, 2),
+    withWebhooks: { perMillion: { single: round(perMillion.single + hooks.single, 2), batch: round(perMillion.batch + hooks.batch, 2) } },
+    writeUnits,
     fixedMonthly,
     fixedMonthlyTotal: round(fixedMonthly.reduce((a, f) => a + f.dollars, 0), 2),
-    messageItemBytes: itemBytes,
+    itemBytes,
     assumptions: [
       'computed from the code paths at sustained volume: Lambda event-source batches full (stream 100, SQS 10); at low volume every batch holds fewer records and invocations/requests per message rise',
-      `worker requests per message: ${inputs.workerCallsSource}`,
+      'a message without a callback URL (statusEvents.publish: callbacks, the default): no status event is published; withWebhooks adds what one with a callback URL costs',
+      `worker requests and item writes per message: ${inputs.workerCallsSource}`,
       `api λ duration: ${inputs.apiSource}; other λ durations estimated as sequential AWS requests x ${callMs} ms`,
-      `message item when DELIVERED ≈ ${itemBytes} B → ${wru} WRU per write of it (SMSC-id mapping item < 1 KB)`,
+      `message item: ${itemSize(messageItem(TEXTS.otp, 'accepted'))} B as the api puts it (${putWru} WRU), ${itemSize(messageItem(TEXTS.otp, 'delivered'))} B at its largest without the text (${messageWru} WRU per worker write); SMSC-id mapping item < 1 KB`,
       'prices: bench/prices.json',
     ],
   };

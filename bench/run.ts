@@ -9,6 +9,8 @@
  *  3. Cost per million messages (single and batch submission) and the fixed monthly cost.
  *  4. Lambda bundle sizes and module initialisation times, with the AWS SDK bundled and left to the runtime;
  *     the api once more with a default route (the whole numbering-plan metadata), and its heaviest parts.
+ *  5. What each AWS SDK client setting of the worker buys (CPU per request on the emulator).
+ *  0. First in the table: issue 14's seven figures, each beside its goal and a baseline from this run.
  * Benchmarks are not tests: nothing here fails a build; MISS marks a goal not met.
  */
 import { execSync } from 'node:child_process';
@@ -260,6 +262,7 @@ async function main(findEmulator: () => Promise<Emulator>): Promise<void> {
       ok: true,
       value: computeCost(prices, {
         workerCallsPerMessage: Object.fromEntries(Object.entries(perMessage(workerCalls.calls, workerCalls.messages)).filter(([k2]) => !k2.endsWith('PutItem'))),
+        workerWritesPerMessage: perMessage(workerCalls.writes, workerCalls.messages),
         workerCallsSource: m
           ? `counted by the in-memory stores over ${m.messages} messages (the emulator run's SDK-middleware counts are higher because its latency lets most receipts overtake their submit_sm_resp)`
           : `measured by SDK middleware on the worker's clients in the emulator run (${workerCalls.messages} messages)`,
@@ -272,16 +275,11 @@ async function main(findEmulator: () => Promise<Emulator>): Promise<void> {
       }),
     };
     const c = cost.value;
-    const emulatorWrites = emulator.ok ? round(3 + (emulator.value.calls?.['dynamodb.UpdateItem'] ?? 0) / emulator.value.messages, 2) : undefined;
-    rows.push({
-      section: '3 cost',
-      metric: 'DynamoDB writes per delivered 1-segment msg (single submission: request count, message, ROUTED, worker)',
-      value: `${c.dynamodbWritesPerMessage} (${c.dynamodbWriteUnitsPerMessage} WRU; item ${c.messageItemBytes} B)${emulatorWrites !== undefined ? `; emulator run ${emulatorWrites}` : ''}`,
-      goal: '≤ 4',
-      result: verdict(c.dynamodbWritesPerMessage <= 4),
-    });
-    rows.push({ section: '3 cost', metric: 'variable $ per million, single submission', value: `$${c.perMillion.single.toFixed(2)}`, goal: '', result: '' });
-    rows.push({ section: '3 cost', metric: 'variable $ per million, batch (100/request)', value: `$${c.perMillion.batch.toFixed(2)}`, goal: '≤ $3.50', result: verdict(c.perMillion.batch <= 3.5) });
+    rows.push({ section: '3 cost', metric: 'DynamoDB WRU from API to DELIVERED, 1 segment, single / batch', value: `${c.writeUnits.single} / ${c.writeUnits.batch}: ${c.writeUnits.parts}`, goal: '≤ 4', result: verdict(c.writeUnits.single <= 4 && c.writeUnits.batch <= 4) });
+    rows.push({ section: '3 cost', metric: 'message item at its largest (DELIVERED), by text length', value: c.itemBytes.map((i) => `${i.text} chars${i.retainText ? ' retainText' : ''} ${i.bytes} B`).join(', '), goal: '< 1 KB', result: verdict(c.itemBytes.filter((i) => !i.retainText).every((i) => i.bytes < 1024)) });
+    rows.push({ section: '3 cost', metric: 'variable $ per million, single submission (no callback URL)', value: `$${c.perMillion.single.toFixed(2)}`, goal: '≤ $6.00', result: verdict(c.perMillion.single <= 6) });
+    rows.push({ section: '3 cost', metric: 'variable $ per million, batch (100/request, no callback URL)', value: `$${c.perMillion.batch.toFixed(2)}`, goal: '≤ $3.50', result: verdict(c.perMillion.batch <= 3.5) });
+    rows.push({ section: '3 cost', metric: '  with a callback URL (4 events published and POSTed), single / batch', value: `$${c.withWebhooks.perMillion.single.toFixed(2)} / $${c.withWebhooks.perMillion.batch.toFixed(2)}`, goal: '', result: '' });
     rows.push({ section: '3 cost', metric: '  of which (batch)', value: Object.entries(c.byService).map(([s, v]) => `${s} $${v.batch.toFixed(2)}`).join(', '), goal: '', result: '' });
     const restApi = c.byService['API Gateway'];
     rows.push({
@@ -294,6 +292,81 @@ async function main(findEmulator: () => Promise<Emulator>): Promise<void> {
     rows.push({ section: '3 cost', metric: 'fixed $ per month (Fargate, NAT, secrets, metrics, polls)', value: `$${c.fixedMonthlyTotal.toFixed(2)}`, goal: '', result: '' });
   }
   if (!cost.ok) rows.push({ section: '3 cost', metric: 'cost', value: `unavailable (${cost.reason})`, goal: '≤ $3.50', result: 'n/a' });
+
+  // ---- 5. SDK client settings -------------------------------------------------------------
+  type SdkVariant = { name: string; getItem: { cpuMicros: number; wallMs: number }; batchExecuteStatement25: { cpuMicros: number; wallMs: number } };
+  let sdk: Outcome<{ variants: SdkVariant[]; requests: number; batches: number }> = { ok: false, reason: 'no emulator' };
+  if (endpoint) {
+    sdk = await attempt('SDK client settings on the emulator', async () => {
+      const child = forkTs('sdk-settings-child.ts', [String(quick ? 100 : 400)], localAwsEnv(endpoint!));
+      try {
+        return await nextMessage<{ type: 'result'; variants: SdkVariant[]; requests: number; batches: number }>(child, 'result', 300_000);
+      } finally {
+        await stopChild(child);
+      }
+    });
+  }
+  if (sdk.ok) {
+    const base = sdk.value.variants[0]!;
+    for (const v of sdk.value.variants) {
+      rows.push({
+        section: '5 SDK client',
+        metric: `${v.name}: client CPU µs per GetItem / per BatchExecuteStatement of 25 (wall ms)`,
+        value: `${v.getItem.cpuMicros} (${v.getItem.wallMs} ms) = ${round(v.getItem.cpuMicros / base.getItem.cpuMicros, 2)}× defaults / ${v.batchExecuteStatement25.cpuMicros} (${v.batchExecuteStatement25.wallMs} ms) = ${round(v.batchExecuteStatement25.cpuMicros / base.batchExecuteStatement25.cpuMicros, 2)}×`,
+        goal: '',
+        result: '',
+      });
+    }
+  } else rows.push({ section: '5 SDK client', metric: 'SDK client settings', value: `unavailable (${sdk.reason})`, goal: '', result: 'n/a' });
+
+  // ---- 0. issue 14's figures, each beside its goal and a baseline from this run -----------------
+  const summary: Row[] = [];
+  const e = emulator.ok ? emulator.value : undefined;
+  const requestsPerMessage = (r: ThroughputResult | undefined) => (r ? Object.entries(r.calls ?? {}).filter(([k2]) => !k2.endsWith('PutItem')).reduce((a, [, v]) => a + v, 0) / r.messages : undefined);
+  const eReq = requestsPerMessage(e);
+  const mReq = requestsPerMessage(m);
+  summary.push({
+    section: '0 summary',
+    metric: 'worker on the emulator: CPU µs per delivered message (baseline: in-memory stores)',
+    value: e ? `${e.cpuMicrosPerMessage}${m ? ` (in-memory ${m.cpuMicrosPerMessage}: ${round(e.cpuMicrosPerMessage / m.cpuMicrosPerMessage, 2)}×)` : ''}` : `unavailable (${emulator.ok ? '' : emulator.reason})`,
+    goal: '≤ 1,000 µs',
+    result: e ? verdict(e.cpuMicrosPerMessage <= 1000) : 'n/a',
+  });
+  summary.push({
+    section: '0 summary',
+    metric: '… AWS requests per delivered 1-segment message (baseline: in-memory count)',
+    value: e && eReq !== undefined ? `${round(eReq, 2)} (${Object.entries(perMessage(e.calls, e.messages)).filter(([k2]) => !k2.endsWith('PutItem')).map(([a, b]) => `${a.replace(/^\w+\./, '')} ${b}`).join(', ')})${mReq !== undefined ? `; in-memory ${round(mReq, 2)}: ${round(eReq / mReq, 2)}×` : ''}` : 'unavailable',
+    goal: '≤ 1.5',
+    result: eReq !== undefined ? verdict(eReq <= 1.5) : 'n/a',
+  });
+  summary.push({ section: '0 summary', metric: `… messages per second (${N_EMULATOR} msgs; baseline: in-memory)`, value: e ? `${e.messagesPerSecond}${m ? ` (in-memory ${m.messagesPerSecond}: ${round(e.messagesPerSecond / m.messagesPerSecond, 2)}×)` : ''}` : 'unavailable', goal: 'report it', result: '' });
+  summary.push({
+    section: '0 summary',
+    metric: 'worker with in-memory stores: CPU per message ÷ bare smpp client, same run',
+    value: m && bare.ok ? `${m.cpuMicrosPerMessage} / ${bare.value.cpuMicrosPerMessage} µs = ${round(m.cpuMicrosPerMessage / bare.value.cpuMicrosPerMessage, 2)}×` : 'unavailable',
+    goal: '≤ 1.25×',
+    result: m && bare.ok ? verdict(m.cpuMicrosPerMessage / bare.value.cpuMicrosPerMessage <= 1.25) : 'n/a',
+  });
+  if (cost.ok) {
+    const c = cost.value;
+    summary.push({ section: '0 summary', metric: 'DynamoDB WRU from API to DELIVERED, 1 segment: single / batch (baseline: the api put alone)', value: `${c.writeUnits.single} / ${c.writeUnits.batch}`, goal: '≤ 4', result: verdict(c.writeUnits.single <= 4 && c.writeUnits.batch <= 4) });
+    summary.push({
+      section: '0 summary',
+      metric: 'variable $ per million: batch / single submission (baseline: the same priced as an HTTP API)',
+      value: `$${c.perMillion.batch.toFixed(2)} / $${c.perMillion.single.toFixed(2)} (HTTP API $${c.asHttpApi.perMillion.batch.toFixed(2)} / $${c.asHttpApi.perMillion.single.toFixed(2)})`,
+      goal: '≤ $3.50 / ≤ $6.00',
+      result: verdict(c.perMillion.batch <= 3.5 && c.perMillion.single <= 6),
+    });
+  } else summary.push({ section: '0 summary', metric: 'WRU and cost', value: `unavailable (${cost.reason})`, goal: '≤ 4; ≤ $3.50 / ≤ $6.00', result: 'n/a' });
+  const apiB = bundles.ok ? bundles.value.find((b) => b.name === 'api') : undefined;
+  summary.push({
+    section: '0 summary',
+    metric: 'api Lambda bundle, minified, without the SDK; module init (baseline: SDK bundled)',
+    value: apiB ? `${apiB.sdk.runtime.kb} KB, init ${apiB.sdk.runtime.initMs} ms (SDK bundled ${apiB.sdk.bundled.kb} KB, init ${apiB.sdk.bundled.initMs} ms)` : 'unavailable',
+    goal: '≤ 150 KB',
+    result: apiB?.sdk.runtime.bytes ? verdict(apiB.sdk.runtime.bytes <= 150 * 1024) : 'n/a',
+  });
+  rows.unshift(...summary);
 
   // ---- output ---------------------------------------------------------------------------
   console.log(`\nSMS gateway benchmark — ${startedAt.toISOString()}${quick ? ' (--quick)' : ''} — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
@@ -319,6 +392,7 @@ async function main(findEmulator: () => Promise<Emulator>): Promise<void> {
     throttle,
     cost,
     apiTiming,
+    sdk,
     bundles,
     rows,
     notes,

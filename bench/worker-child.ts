@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
@@ -30,7 +30,8 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { dynamo, sqs } from '../core/aws/clients';
-import type { DeliveryStore, ReceiptResult, StoredReceipt, SubmittedMessage } from '../core/aws/delivery-store';
+import type { DeliveryStore, ReceiptResult, StoredReceipt, Submitted, SubmittedMessage } from '../core/aws/delivery-store';
+import { MAPPING_DELAY_MS } from '../core/aws/pending-mappings';
 import { Batcher } from '../core/util/batcher';
 import type { InboundStore } from '../core/aws/inbound-store';
 import type { MessageStore } from '../core/aws/message-store';
@@ -42,9 +43,11 @@ import type { Receipt } from '../core/domain/receipt';
 import { aggregateSegments, statusForReceipt } from '../core/domain/receipt-outcome';
 import { transitionInMemory, type TransitionOptions, type TransitionResult } from '../core/domain/transition';
 import { CarrierWorker } from '../worker/carrier-worker';
-import { deliverHandler, log as workerLog, startWorker } from '../worker/main';
+import { log as workerLog } from '../worker/log';
+import { deliverHandler, startWorker } from '../worker/main';
 import { CarrierConnection } from '../worker/smpp/carrier-connection';
 import { throughput, type ThroughputResult } from './common';
+import { itemSize } from './cost';
 
 type Mode = 'memory' | 'emulator';
 const [modeArg, portArg, countArg] = process.argv.slice(2);
@@ -98,7 +101,6 @@ function records(carrierId: string): { record: MessageRecord; envelope: CarrierE
         { status: 'ACCEPTED', at: now },
         { status: 'ROUTED', at: now, carrierId, attempt: 1, reason: 'route uk: first healthy carrier' },
       ],
-      requestHash: 'a'.repeat(64),
     };
     const envelope: CarrierEnvelope = { v: 1, messageId: id, tenantId: 'acme', attempt: 1, carrierId, to, from: 'Bench', text: TEXT, encoding: 'GSM7', segments: 1, validUntil };
     return { record, envelope };
@@ -109,8 +111,13 @@ function records(carrierId: string): { record: MessageRecord; envelope: CarrierE
 
 class Counter {
   readonly calls: Record<string, number> = {};
+  /** Items written by kind (message, mapping), whatever request carried them. */
+  readonly writes: Record<string, number> = {};
   add(name: string): void {
     this.calls[name] = (this.calls[name] ?? 0) + 1;
+  }
+  wrote(kind: 'message' | 'mapping' | 'other', n = 1): void {
+    this.writes[kind] = (this.writes[kind] ?? 0) + n;
   }
 }
 
@@ -159,15 +166,16 @@ class MemoryQueue {
 /**
  * The message table in memory: status changes by the store's own rule (transitionInMemory),
  * the same item kinds as DeliveryStore (SMSC-id mappings with pendingReceipt), and the same
- * coalescing as its table pipe (Batcher, 20 ms, 100 keys a read, 25 statements a write, a
- * message's SUBMITTED and mappings in one group; receipts for mappings this process wrote
- * read nothing): each batch counts as the one request the real store sends for it.
+ * coalescing as its table pipe (Batcher, 20 ms, 100 keys a read, 25 statements a write;
+ * receipts for messages this process submitted read nothing, and their mappings are written
+ * only when the receipts take longer than the mapping delay): each batch counts as the one
+ * request the real store sends for it.
  */
 class MemoryStore {
   readonly messages = new Map<string, MessageRecord>();
   private readonly mappings = new Map<string, { messageId?: string; segment?: number; segments?: number; pendingReceipt?: StoredReceipt }>();
-  /** Mappings this process wrote (DeliveryStore's MappingCache). */
-  private readonly cached = new Set<string>();
+  /** Mappings not written yet, by key (DeliveryStore's MappingCache and PendingMappings). */
+  private readonly pending = new Map<string, { open: Set<string>; settle: () => void; timer: NodeJS.Timeout | undefined }>();
   private readonly reads = new Batcher<string, void>({ maxWeight: 100, lingerMs: 20, flush: async (keys) => (this.counter.add('dynamodb.BatchGetItem'), keys.map(() => undefined)) });
   private readonly writes = new Batcher<number, void>({ maxWeight: 25, lingerMs: 20, weigh: (n) => n, flush: async (groups) => (this.counter.add('dynamodb.BatchExecuteStatement'), groups.map(() => undefined)) });
   delivered = 0;
@@ -190,7 +198,9 @@ class MemoryStore {
   /** MessageStore.transition: one conditional UpdateItem (the worker's rare paths: FAILED, EXPIRED). */
   async transition(id: string, to: MessageStatus, options: TransitionOptions = {}): Promise<TransitionResult> {
     this.counter.add('dynamodb.UpdateItem');
-    return this.apply(id, to, options);
+    const result = this.apply(id, to, options);
+    if (result.applied) this.counter.wrote('message');
+    return result;
   }
 
   private apply(id: string, to: MessageStatus, options: TransitionOptions): TransitionResult {
@@ -201,43 +211,71 @@ class MemoryStore {
     return { applied: true, record: this.copy(result.record) };
   }
 
-  /** DeliveryStore.recordSubmitted: SUBMITTED and a mapping per segment, one write group. */
-  async recordSubmitted({ envelope, smscIds, keys }: SubmittedMessage): Promise<boolean> {
-    await this.writes.add(1 + keys.length);
+  /** DeliveryStore.recordSubmitted: SUBMITTED, one write; the mappings pending (written unless their receipts come within the delay). */
+  async recordSubmitted({ envelope, smscIds, keys }: SubmittedMessage): Promise<Submitted> {
+    await this.writes.add(1);
+    this.counter.wrote('message');
     const now = new Date();
-    const submitted = this.apply(envelope.messageId, 'SUBMITTED', { expectedAttempt: envelope.attempt, carrierId: envelope.carrierId, now, set: { smscIds, segmentReceipts: {}, submittedAt: now.toISOString() } });
+    const submitted = this.apply(envelope.messageId, 'SUBMITTED', { expectedAttempt: envelope.attempt, carrierId: envelope.carrierId, now, set: { smscIds, segmentReceipts: {}, submittedAt: now.toISOString() }, remove: ['text'] });
+    if (!submitted.applied) return { applied: false, settled: Promise.resolve() };
+    let settle!: () => void;
+    const settled = new Promise<void>((r) => (settle = r));
+    const p = { open: new Set(keys.map((key) => `${envelope.carrierId}#${key}`)), settle, timer: undefined as NodeJS.Timeout | undefined };
     for (const [segment, key] of keys.entries()) {
       const k = `${envelope.carrierId}#${key}`;
-      const held = this.mappings.get(k)?.pendingReceipt;
       this.mappings.set(k, { messageId: envelope.messageId, segment, segments: keys.length });
-      this.cached.add(k);
-      if (held) {
-        this.counter.add('dynamodb.UpdateItem'); // the mapping completed over the held receipt
-        this.applyToMessage(envelope.messageId, segment, keys.length, held);
-      }
+      this.pending.set(k, p);
     }
-    return submitted.applied;
+    p.timer = setTimeout(() => {
+      // Not all receipts came in time: the open mappings are written (one group).
+      this.counter.wrote('mapping', p.open.size);
+      void this.writes.add(p.open.size).then(() => p.settle());
+      for (const k of p.open) this.pending.delete(k);
+    }, MAPPING_DELAY_MS);
+    return { applied: true, settled };
+  }
+
+  /** DeliveryStore.restoreMappings: no queue message comes back in this run. */
+  async restoreMappings(): Promise<void> {
+    throw new Error('MemoryStore: no queue message comes back in a bench run');
   }
 
   /** DeliveryStore.applyReceipt: the mapping from the cache or a coalesced read, the final change a coalesced write. */
   async applyReceipt(carrierId: string, key: string, receipt: Receipt): Promise<ReceiptResult> {
     const stored: StoredReceipt = { state: receipt.state, ...(receipt.errorCode !== undefined ? { errorCode: receipt.errorCode } : {}), receivedAt: new Date().toISOString() };
     const k = `${carrierId}#${key}`;
-    if (!this.cached.delete(k)) await this.reads.add(k);
+    const p = this.pending.get(k);
+    if (!p) await this.reads.add(k);
     const m = this.mappings.get(k);
     if (!m?.messageId) {
       this.counter.add('dynamodb.UpdateItem'); // held on the mapping's key
+      this.counter.wrote('mapping');
       this.mappings.set(k, { ...m, pendingReceipt: stored });
       return { outcome: 'pending' };
     }
-    if ((m.segments ?? 1) === 1 && statusForReceipt(stored.state) !== undefined) await this.writes.add(1);
+    if (p && statusForReceipt(stored.state) !== undefined) {
+      this.pending.delete(k);
+      p.open.delete(k);
+      if (p.open.size === 0) {
+        clearTimeout(p.timer);
+        p.settle();
+      }
+    }
+    if ((m.segments ?? 1) === 1 && statusForReceipt(stored.state) !== undefined) {
+      await this.writes.add(1);
+      this.counter.wrote('message');
+    }
     const status = this.applyToMessage(m.messageId, m.segment ?? 0, m.segments ?? 1, stored);
     return { outcome: 'applied', messageId: m.messageId, ...(status ? { status } : {}) };
   }
 
   private applyToMessage(messageId: string, segment: number, segments: number, receipt: StoredReceipt): MessageStatus | undefined {
     if (statusForReceipt(receipt.state) === undefined) return undefined;
-    if (segments > 1) this.counter.add('dynamodb.UpdateItem'); // segment receipts, then the final change
+    if (segments > 1) {
+      // The segment's receipt on the message, then the final change.
+      this.counter.add('dynamodb.UpdateItem');
+      this.counter.wrote('message', 2);
+    }
     const outcome = aggregateSegments({ [String(segment)]: receipt.state }, segments);
     if (!outcome.complete || !outcome.status) return undefined;
     return this.apply(messageId, outcome.status, { ...(outcome.reason ? { reason: outcome.reason } : {}), set: { receipt } }).applied ? outcome.status : undefined;
@@ -267,9 +305,10 @@ async function runMemory(): Promise<ThroughputResult> {
     queueUrl: 'memory://bench',
     sqs: queue as unknown as SQSClient,
     messages: store as unknown as Pick<MessageStore, 'transition'>,
-    delivery: store as unknown as Pick<DeliveryStore, 'readRecords' | 'recordSubmitted'>,
+    delivery: store as unknown as Pick<DeliveryStore, 'readRecords' | 'recordSubmitted' | 'restoreMappings'>,
     scheduleRetry: async () => {
       counter.add('dynamodb.TransactWriteItems');
+      counter.wrote('other', 4); // a transaction writes the message and its timer at twice the units
       return true;
     },
     retryPolicy: { retryBaseSeconds: 2, retryMaxSeconds: 10 },
@@ -287,7 +326,8 @@ async function runMemory(): Promise<ThroughputResult> {
   const cpu = process.cpuUsage(cpu0);
   await worker.stop(1000);
   await connection.stop(1000);
-  return throughput(count, wall, (cpu.user + cpu.system) / 1e6, { calls: counter.calls, logBytesPerMessage: Math.round(logBytes / count) });
+  const largest = Math.max(...[...store.messages.values()].map((r) => itemSize({ pk: `MSG#${r.id}`, sk: 'MSG', kind: 'message', ...r, expiresAt: 1767225600, dueAt: r.validUntil })));
+  return throughput(count, wall, (cpu.user + cpu.system) / 1e6, { calls: counter.calls, writes: counter.writes, messageItemBytes: largest, logBytesPerMessage: Math.round(logBytes / count) });
 }
 
 // ---- emulator variant -----------------------------------------------------------------
@@ -347,11 +387,18 @@ async function runEmulator(): Promise<ThroughputResult> {
 
   // Count the worker's own requests: middleware on the process-wide clients it uses.
   const calls: Record<string, number> = {};
-  const counting = (prefix: string) => (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+  const writes: Record<string, number> = {};
+  const wrote = (kind: string, n = 1): void => void (writes[kind] = (writes[kind] ?? 0) + n);
+  const counting = (prefix: string) => (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input?: Record<string, any> }) => {
     // lib-dynamodb names its commands Get/Update/Put; report them as the DynamoDB operations they are.
     const op = (context.commandName ?? 'unknown').replace(/Command$/, '');
     const name = `${prefix}.${prefix === 'dynamodb' && /^(Get|Update|Put|Delete)$/.test(op) ? `${op}Item` : op}`;
     calls[name] = (calls[name] ?? 0) + 1;
+    // Items written, by kind: a PartiQL UPDATE changes a message, an INSERT puts a mapping; single-item writes by their sort key.
+    const input = args.input ?? {};
+    if (name === 'dynamodb.BatchExecuteStatement') for (const st of input.Statements ?? []) wrote(/^\s*INSERT/i.test(st.Statement) ? 'mapping' : 'message');
+    else if ((name === 'dynamodb.UpdateItem' || name === 'dynamodb.PutItem') && !String((input.Key ?? input.Item)?.sk ?? '').startsWith('HEARTBEAT')) wrote((input.Key ?? input.Item)?.sk === 'MSG' ? 'message' : (input.Key ?? input.Item)?.sk === 'SMSC' ? 'mapping' : 'other');
+    else if (name === 'dynamodb.TransactWriteItems') wrote('other', 2 * (input.TransactItems?.length ?? 0));
     return next(args);
   };
   dynamo().middlewareStack.add(counting('dynamodb') as never, { step: 'initialize', name: 'benchCount' });
@@ -376,6 +423,7 @@ async function runEmulator(): Promise<ThroughputResult> {
       tableName,
       inboundTopicArn: NO_INBOUND_TOPIC,
       retentionDays: 7,
+      retainText: false,
       receiptTimeoutSeconds: 60,
       retryPolicy: { retryBaseSeconds: 2, retryMaxSeconds: 10 },
       healthPort: 0,
@@ -385,6 +433,7 @@ async function runEmulator(): Promise<ThroughputResult> {
       taskId: 'bench',
       // The bench's table has no stream: the production path, PartiQL batches.
       deliveryWrites: 'partiql',
+      logLevel: 'INFO',
       carriers: [{ config: carrier, password: 'secret', queueUrl }],
     },
     logger,
@@ -400,7 +449,8 @@ async function runEmulator(): Promise<ThroughputResult> {
   const cpu = process.cpuUsage(cpu0);
   await worker.stop();
   await seedSqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
-  return throughput(count, wall, (cpu.user + cpu.system) / 1e6, { calls, logBytesPerMessage: Math.round(logBytes / count), notes: [`seeding ${count} records + envelopes took ${seedSeconds.toFixed(1)} s (not timed)`] });
+  const delivered = (await seedDoc.send(new GetCommand({ TableName: tableName, Key: { pk: `MSG#${all[0]!.record.id}`, sk: 'MSG' }, ConsistentRead: true }))).Item;
+  return throughput(count, wall, (cpu.user + cpu.system) / 1e6, { calls, writes, ...(delivered ? { messageItemBytes: itemSize(delivered) } : {}), logBytesPerMessage: Math.round(logBytes / count), notes: [`seeding ${count} records + envelopes took ${seedSeconds.toFixed(1)} s (not timed)`] });
 }
 
 (mode === 'memory' ? runMemory() : runEmulator())
