@@ -3,7 +3,7 @@
  * new message record goes (its carrier's queue when the API routed it, the ingest
  * queue when not), ten sends and ten publishes to a request, a failed entry
  * reported as that stream record's failure (and only its message's), and which
- * status events are published (statusEvents.publish).
+ * status events are published (statusEvents.publish), and what it logs.
  */
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -11,6 +11,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetRuntimeConfigCache } from '../../core/config/runtime';
+import { captureLogs } from '../support/captured-logs';
 
 const INGEST = 'https://sqs.local/ingest.fifo';
 const CARRIER_A = 'https://sqs.local/c-a.fifo';
@@ -93,7 +94,10 @@ let aws: Aws;
 beforeEach(() => {
   aws = new Aws();
 });
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
 
 describe('outbox handler: where a new message goes', () => {
   it('a message the API routed goes straight to its carrier\'s queue, as the carrier envelope, deduplicated per attempt', async () => {
@@ -238,5 +242,22 @@ describe('outbox handler: which status events are published (statusEvents.publis
     expect(aws.events()).toEqual(['plain ACCEPTED', 'tenant-url ACCEPTED', 'plain ROUTED', 'tenant-url ROUTED']);
     const callback = Object.fromEntries(aws.publishes.flatMap((p) => p.entries.map((e) => [JSON.parse(e.Message).messageId, e.MessageAttributes.callback!.StringValue])));
     expect(callback).toEqual({ plain: 'no', 'tenant-url': 'yes' });
+  });
+});
+
+describe('outbox handler: logs', () => {
+  it('one OUTBOX_BATCH line per invocation with its counts, a failed record at WARN with its message id, nothing per send or publish', async () => {
+    // Prepare: the handler logging at INFO; a message that a callbacks-only topic does not hear of; SQS fails m2's entry
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+    const handler = await outbox({ publish: 'callbacks' });
+    const logs = captureLogs();
+    aws.failSend = (body) => body.messageId === 'm2';
+    const records = [insert('1', messageItem('m1', 'c-a', { tenantId: 'hooked' })), insert('2', messageItem('m2', 'c-a', { tenantId: 'hooked' })), insert('3', messageItem('plain', 'c-a'))];
+    // Act
+    await handler({ Records: records });
+    // Assess
+    expect(logs().map((l) => `${l.level} ${l.message}`)).toEqual(['WARN RECORD_FAILED', 'INFO OUTBOX_BATCH']);
+    expect(logs()[0]).toMatchObject({ messageId: 'm2', eventName: 'INSERT', sequenceNumber: '2', problem: expect.stringContaining('InternalError') });
+    expect(logs()[1]).toMatchObject({ records: 3, enqueued: 2, published: 2, unpublished: 2, failed: 1 });
   });
 });
