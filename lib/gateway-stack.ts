@@ -68,8 +68,9 @@ export function gatewayStackProps(config: GatewayConfig, env: NodeJS.ProcessEnv 
 }
 
 /**
- * The SMS gateway: HTTPS API → message table (outbox stream) → ingest queue →
- * router → one FIFO queue per carrier (→ SMPP worker).
+ * The SMS gateway: HTTPS API (routes first attempts) → message table (outbox
+ * stream) → one FIFO queue per carrier (→ SMPP worker); retries and unrouted
+ * messages through the ingest queue and the router.
  */
 export class GatewayStack extends Stack {
   public readonly table: MessageTable;
@@ -177,15 +178,19 @@ export class GatewayStack extends Stack {
     // Status events: FIFO, one group per message, so every consumer sees a message's changes in order.
     this.statusTopic = new sns.Topic(this, 'StatusTopic', { displayName: 'SMS gateway message status events', fifo: true, contentBasedDeduplication: false, enforceSSL: true, masterKey: this.dataKey });
 
-    // Outbox: new message records → ingest queue. Records that keep failing go to a DLQ, not lost silently.
+    // Outbox: new message records → their carrier's queue (routed by the API) or the ingest queue (for the
+    // router); removed retry timers → ingest queue; status changes → status topic. Records that keep failing
+    // go to a DLQ, not lost silently.
     const outboxFailures = (this.outboxFailures = new sqs.Queue(this, 'OutboxFailures', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) }));
     const outboxFn = (this.outboxFunction = new GatewayFunction(this, 'OutboxFunction', {
       name: 'outbox',
       runtimeConfig,
-      description: 'Table stream → ingest queue (the outbox)',
-      environment: { INGEST_QUEUE_URL: this.ingest.queue.queueUrl, STATUS_TOPIC_ARN: this.statusTopic.topicArn },
+      description: 'Table stream → carrier and ingest queues, status topic (the outbox)',
+      environment: { INGEST_QUEUE_URL: this.ingest.queue.queueUrl, CARRIER_QUEUE_URLS: carrierQueueUrls, STATUS_TOPIC_ARN: this.statusTopic.topicArn },
     }));
     this.ingest.queue.grantSendMessages(outboxFn.function);
+    // First attempts the API routed go from the stream straight to their carrier's queue.
+    for (const q of Object.values(this.carrierQueues)) q.queue.grantSendMessages(outboxFn.function);
     grantPublish(this.statusTopic, outboxFn.function);
     outboxFn.function.addEventSource(
       new DynamoEventSource(table, {
@@ -204,11 +209,11 @@ export class GatewayStack extends Stack {
       }),
     );
 
-    // Router: ingest queue → carrier queue.
+    // Router: ingest queue → carrier queue, for retries and for messages the API stored unrouted (no route: REJECTED).
     const routerFn = new GatewayFunction(this, 'RouterFunction', {
       name: 'router',
       runtimeConfig,
-      description: 'Ingest queue → routing table → carrier queue',
+      description: 'Ingest queue → routing table → carrier queue (retries, unrouted messages)',
       environment: { TABLE_NAME: table.tableName, CARRIER_QUEUE_URLS: carrierQueueUrls },
     });
     this.table.grantItems(routerFn.function, 'GetItem', 'UpdateItem', 'Query');
@@ -311,6 +316,8 @@ export class GatewayStack extends Stack {
     output('OutboxFunctionName', outboxFn.function.functionName);
     output('InboundTopicArn', this.inboundTopic.topicArn);
     output('StatusTopicArn', this.statusTopic.topicArn);
+    // What the topic carries (statusEvents.publish): `smsgw tail` says so when it is only the callbacks' events.
+    output('StatusEventsPublished', config.statusEvents.publish);
     output('WebhookQueueUrl', this.webhooks.queue.queueUrl);
     output('WebhookDlqUrl', this.webhooks.deadLetterQueue.queueUrl);
     output('WebhookSecretArns', JSON.stringify(Object.fromEntries(Object.entries(this.webhookSecrets).map(([id, sec]) => [id, sec.secretArn]))));

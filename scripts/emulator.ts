@@ -1,7 +1,10 @@
 /**
- * The LocalStack-compatible emulator for local runs and tests: uses the endpoint
- * in AWS_ENDPOINT_URL when set, else localhost:4566 when something answers
- * there, else starts MiniStack (pinned, installed with pip into .local/venv).
+ * The LocalStack-compatible emulator for local runs and tests: the endpoint in
+ * AWS_ENDPOINT_URL when set, else localhost:4566. When nothing answers there,
+ * MiniStack (pinned, installed with pip into .local/venv) is started on that
+ * endpoint's port — so `AWS_ENDPOINT_URL=http://localhost:4577 npm test` runs on
+ * an emulator of its own beside one on 4566 — unless the endpoint is not this
+ * machine's (then it is an error: start that emulator).
  */
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
@@ -25,6 +28,26 @@ export function localAwsEnv(endpoint: string): Record<string, string> {
     CDK_DEFAULT_ACCOUNT: '000000000000',
     CDK_DEFAULT_REGION: process.env.AWS_REGION ?? 'us-east-1',
   };
+}
+
+/**
+ * The emulator's endpoint, and the port to start MiniStack on when nothing answers there:
+ * AWS_ENDPOINT_URL's (a plain-http URL of this machine with a port), or 4566 without the
+ * variable; undefined for any other endpoint, which the caller must have started.
+ *
+ * @example emulatorTarget('http://localhost:4577') // → { endpoint: 'http://localhost:4577', startPort: '4577' }
+ */
+export function emulatorTarget(explicit: string | undefined): { endpoint: string; startPort: string | undefined } {
+  if (explicit === undefined) return { endpoint: DEFAULT_ENDPOINT, startPort: new URL(DEFAULT_ENDPOINT).port };
+  const endpoint = explicit.replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return { endpoint, startPort: undefined };
+  }
+  const here = url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) && url.pathname === '/' && url.port !== '';
+  return { endpoint, startPort: here ? url.port : undefined };
 }
 
 export async function isUp(endpoint: string): Promise<boolean> {
@@ -59,9 +82,9 @@ export interface EmulatorOptions {
 export async function ensureEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const say = options.quiet ? () => undefined : (line: string) => console.log(line);
   const explicit = process.env.AWS_ENDPOINT_URL;
-  const endpoint = explicit ?? DEFAULT_ENDPOINT;
+  const { endpoint, startPort } = emulatorTarget(explicit);
   if (await isUp(endpoint)) return { endpoint, started: false, stop: () => undefined };
-  if (explicit) throw new Error(`AWS_ENDPOINT_URL=${explicit} does not answer; start your emulator or unset the variable`);
+  if (startPort === undefined) throw new Error(`AWS_ENDPOINT_URL=${explicit} does not answer; start your emulator or unset the variable`);
 
   const bin = installMinistack(say);
   const log = openSync(join(LOCAL_DIR, 'ministack.log'), 'a');
@@ -72,7 +95,8 @@ export async function ensureEmulator(options: EmulatorOptions = {}): Promise<Emu
       ...process.env,
       // No NODE_PATH: the gateway's bundles carry their own AWS SDK (lib/constructs/lambda-bundle.ts),
       // so MiniStack's stand-in for a missing @aws-sdk module never loads.
-      GATEWAY_PORT: '4566',
+      // MiniStack's port (and the endpoint it gives the Lambdas it runs): the one asked for.
+      GATEWAY_PORT: startPort,
     },
   });
   child.unref();

@@ -9,6 +9,15 @@ import type { Io } from '../io';
 import { formatEvent } from '../output';
 
 /**
+ * What tail says before it follows a stack that publishes only the events of messages
+ * with a callback URL (statusEvents.publish: callbacks, its StatusEventsPublished output).
+ */
+export function publishedEventsNote(raw: Readonly<Record<string, string>> | undefined): string | undefined {
+  if (raw?.StatusEventsPublished !== 'callbacks') return undefined;
+  return 'note: this stack publishes the status events of messages with a callback URL only (statusEvents.publish: callbacks); set statusEvents.publish: all and redeploy to follow every message\n';
+}
+
+/**
  * A temporary FIFO queue subscribed to the status topic (raw delivery, so each
  * body is a status event), long-polled until Ctrl-C; the subscription and the
  * queue are removed on the way out, whatever ends the command.
@@ -43,6 +52,8 @@ export async function tail(cmd: CommandOf<'tail'>, opts: GlobalOptions, config: 
       }),
     );
     subscriptionArn = (await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: arn, Attributes: { RawMessageDelivery: 'true' }, ReturnSubscriptionArn: true }))).SubscriptionArn;
+    const note = publishedEventsNote(outputs.raw);
+    if (note) io.stderr.write(note);
     io.stderr.write(`following status events${cmd.id ? ` of ${cmd.id}` : ''}; Ctrl-C stops\n`);
     while (!abort.signal.aborted) {
       let messages: Message[];

@@ -10,8 +10,10 @@ import type { RuntimeConfig } from '../config/runtime';
 import { sha256Hex } from '../config/runtime';
 import { IDEMPOTENCY_KEY_PATTERN, messageId, requestHash } from '../domain/idempotency';
 import type { MessageRecord } from '../domain/message';
-import { RoutingTable, type HealthCheck } from '../domain/routing';
+import { routedChange } from '../domain/route-message';
+import { RoutingTable, type HealthCheck, type RouteSelected } from '../domain/routing';
 import { validateSubmission, zodProblems, type FieldProblem, type SubmissionLimits, type ValidSubmission } from '../domain/submission';
+import { transitionInMemory } from '../domain/transition';
 import { readJsonBody, type BodyLimits } from '../http/json-body';
 import { isProblemType, json, PROBLEMS_PATH, problemResponder, type ProblemResponder } from '../http/problem';
 import { problemTypePage, problemTypesPage } from '../http/problem-pages';
@@ -52,11 +54,16 @@ export interface ApiDependencies {
   messages: MessageRepository;
   /** Counts each authenticated request against its tenant's rateLimitPerSecond. */
   requests: RequestCounter;
-  /** Current carrier health, for dry runs. */
+  /** Current carrier health (cached by the caller), for routing first attempts and for dry runs. */
   health: () => Promise<HealthCheck>;
   now?: () => Date;
-  log?: (event: string, data: Record<string, unknown>) => void;
+  /** A message was stored (not a replay): `route` is the routing of its first attempt, when the API routed it. */
+  onAccepted?: (record: MessageRecord, route: RouteSelected | undefined) => void;
+  /** Log lines for people: per request at info, per message of a batch at debug. */
+  log?: (event: string, data: Record<string, unknown>, level?: ApiLogLevel) => void;
 }
+
+export type ApiLogLevel = 'debug' | 'info' | 'warn';
 
 export const MAX_SINGLE_BODY_BYTES = 16 * 1024;
 export const MAX_BATCH_BODY_BYTES = 1024 * 1024;
@@ -84,7 +91,7 @@ export class MessagesApi {
   private readonly routing: RoutingTable;
   private readonly limits: SubmissionLimits;
   private readonly now: () => Date;
-  private readonly log: (event: string, data: Record<string, unknown>) => void;
+  private readonly log: (event: string, data: Record<string, unknown>, level?: ApiLogLevel) => void;
   private readonly problem: ProblemResponder;
 
   constructor(private readonly deps: ApiDependencies) {
@@ -190,10 +197,15 @@ export class MessagesApi {
     return { ok: true, key };
   }
 
-  private newRecord(id: string, tenantId: string, v: ValidSubmission, hash: string): MessageRecord {
+  /**
+   * The record to store: ACCEPTED, and ROUTED for attempt 1 in the same write when the routing
+   * table routes it (the router's own change, `routedChange`), so the outbox sends it straight to
+   * the carrier's queue. The request's hash only with an Idempotency-Key: only a replay reads it.
+   */
+  private newRecord(id: string, tenantId: string, v: ValidSubmission, options: { requestHash: string | undefined; route: RouteSelected | undefined }): MessageRecord {
     const now = this.now();
     const at = now.toISOString();
-    return {
+    const accepted: MessageRecord = {
       id,
       tenantId,
       status: 'ACCEPTED',
@@ -211,20 +223,52 @@ export class MessagesApi {
       updatedAt: at,
       attempt: 0,
       history: [{ status: 'ACCEPTED', at }],
-      requestHash: hash,
+      ...(options.requestHash !== undefined ? { requestHash: options.requestHash } : {}),
     };
+    if (!options.route) return accepted;
+    const routed = transitionInMemory(accepted, 'ROUTED', { ...routedChange(options.route, 1), now }, this.deps.config.retentionDays);
+    // A new record is ACCEPTED on attempt 0: the change always applies.
+    if (!routed.applied) throw new Error(`message ${id}: ROUTED does not apply to a new record`);
+    return routed.record;
   }
 
-  /** Stores one message; a replay of the same request returns the stored one. */
-  private async store(record: MessageRecord): Promise<{ record: MessageRecord; replayed: boolean } | { reused: true }> {
+  /**
+   * The route of a message's first attempt, chosen at acceptance, or undefined: no route matches
+   * (the router rejects it, no_route), or carrier health could not be read (the router routes it).
+   */
+  private firstRoute(tenantId: string, v: ValidSubmission, health: HealthCheck | undefined): RouteSelected | undefined {
+    if (!health) return undefined;
+    const decision = this.routing.select({ ...v, tenantId }, health);
+    return decision.outcome === 'routed' ? decision : undefined;
+  }
+
+  /** Carrier health for routing at acceptance; unreadable, the messages are stored ACCEPTED and routed by the router instead. */
+  private async healthForRouting(): Promise<HealthCheck | undefined> {
+    try {
+      return await this.deps.health();
+    } catch (err) {
+      this.log('HEALTH_UNAVAILABLE', { error: (err as Error).name, detail: (err as Error).message }, 'warn');
+      return undefined;
+    }
+  }
+
+  /**
+   * Stores one message; a replay of the same request returns the stored one. `level`: info for
+   * a single submission (its request's line), debug for each message of a batch (the batch has its line).
+   */
+  private async store(record: MessageRecord, route: RouteSelected | undefined, level: ApiLogLevel): Promise<{ record: MessageRecord; replayed: boolean } | { reused: true }> {
     const result = await this.deps.messages.create(record);
     if (result.created) {
-      this.log('MESSAGE_ACCEPTED', { messageId: record.id, tenantId: record.tenantId, to: record.to, segments: record.segments });
+      this.deps.onAccepted?.(record, route);
+      const routed = route ? { carrierId: route.carrierId, routeId: route.routeId } : {};
+      this.log('MESSAGE_ACCEPTED', { messageId: record.id, tenantId: record.tenantId, to: record.to, segments: record.segments, ...routed }, level);
       return { record, replayed: false };
     }
     const existing = result.existing;
+    // Only a request with an Idempotency-Key has a derived id and a hash; a random id that exists already is no replay.
+    if (record.requestHash === undefined) throw new Error(`message id ${record.id} exists already`);
     if (existing.tenantId !== record.tenantId || existing.requestHash !== record.requestHash) return { reused: true };
-    this.log('MESSAGE_REPLAYED', { messageId: existing.id, tenantId: existing.tenantId });
+    this.log('MESSAGE_REPLAYED', { messageId: existing.id, tenantId: existing.tenantId }, level);
     return { record: existing, replayed: true };
   }
 
@@ -261,7 +305,9 @@ export class MessagesApi {
     if (dryRun) return json(200, await this.dryRun(tenantId, result.value));
 
     const id = messageId(tenantId, idem.key);
-    const stored = await this.store(this.newRecord(id, tenantId, result.value, requestHash('POST /v1/messages', body.value)));
+    const hash = idem.key !== undefined ? requestHash('POST /v1/messages', body.value) : undefined;
+    const route = this.firstRoute(tenantId, result.value, await this.healthForRouting());
+    const stored = await this.store(this.newRecord(id, tenantId, result.value, { requestHash: hash, route }), route, 'info');
     if ('reused' in stored) return this.keyReused(idem.key);
     return json(202, this.accepted(stored.record), {
       location: `/v1/messages/${stored.record.id}`,
@@ -282,7 +328,8 @@ export class MessagesApi {
     }
     const dryRun = dryRunFlag(req.query.dryRun);
     if (dryRun === undefined) return this.dryRunProblem(req.query.dryRun);
-    const hash = requestHash('POST /v1/messages/batch', body.value);
+    // Only a replay reads the hash: without an Idempotency-Key there is nothing to replay.
+    const hash = idem.key !== undefined ? requestHash('POST /v1/messages/batch', body.value) : undefined;
     const validated = batch.data.messages.map((m, i) => validateSubmission(m, this.limits, `messages[${i}]`));
     if (idem.key !== undefined && !dryRun) {
       // A reused key must be refused before anything of this batch is stored.
@@ -291,16 +338,28 @@ export class MessagesApi {
       if (existing.some((r) => r.tenantId !== tenantId || r.requestHash !== hash)) return this.keyReused(idem.key);
     }
 
+    const health = dryRun || !validated.some((v) => v.ok) ? undefined : await this.healthForRouting();
+    let routed = 0;
+    let replayed = 0;
+    let segments = 0;
     const results = await mapLimit(validated, 16, async (v, index) => {
       if (!v.ok) return { index, outcome: 'rejected' as const, errors: v.problems };
       if (dryRun) return { index, outcome: 'dry-run' as const, ...(await this.dryRun(tenantId, v.value)) };
-      const stored = await this.store(this.newRecord(messageId(tenantId, idem.key, index), tenantId, v.value, hash));
+      const route = this.firstRoute(tenantId, v.value, health);
+      const stored = await this.store(this.newRecord(messageId(tenantId, idem.key, index), tenantId, v.value, { requestHash: hash, route }), route, 'debug');
       if ('reused' in stored) return { index, outcome: 'reused' as const };
+      if (stored.replayed) replayed++;
+      else {
+        segments += stored.record.segments;
+        if (route) routed++;
+      }
       return { index, outcome: 'accepted' as const, ...this.accepted(stored.record) };
     });
     if (results.some((r) => r.outcome === 'reused')) return this.keyReused(idem.key);
     const accepted = results.filter((r) => r.outcome === 'accepted').length;
     const rejected = results.filter((r) => r.outcome === 'rejected').length;
+    // One line per batch request at info; each message's own line is at debug (README#operations).
+    if (!dryRun) this.log('BATCH_ACCEPTED', { tenantId, messages: results.length, accepted, rejected, replayed, routed, segments });
     if (!dryRun && accepted === 0) {
       return this.problem(422, 'validation-failed', 'no message of the batch is valid; see results for each', {
         errors: results.flatMap((r) => (r.outcome === 'rejected' ? r.errors : [])),

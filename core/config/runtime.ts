@@ -18,6 +18,7 @@ export interface RuntimeConfig {
   limits: GatewayConfig['limits'];
   health: GatewayConfig['health'];
   lifecycle: GatewayConfig['lifecycle'];
+  statusEvents: GatewayConfig['statusEvents'];
   tenants: { id: string; apiKeySha256: string[]; rateLimitPerSecond: number; callbackUrl?: string }[];
   carriers: { id: string; maxAttempts: number; tps: number }[];
   routes: RouteConfig[];
@@ -32,6 +33,7 @@ export function toRuntimeConfig(config: GatewayConfig, options: { local?: boolea
     limits: config.limits,
     health: config.health,
     lifecycle: config.lifecycle,
+    statusEvents: config.statusEvents,
     tenants: config.tenants.map((t) => ({
       id: t.id,
       apiKeySha256: [...t.apiKeySha256, ...t.apiKeys.map(sha256Hex)],

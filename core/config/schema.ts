@@ -148,6 +148,17 @@ export const GatewayConfig = z.strictObject({
       staleAfterSeconds: z.number().int().min(5).max(3600).default(60),
     })
     .prefault({}),
+  statusEvents: z
+    .strictObject({
+      /**
+       * Which status changes are published to the status topic: `callbacks`, those of messages
+       * with a callback URL (the message's or its tenant's), the only ones the webhooks use;
+       * `all`, every one, when the topic has other subscribers (your own consumers of
+       * StatusTopicArn, `smsgw tail`).
+       */
+      publish: z.enum(['callbacks', 'all']).default('callbacks'),
+    })
+    .prefault({}),
   network: NetworkConfig.prefault({}),
   worker: z
     .strictObject({

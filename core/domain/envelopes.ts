@@ -72,3 +72,21 @@ export const CarrierEnvelope = z.object({
   validUntil: z.iso.datetime(),
 });
 export type CarrierEnvelope = z.infer<typeof CarrierEnvelope>;
+
+/** What a carrier envelope is made of: a message record, or its stream image. */
+type CarrierSource = { readonly [K in 'id' | 'tenantId' | 'to' | 'from' | 'text' | 'encoding' | 'segments' | 'validUntil']?: unknown };
+
+/**
+ * The carrier envelope of attempt `attempt` of a message, for `carrierId`, validated: one rule
+ * for the router (a record it has just claimed, or re-sends) and the outbox (the stream image
+ * of a message the API stored ROUTED). The FIFO queue's deduplication id is `<messageId>#<attempt>`
+ * in both (core/aws/queues.ts), so the two paths and their redeliveries enqueue an attempt once.
+ *
+ * @example carrierEnvelope(claim.record, 'sim-a', 1) // → { v: 1, messageId, attempt: 1, carrierId: 'sim-a', to, text, … }
+ */
+export function carrierEnvelope(source: CarrierSource, carrierId: unknown, attempt: unknown): CarrierEnvelope {
+  const { id, tenantId, to, from, text, encoding, segments, validUntil } = source;
+  // SUBMITTED removes the text (unless retainText), and a submitted message is never routed again.
+  if (text === undefined) throw new Error(`message ${String(id)} has no text to submit (it was removed when the message was submitted)`);
+  return CarrierEnvelope.parse({ v: 1, messageId: id, tenantId, attempt, carrierId, to, ...(from !== undefined ? { from } : {}), text, encoding, segments, validUntil });
+}

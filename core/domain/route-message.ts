@@ -4,11 +4,27 @@
  * a redelivered envelope whose attempt is already ROUTED is re-sent with the
  * same deduplication id (the FIFO carrier queue drops it); one that is further
  * along changes nothing.
+ *
+ * The router routes the messages the API could not route at acceptance (no route:
+ * REJECTED here) and every retry. First attempts the routing table routes are
+ * stored ROUTED by the API itself, with the same change (`routedChange`), and the
+ * outbox sends their carrier envelope.
  */
-import type { CarrierEnvelope, IngestEnvelope } from './envelopes';
+import { carrierEnvelope, type CarrierEnvelope, type IngestEnvelope } from './envelopes';
 import type { MessageRecord, MessageStatus } from './message';
-import type { HealthCheck, RoutingTable } from './routing';
+import type { HealthCheck, RouteSelected, RoutingTable } from './routing';
 import type { TransitionOptions, TransitionResult } from './transition';
+
+/**
+ * The ROUTED change that claims attempt `attempt` for the carrier a routing decision chose
+ * (from attempt n-1), with the decision's reason. One rule for the router's claim and for the
+ * API, which applies it to a new record for attempt 1.
+ *
+ * @example ports.transition(id, 'ROUTED', routedChange(decision, 2))
+ */
+export function routedChange(decision: RouteSelected, attempt: number): TransitionOptions {
+  return { carrierId: decision.carrierId, attempt, expectedAttempt: attempt - 1, reason: decision.reason };
+}
 
 export interface RouterPorts {
   transition(id: string, to: MessageStatus, options: TransitionOptions): Promise<TransitionResult>;
@@ -28,24 +44,6 @@ export class MessageMissingError extends Error {
     super(`message ${messageId} is not in the table`);
     this.name = 'MessageMissingError';
   }
-}
-
-function toCarrierEnvelope(record: MessageRecord, carrierId: string, attempt: number): CarrierEnvelope {
-  // The text goes with SUBMITTED (unless retainText); no status after SUBMITTED is routed again.
-  if (record.text === undefined) throw new Error(`message ${record.id} has no text to submit (it was removed when it was submitted)`);
-  return {
-    v: 1,
-    messageId: record.id,
-    tenantId: record.tenantId,
-    attempt,
-    carrierId,
-    to: record.to,
-    ...(record.from !== undefined ? { from: record.from } : {}),
-    text: record.text,
-    encoding: record.encoding,
-    segments: record.segments,
-    validUntil: record.validUntil,
-  };
 }
 
 export async function routeMessage(envelope: IngestEnvelope, table: RoutingTable, ports: RouterPorts): Promise<RouteOutcome> {
@@ -68,21 +66,18 @@ export async function routeMessage(envelope: IngestEnvelope, table: RoutingTable
   }
 
   const claim = await ports.transition(envelope.messageId, 'ROUTED', {
-    carrierId: decision.carrierId,
-    attempt: envelope.attempt,
-    expectedAttempt: previous,
-    reason: decision.reason,
+    ...routedChange(decision, envelope.attempt),
     // Its deadline is the end of validity again (it was the retry time while RETRYING).
     set: { dueAt: envelope.validUntil },
   });
   if (claim.applied) {
-    await ports.enqueueForCarrier(toCarrierEnvelope(claim.record, decision.carrierId, envelope.attempt));
+    await ports.enqueueForCarrier(carrierEnvelope(claim.record, decision.carrierId, envelope.attempt));
     return { outcome: 'routed', carrierId: decision.carrierId, routeId: decision.routeId, redelivered: false };
   }
   const current = claim.current;
   if (current && current.status === 'ROUTED' && current.attempt === envelope.attempt && current.carrierId) {
     // Redelivered after the claim: the first run may have died before sending.
-    await ports.enqueueForCarrier(toCarrierEnvelope(current, current.carrierId, envelope.attempt));
+    await ports.enqueueForCarrier(carrierEnvelope(current, current.carrierId, envelope.attempt));
     return { outcome: 'routed', carrierId: current.carrierId, redelivered: true };
   }
   return skipped(claim);

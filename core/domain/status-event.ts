@@ -106,3 +106,21 @@ export function statusEventsFromChange(
   });
   return events;
 }
+
+/**
+ * Which status events the outbox publishes (config `statusEvents.publish`): `callbacks`, those of
+ * messages with a callback URL (the message's or its tenant's default), the only events the
+ * webhook subscription passes; `all`, every one, for other subscribers of the topic too
+ * (StatusTopicArn: your own consumers, `smsgw tail`).
+ */
+export type StatusEventsPublish = 'callbacks' | 'all';
+
+/** Whether someone asked to be told about the event: a callback URL on the message or its tenant. */
+export function hasCallback(event: Pick<StatusEvent, 'callbackUrl' | 'tenantId'>, tenantsWithCallback: ReadonlySet<string>): boolean {
+  return Boolean(event.callbackUrl) || tenantsWithCallback.has(event.tenantId);
+}
+
+/** Whether the outbox publishes the event: every one with `all`, else only those a webhook is waiting for. */
+export function isPublished(event: Pick<StatusEvent, 'callbackUrl' | 'tenantId'>, publish: StatusEventsPublish, tenantsWithCallback: ReadonlySet<string>): boolean {
+  return publish === 'all' || hasCallback(event, tenantsWithCallback);
+}

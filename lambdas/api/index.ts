@@ -27,13 +27,16 @@ const api = new MessagesApi({
   messages: new MessageStore(env.TABLE_NAME, config.retentionDays),
   requests: new DynamoRequestCounter(env.TABLE_NAME),
   health: () => health.current(),
-  log: (event, data) => {
-    if (event === LogEvent.MESSAGE_ACCEPTED) {
-      metrics.count(LambdaMetric.MessagesAccepted);
-      if (typeof data.segments === 'number') metrics.count(LambdaMetric.SegmentsAccepted, data.segments);
+  onAccepted: (record, route) => {
+    metrics.count(LambdaMetric.MessagesAccepted);
+    metrics.count(LambdaMetric.SegmentsAccepted, record.segments);
+    // First attempts are routed here, not by the router: they are counted where the routing is decided.
+    if (route) {
+      metrics.count(LambdaMetric.MessagesRouted, 1, { Carrier: route.carrierId });
+      metrics.count(LambdaMetric.MessagesRouted, 1, { Route: route.routeId });
     }
-    logger.info(event, { ...data, ...(typeof data.to === 'string' ? { to: maskNumber(data.to) } : {}) });
   },
+  log: (event, data, level = 'info') => logger[level](event, { ...data, ...(typeof data.to === 'string' ? { to: maskNumber(data.to) } : {}) }),
 });
 
 /** The problem type of an error response ("validation-failed", "unauthorized", …), else undefined. */

@@ -1,63 +1,47 @@
 /**
  * The table stream is the outbox. The API writes only the message record; this
  * function turns
- * - each new message record, and each removed retry timer, into an ingest-queue
- *   message (FIFO, deduplicated per message attempt);
- * - each status change of a message into a status event on the FIFO status
- *   topic (one group per message, so events keep their order; deduplicated by
- *   event id, so a redelivered stream record publishes nothing twice).
- * A failed send fails that stream record alone (partial batch response) and the
- * stream retries it: a stored change is never lost, because there is only one
- * write to make durable.
+ * - each new message record into its first attempt's queue message: the carrier
+ *   envelope, to the carrier's queue, when the API routed it (ROUTED), else an
+ *   ingest envelope for the router (ACCEPTED); each removed retry timer into an
+ *   ingest envelope of the next attempt (all FIFO, deduplicated per message attempt);
+ * - each status change of a message into a status event on the FIFO status topic
+ *   (one group per message, so events keep their order; deduplicated by event id, so
+ *   a redelivered stream record publishes nothing twice), when someone listens
+ *   (statusEvents.publish).
+ * Sends go ten to a request (SendMessageBatch per queue, PublishBatch), a message's
+ * in order (core/util/ordered-batches.ts). A failed send fails that stream record and
+ * the message's later ones (partial batch response) and the stream retries them: a
+ * stored change is never lost, because there is only one write to make durable.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { PublishCommand } from '@aws-sdk/client-sns';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { sns } from '../../core/aws/clients';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { sqs } from '../../core/aws/clients';
 import { OutboxEnv, readEnv } from '../../core/aws/env';
-import { IngestQueue } from '../../core/aws/queues';
+import { CarrierQueues, IngestQueue, queueMessage, sendMessageBatch, type QueueMessage } from '../../core/aws/queues';
+import { StatusTopic } from '../../core/aws/status-topic';
 import { messageIdOf } from '../../core/aws/table-keys';
 import { runtimeConfig } from '../../core/config/runtime';
-import { planOutbox } from '../../core/domain/outbox';
-import { statusEventsFromChange } from '../../core/domain/status-event';
+import { planChange, type OutboxEntry, type StatusEventAudience } from '../../core/domain/outbox';
+import { sendInOrder, type OrderedWork } from '../../core/util/ordered-batches';
 import { createLogger, LogEvent } from '../../core/util/logger';
 
 const logger = createLogger('outbox');
 const env = readEnv(OutboxEnv);
+const config = runtimeConfig();
 const ingest = new IngestQueue(env.INGEST_QUEUE_URL);
-const processor = new BatchProcessor(EventType.DynamoDBStreams);
-const tenantCallbacks = new Set(runtimeConfig().tenants.filter((t) => t.callbackUrl).map((t) => t.id));
+const carriers = new CarrierQueues(env.CARRIER_QUEUE_URLS);
+const tenantsWithCallback = new Set(config.tenants.filter((t) => t.callbackUrl).map((t) => t.id));
+const topic = new StatusTopic(env.STATUS_TOPIC_ARN, tenantsWithCallback);
+const audience: StatusEventAudience = { publish: config.statusEvents.publish, tenantsWithCallback };
+/** SQS and SNS take at most 10 entries per batch request. */
+const MAX_PER_REQUEST = 10;
+
+type Entry = { kind: 'send'; message: QueueMessage; messageId: string; attempt: number } | Extract<OutboxEntry, { kind: 'publish' }>;
 
 function image(raw: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   return raw ? unmarshall(raw as Record<string, AttributeValue>) : undefined;
-}
-
-async function relay(record: DynamoDBRecord): Promise<void> {
-  const oldImage = image(record.dynamodb?.OldImage);
-  const newImage = image(record.dynamodb?.NewImage);
-  const envelope = planOutbox(record.eventName, oldImage, newImage);
-  if (envelope) {
-    await ingest.enqueue(envelope);
-    logger.info(LogEvent.MESSAGE_ENQUEUED, { messageId: envelope.messageId, attempt: envelope.attempt });
-  }
-  for (const event of statusEventsFromChange(oldImage, newImage)) {
-    await sns().send(
-      new PublishCommand({
-        TopicArn: env.STATUS_TOPIC_ARN,
-        Message: JSON.stringify(event),
-        MessageGroupId: event.messageId,
-        MessageDeduplicationId: event.eventId,
-        MessageAttributes: {
-          status: { DataType: 'String', StringValue: event.status },
-          tenantId: { DataType: 'String', StringValue: event.tenantId },
-          // The webhook subscription's filter: no callback URL, no dispatcher invocation.
-          callback: { DataType: 'String', StringValue: event.callbackUrl || tenantCallbacks.has(event.tenantId) ? 'yes' : 'no' },
-        },
-      }),
-    );
-  }
 }
 
 /** The message a stream record belongs to (its record, or one of its retry timers). */
@@ -66,26 +50,57 @@ function messageOf(record: DynamoDBRecord): string | undefined {
   return pk === undefined ? undefined : messageIdOf(pk);
 }
 
-// In order: a message's changes arrive in order on its shard and must be published in that order.
-// When one fails, the message's later records in this batch fail with it, so the stream delivers
-// them again after it; other messages go on.
-export const handler = async (event: DynamoDBStreamEvent, context: Context) => {
-  const failed = new Set<string>();
-  return processPartialResponse(
-    event,
-    async (record: DynamoDBRecord) => {
-      const messageId = messageOf(record);
-      if (messageId !== undefined && failed.has(messageId)) {
-        throw new Error(`an earlier change of message ${messageId} in this batch failed; this one follows it when the stream retries`);
+/** A record's entries, each with its channel (a queue URL, the topic ARN); a malformed record throws. */
+function plan(record: DynamoDBRecord, counts: { unpublished: number }): OrderedWork<Entry>['entries'] {
+  const planned = planChange(record.eventName, image(record.dynamodb?.OldImage), image(record.dynamodb?.NewImage), audience);
+  counts.unpublished += planned.unpublished;
+  return planned.entries.map((e) => {
+    if (e.kind === 'publish') return { channel: topic.arn, entry: e };
+    const { envelope } = e.send;
+    const channel = e.send.queue === 'carrier' ? carriers.urlOf(e.send.envelope.carrierId) : ingest.url;
+    return { channel, entry: { kind: 'send', message: queueMessage(envelope), messageId: envelope.messageId, attempt: envelope.attempt } };
+  });
+}
+
+async function sendBatch(channel: string, entries: readonly Entry[]): Promise<readonly (string | undefined)[]> {
+  if (channel === topic.arn) return topic.publishBatch(entries.flatMap((e) => (e.kind === 'publish' ? [e.event] : [])));
+  return sendMessageBatch(sqs(), channel, entries.flatMap((e) => (e.kind === 'send' ? [e.message] : [])));
+}
+
+export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+  const counts = { unpublished: 0 };
+  const work: OrderedWork<Entry>[] = event.Records.map((record) => {
+    const key = messageOf(record);
+    try {
+      return { key, entries: plan(record, counts) };
+    } catch (err) {
+      return { key, entries: [], failure: `${(err as Error).name}: ${(err as Error).message}` };
+    }
+  });
+  const outcomes = await sendInOrder(work, sendBatch, MAX_PER_REQUEST);
+
+  const batchItemFailures: DynamoDBBatchResponse['batchItemFailures'] = [];
+  let enqueued = 0;
+  let published = 0;
+  event.Records.forEach((record, i) => {
+    const messageId = messageOf(record);
+    const failure = outcomes[i];
+    if (failure !== undefined) {
+      batchItemFailures.push({ itemIdentifier: record.dynamodb?.SequenceNumber ?? record.eventID ?? '' });
+      logger.warn(LogEvent.RECORD_FAILED, { messageId, eventName: record.eventName, sequenceNumber: record.dynamodb?.SequenceNumber, problem: failure });
+      return;
+    }
+    for (const { entry } of work[i]!.entries) {
+      if (entry.kind === 'send') {
+        enqueued++;
+        logger.debug(LogEvent.MESSAGE_ENQUEUED, { messageId: entry.messageId, attempt: entry.attempt });
+      } else {
+        published++;
+        logger.debug(LogEvent.STATUS_PUBLISHED, { messageId: entry.event.messageId, eventId: entry.event.eventId, status: entry.event.status });
       }
-      try {
-        await relay(record);
-      } catch (err) {
-        if (messageId !== undefined) failed.add(messageId);
-        throw err;
-      }
-    },
-    processor,
-    { context, processInParallel: false },
-  );
+    }
+  });
+  // One line per invocation; each record's own lines are at debug (README#operations).
+  logger.info(LogEvent.OUTBOX_BATCH, { records: event.Records.length, enqueued, published, unpublished: counts.unpublished, failed: batchItemFailures.length });
+  return { batchItemFailures };
 };

@@ -5,6 +5,8 @@
  * core/webhook/ decides what a failure means for the queue (a backoff, or the
  * DLQ with the reason) and this handler logs it. A record that is not a valid
  * event fails every time and reaches the DLQ through the redrive policy.
+ * One INFO line per invocation; each delivery at DEBUG, retries at WARN and
+ * dead letters at ERROR (each with its event id).
  */
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -49,27 +51,37 @@ const ports: WebhookPorts = {
 // message only (skipGroupOnError) while other messages go on.
 const processor = new SqsFifoPartialProcessorAsync();
 
-async function deliverRecord(record: SQSRecord, backoff: GroupBackoff): Promise<void> {
+type Tally = Record<'delivered' | 'retried' | 'deadLettered' | 'noCallback' | 'failed', number>;
+
+async function deliverRecord(record: SQSRecord, backoff: GroupBackoff, tally: Tally): Promise<void> {
   let event: StatusEvent;
   try {
     event = parseStatusEventBody(record.body);
   } catch (err) {
+    tally.failed++;
     logger.error(LogEvent.RECORD_FAILED, { sqsMessageId: record.messageId, problem: (err as Error).message });
     throw err;
   }
   const result = await deliverStatusEvent(event, record, backoff, ports);
-  if (result.outcome === 'no-callback') return;
+  if (result.outcome === 'no-callback') {
+    tally.noCallback++;
+    return;
+  }
   if (result.outcome === 'secret-unreadable') {
+    tally.failed++;
     logger.error(LogEvent.UNEXPECTED_ERROR, { eventId: event.eventId, operation: 'GetSecretValue', error: result.error.name, problem: result.error.message });
     throw result.error;
   }
   // Ids and status only: never the body (it carries the client's reference) nor the URL's path and query.
   const about = { eventId: event.eventId, messageId: event.messageId, tenantId: event.tenantId, status: event.status, host: result.host, attempt: result.attempt };
   if (result.outcome === 'delivered') {
-    logger.info(WebhookLogEvent.WEBHOOK_DELIVERED, { ...about, httpStatus: result.httpStatus });
+    tally.delivered++;
+    logger.debug(WebhookLogEvent.WEBHOOK_DELIVERED, { ...about, httpStatus: result.httpStatus });
   } else if (result.outcome === 'dead-lettered') {
+    tally.deadLettered++;
     logger.error(WebhookLogEvent.WEBHOOK_DEAD_LETTERED, { ...about, reason: result.reason });
   } else {
+    tally.retried++;
     if (result.visibilityError) logger.warn(LogEvent.UNEXPECTED_ERROR, { ...about, operation: 'ChangeMessageVisibility', error: result.visibilityError.name });
     logger.warn(WebhookLogEvent.WEBHOOK_RETRY, { ...about, reason: result.reason, delaySeconds: result.delaySeconds });
     throw new WebhookRetryError(result.reason);
@@ -81,7 +93,10 @@ async function deliverRecord(record: SQSRecord, backoff: GroupBackoff): Promise<
 // metric keeps meaning "the function is broken".
 export const handler = async (event: SQSEvent, context: Context) => {
   const backoff = new GroupBackoff();
-  const response = await processPartialResponse(event, (record: SQSRecord) => deliverRecord(record, backoff), processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
+  const tally: Tally = { delivered: 0, retried: 0, deadLettered: 0, noCallback: 0, failed: 0 };
+  const response = await processPartialResponse(event, (record: SQSRecord) => deliverRecord(record, backoff, tally), processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
+  // Records held back behind a failed one of their message (skipGroupOnError) are in the failures, not in the tally.
+  logger.info(LogEvent.WEBHOOK_BATCH, { records: event.Records.length, ...tally, notDelivered: response.batchItemFailures.length });
   await backoff.applyToFailed(event.Records, response, queue, (err) => logger.warn(LogEvent.UNEXPECTED_ERROR, { operation: 'ChangeMessageVisibility', error: (err as Error).name }));
   return response;
 };

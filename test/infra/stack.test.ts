@@ -2,7 +2,7 @@
  * The stack's intent, asserted on the synthesized template (AWS mode, as
  * `cdk deploy` would build it), plus the cdk-nag AwsSolutions checks.
  */
-import { Validations, type App, type Stack } from 'aws-cdk-lib';
+import { Validations, type App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +130,35 @@ describe('lambdas', () => {
   it('report partial batch failures on the ingest queue and the stream', () => {
     template.resourcePropertiesCountIs('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] }, 3);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BisectBatchOnFunctionError: true, DestinationConfig: { OnFailure: Match.anyValue() } });
+  });
+});
+
+describe('outbox', () => {
+  /** The IAM statements of a function's role. */
+  function statementsOf(fn: GatewayStack['outboxFunction']): { Action: string | string[]; Resource: unknown }[] {
+    const roleId = stack.getLogicalId(fn.function.role!.node.defaultChild as CfnElement);
+    return Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+  }
+
+  it('may send to the ingest queue, each carrier queue and its failure queue, and to no other queue (first attempts go straight to their carrier)', () => {
+    const gateway = stack as GatewayStack;
+    const sqs = statementsOf(gateway.outboxFunction).filter((s) => [s.Action].flat().some((a) => a.startsWith('sqs:')));
+    for (const s of sqs) expect([s.Action].flat().every((a) => ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'].includes(a)), JSON.stringify(s.Action)).toBe(true);
+    const queues = sqs.flatMap((s) => [s.Resource].flat()).map((r) => (r as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]);
+    const expected = [gateway.ingest.queue, ...Object.values(gateway.carrierQueues).map((q) => q.queue), gateway.outboxFailures].map((q) => stack.getLogicalId(q.node.defaultChild as CfnElement));
+    expect([...new Set(queues)].sort()).toEqual(expected.sort());
+    expect(Object.keys(gateway.carrierQueues).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('knows the carrier queues by carrier id', () => {
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Description?.includes('(the outbox)'))!;
+    expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['INGEST_QUEUE_URL', 'CARRIER_QUEUE_URLS', 'STATUS_TOPIC_ARN']));
+  });
+
+  it('outputs what the status topic carries (statusEvents.publish), callbacks only by default', () => {
+    template.hasOutput('StatusEventsPublished', { Value: 'callbacks' });
   });
 });
 

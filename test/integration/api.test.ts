@@ -2,10 +2,15 @@
  * The HTTPS API against the stack deployed on the emulator: real API Gateway
  * routing, the Lambda, DynamoDB, the stream outbox and the queues.
  */
+import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clients, drain, http, outputs, ukMobile, useLocalAws, waitFor } from '../support/local';
+import { MessageStore } from '../../core/aws/message-store';
+import type { MessageRecord } from '../../core/domain/message';
+import { messageRecord } from '../support/factories';
+import { clients, drain, http, onCarrierQueue, outputs, queueEmpty, ukMobile, useLocalAws, waitFor } from '../support/local';
 
 const GLOBEX_KEY = 'dev-globex-key-0123456789';
 
@@ -30,13 +35,26 @@ function expectProblem(res: { status: number; headers: Headers; body: any }, sta
   if (field) expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
 }
 
+/** The outbox function handed the INSERT of an item, as the table stream hands it; its partial batch response. */
+async function handOutboxInsert(item: Record<string, unknown>): Promise<{ batchItemFailures?: unknown[] }> {
+  const event = { Records: [{ eventID: '1', eventName: 'INSERT', eventSource: 'aws:dynamodb', dynamodb: { SequenceNumber: '1', Keys: marshall({ pk: item.pk, sk: item.sk }), NewImage: marshall(item, { removeUndefinedValues: true }) } }] };
+  const res = await c.lambda.send(new InvokeCommand({ FunctionName: outputs().functions.outbox, Payload: Buffer.from(JSON.stringify(event)) }));
+  return JSON.parse(Buffer.from(res.Payload ?? []).toString() || '{}');
+}
+
+/** A message as the API stores it when it cannot read carrier health: ACCEPTED, for the router to route. */
+function unroutedMessage(): MessageRecord {
+  const at = new Date().toISOString();
+  return messageRecord({ id: randomUUID(), to: ukMobile(), createdAt: at, updatedAt: at, validUntil: new Date(Date.now() + 3_600_000).toISOString(), history: [{ status: 'ACCEPTED', at }] });
+}
+
 async function countItemsTo(to: string): Promise<number> {
   const out = await c.dynamo.send(new ScanCommand({ TableName: outputs().tableName, FilterExpression: '#to = :to', ExpressionAttributeNames: { '#to': 'to' }, ExpressionAttributeValues: { ':to': to } }));
   return out.Count ?? 0;
 }
 
 describe('POST /v1/messages', () => {
-  it('stores the message ACCEPTED and hands it on through the outbox and the ingest queue', async () => {
+  it('stores the message ROUTED for its first attempt, and the outbox puts it on its carrier\'s queue', async () => {
     // Prepare
     const to = ukMobile();
     // Act
@@ -46,14 +64,16 @@ describe('POST /v1/messages', () => {
     expect(res.body).toEqual({ id: expect.any(String), status: 'ACCEPTED', encoding: 'GSM7', segments: 1 });
     expect(res.headers.get('location')).toBe(`/v1/messages/${res.body.id}`);
     const stored = await record(res.body.id);
-    expect(stored).toMatchObject({ id: res.body.id, tenantId: 'acme', to, reference: 'order-1' });
-    expect(stored!.history[0].status).toBe('ACCEPTED');
-    // The router only sees what went through the ingest queue: ROUTED proves the outbox enqueued it.
-    const routed = await waitFor('ROUTED', async () => {
-      const r = await record(res.body.id);
-      return r?.status === 'ROUTED' ? r : undefined;
-    });
-    expect(routed.carrierId).toBeDefined();
+    expect(stored).toMatchObject({ id: res.body.id, tenantId: 'acme', to, reference: 'order-1', status: 'ROUTED', attempt: 1, carrierId: expect.stringMatching(/^sim-/) });
+    // One write: ACCEPTED and ROUTED (attempt 1, the carrier) at the moment it was accepted.
+    expect(stored!.history).toEqual([
+      { status: 'ACCEPTED', at: stored!.createdAt },
+      expect.objectContaining({ status: 'ROUTED', at: stored!.createdAt, attempt: 1, carrierId: stored!.carrierId }),
+    ]);
+    expect(stored).not.toHaveProperty('requestHash');
+    // Nothing else puts it there: no worker runs in this suite, and the router sees no ingest message for it.
+    const envelope = await onCarrierQueue(c.sqs, stored!.carrierId, res.body.id);
+    expect(envelope).toMatchObject({ messageId: res.body.id, attempt: 1, carrierId: stored!.carrierId, to, text: 'Your code is 123456' });
   });
 
   it('counts UCS-2 segments', async () => {
@@ -187,23 +207,38 @@ describe('per-tenant rate limit', () => {
 });
 
 describe('the outbox', () => {
-  it('enqueues a record it is handed by the stream, so a stored message always moves on', async () => {
-    // Prepare: a message stored directly, as if the API had written it and the stream delivered it.
-    const accepted = await http('POST', '/v1/messages', { body: { to: ukMobile(), text: 'outbox' } });
-    const item = await record(accepted.body.id);
-    // Act: redeliver the same INSERT to the outbox function (the stream's retry after a failed send).
-    const { marshall } = await import('@aws-sdk/util-dynamodb');
-    const event = { Records: [{ eventID: '1', eventName: 'INSERT', eventSource: 'aws:dynamodb', dynamodb: { SequenceNumber: '1', NewImage: marshall({ ...item, status: 'ACCEPTED' }) } }] };
-    const res = await c.lambda.send(new InvokeCommand({ FunctionName: outputs().functions.outbox, Payload: Buffer.from(JSON.stringify(event)) }));
-    // Assess: no failure reported, and the message is routed exactly once (the router's claim guards the duplicate).
-    const payload = JSON.parse(Buffer.from(res.Payload ?? []).toString() || '{}');
-    expect(payload.batchItemFailures ?? []).toEqual([]);
-    const routed = await waitFor('ROUTED', async () => {
-      const r = await record(accepted.body.id);
+  it('puts a routed message on its carrier\'s queue once, when the stream hands it the same record again', async () => {
+    // Prepare: a message the API routed, and its envelope taken off the carrier queue
+    const accepted = await http('POST', '/v1/messages', { body: { to: ukMobile(), text: 'outbox twice' } });
+    const item = (await record(accepted.body.id))!;
+    await onCarrierQueue(c.sqs, item.carrierId, accepted.body.id);
+    // Act: the same INSERT again (the stream's retry after a failed send); the outbox has sent when it answers
+    const response = await handOutboxInsert(item);
+    // Assess: sent again with the attempt's deduplication id, which the FIFO queue drops
+    expect(response.batchItemFailures ?? []).toEqual([]);
+    const again = await drain(c.sqs, outputs().carrierQueueUrls[item.carrierId]!, 3);
+    expect(again.filter((m) => JSON.parse(m.Body!).messageId === accepted.body.id)).toEqual([]);
+  });
+
+  it('hands a message stored ACCEPTED to the router through the ingest queue, and once when the stream hands it the same record again', async () => {
+    // Prepare: a message stored ACCEPTED, as the API stores it when it cannot read carrier health
+    const message = unroutedMessage();
+    await new MessageStore(outputs().tableName, 7, c.dynamo).create(message);
+    // Act: its INSERT reaches the outbox on the stream; then the same INSERT again (the stream's retry)
+    const routed = await waitFor('the router to route it', async () => {
+      const r = await record(message.id);
       return r?.status === 'ROUTED' ? r : undefined;
     });
-    await new Promise((r) => setTimeout(r, 1500));
-    expect((await record(accepted.body.id))!.history.filter((h: { status: string }) => h.status === 'ROUTED')).toHaveLength(1);
-    expect(routed.attempt).toBe(1);
+    const again = await handOutboxInsert({ pk: routed.pk, sk: routed.sk, kind: 'message', ...message });
+    await queueEmpty(c.sqs, outputs().ingestQueueUrl, 'the ingest queue');
+    // Assess: routed once, attempt 1, and on its carrier's queue once. The second send to the ingest queue
+    // carried the attempt's deduplication id and was dropped; past SQS's five-minute window the router's
+    // claim would find attempt 1 taken (routing.test.ts, a redelivered ingest record).
+    expect(again.batchItemFailures ?? []).toEqual([]);
+    const after = (await record(message.id))!;
+    expect(after).toMatchObject({ status: 'ROUTED', attempt: 1, carrierId: expect.stringMatching(/^sim-/) });
+    expect(after.history.filter((h: { status: string }) => h.status === 'ROUTED')).toHaveLength(1);
+    const queued = await drain(c.sqs, outputs().carrierQueueUrls[after.carrierId]!, 3);
+    expect(queued.filter((m) => JSON.parse(m.Body!).messageId === message.id)).toHaveLength(1);
   });
 });

@@ -99,26 +99,34 @@ describe('retries', () => {
 
 describe('guaranteed final states', () => {
   it('expires a message whose validity ran out before it could be submitted (carrier down)', async () => {
-    // Prepare: a ROUTED message whose validity has passed, as after a long carrier outage.
+    // Prepare: no worker takes the carrier's queue, and a ROUTED message whose validity has passed, as after
+    // a long carrier outage. (The outbox puts its INSERT on sim-a's queue, as it does every routed message's.)
+    await h.stop();
     const table = outputs().tableName;
     const id = '11111111-2222-4333-8444-' + String(Date.now()).slice(-12).padStart(12, '0');
     const past = new Date(Date.now() - 60_000).toISOString();
-    await c.dynamo.send(
-      new PutCommand({
-        TableName: table,
-        Item: {
-          pk: `MSG#${id}`, sk: 'MSG', kind: 'message', id, tenantId: 'acme', status: 'ROUTED', to: ukMobile(), text: 'too late', type: 'transactional',
-          encoding: 'GSM7', segments: 1, validUntil: past, createdAt: past, updatedAt: past, attempt: 1, carrierId: 'sim-a',
-          history: [{ status: 'ACCEPTED', at: past }, { status: 'ROUTED', at: past, attempt: 1, carrierId: 'sim-a' }], dueShard: dueShard(id), dueAt: past,
-        },
-      }),
-    );
-    // Act
-    const result = (await sweep()) as { expired: number };
-    // Assess
-    expect(result.expired).toBeGreaterThanOrEqual(1);
-    const message = await untilStatus(id, ['EXPIRED']);
-    expect(message.reason).toBe('validity_elapsed');
+    try {
+      await c.dynamo.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            pk: `MSG#${id}`, sk: 'MSG', kind: 'message', id, tenantId: 'acme', status: 'ROUTED', to: ukMobile(), text: 'too late', type: 'transactional',
+            encoding: 'GSM7', segments: 1, validUntil: past, createdAt: past, updatedAt: past, attempt: 1, carrierId: 'sim-a',
+            history: [{ status: 'ACCEPTED', at: past }, { status: 'ROUTED', at: past, attempt: 1, carrierId: 'sim-a' }], dueShard: dueShard(id), dueAt: past,
+          },
+        }),
+      );
+      // Act
+      const result = (await sweep()) as { expired: number };
+      // Assess
+      expect(result.expired).toBeGreaterThanOrEqual(1);
+      const message = await untilStatus(id, ['EXPIRED']);
+      expect(message.reason).toBe('validity_elapsed');
+      expect(message.history.filter((e: { status: string }) => e.status === 'EXPIRED')).toHaveLength(1);
+    } finally {
+      // The carrier is back: its worker finds the message final and leaves it.
+      h = await startHarness(50);
+    }
   });
 
   it('ends a submitted message without a receipt UNKNOWN after the receipt window', async () => {

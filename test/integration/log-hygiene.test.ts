@@ -39,6 +39,11 @@ async function readAll(logs: CloudWatchLogsClient, logGroupName: string): Promis
   return events;
 }
 
+/** The log events that are JSON lines (ours, and the runtime's platform lines), parsed. */
+function jsonLines(events: FilteredLogEvent[]): Record<string, unknown>[] {
+  return events.map((e) => (e.message ?? '').trim()).filter((m) => m.startsWith('{')).map((m) => JSON.parse(m) as Record<string, unknown>);
+}
+
 let receiver: WebhookReceiver;
 
 beforeAll(async () => {
@@ -93,8 +98,24 @@ describe('Lambda logs in CloudWatch Logs', () => {
     expect(groups.map((g) => g.functionName)).toEqual(expect.arrayContaining(Object.values(outputs().functions)));
     const all = groups.flatMap((g) => g.events.map((e) => e.message ?? ''));
     for (const id of accepted) expect(all.some((m) => m.includes(id) && m.includes('MESSAGE_ACCEPTED')), `MESSAGE_ACCEPTED of ${id}`).toBe(true);
+    // The webhook function's line per invocation (its deliveries are DEBUG lines): one that delivered.
     const webhook = groups.find((g) => g.functionName === outputs().raw.WebhookFunctionName)!;
-    expect(webhook.events.some((e) => (e.message ?? '').includes(accepted[1]!) && (e.message ?? '').includes('WEBHOOK_DELIVERED')), 'WEBHOOK_DELIVERED of the message with a callback URL').toBe(true);
+    const batches = jsonLines(webhook.events).filter((l) => l.message === 'WEBHOOK_BATCH');
+    expect(batches.some((b) => Number(b.delivered) > 0), 'a WEBHOOK_BATCH line with a delivery').toBe(true);
+  });
+
+  it('hold one line per invocation of the outbox, the router and the webhook function, none per record (DEBUG)', () => {
+    const perRecord: Record<string, string[]> = {
+      [outputs().functions.outbox]: ['MESSAGE_ENQUEUED', 'STATUS_PUBLISHED'],
+      [outputs().functions.router]: ['MESSAGE_ROUTED', 'MESSAGE_REJECTED', 'TRANSITION_SKIPPED'],
+      [outputs().raw.WebhookFunctionName!]: ['WEBHOOK_DELIVERED'],
+    };
+    const outbox = groups.find((g) => g.functionName === outputs().functions.outbox)!;
+    expect(jsonLines(outbox.events).some((l) => l.message === 'OUTBOX_BATCH'), 'an OUTBOX_BATCH line').toBe(true);
+    for (const g of groups) {
+      const events = perRecord[g.functionName] ?? [];
+      expect(jsonLines(g.events).filter((l) => events.includes(String(l.message))), g.logGroup).toEqual([]);
+    }
   });
 
   it('hold no full phone number', () => {

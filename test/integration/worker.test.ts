@@ -76,6 +76,8 @@ describe('submitting', () => {
   async function checkTps(h: Harness, limit: number) {
     // Prepare: a burst of routed messages straight on the carrier queue. (Through the API the
     // emulator's serial Lambda executor feeds the worker far below 50/s: no test of the limit.)
+    // The outbox sends the same envelopes for the records' INSERTs, with the same deduplication
+    // ids: each message is on the queue once, whichever send comes first.
     const { dynamo, sqs } = clients();
     const table = outputs().tableName;
     const queueUrl = outputs().carrierQueueUrls['sim-a']!;

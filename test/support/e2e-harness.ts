@@ -34,7 +34,7 @@ export interface E2eGateway {
 /**
  * One simulator per configured carrier and an in-process worker bound to them.
  * Resolves once every carrier has a bind, the worker's heartbeat says so, and
- * the router's 5-second health cache has seen it — so failover routes pick the
+ * the 5-second health cache of the api and the router has seen it — so failover routes pick the
  * first carrier from the first message on.
  */
 export async function startGateway(setup: Record<string, CarrierSetup>): Promise<E2eGateway> {
@@ -69,7 +69,7 @@ export async function startGateway(setup: Record<string, CarrierSetup>): Promise
         return Number(res.Items?.[0]?.bindsUp ?? 0) > 0 ? true : undefined;
       }, 20_000);
     }
-    await new Promise((r) => setTimeout(r, 5_500)); // the router's health cache
+    await new Promise((r) => setTimeout(r, 5_500)); // the api's and the router's health cache
   } catch (err) {
     await stop();
     throw err;

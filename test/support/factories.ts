@@ -11,7 +11,7 @@
  * classic zod, so domain tests must not either; config is parsed on demand.
  */
 import type { APIGatewayProxyResult, SQSRecord } from 'aws-lambda';
-import { MessagesApi, type ApiRequest, type MessageRepository, type RequestCounter } from '../../core/api/messages-api';
+import { MessagesApi, type ApiLogLevel, type ApiRequest, type MessageRepository, type RequestCounter } from '../../core/api/messages-api';
 import type { LocalOutputs } from '../../core/config/local-outputs';
 import { toRuntimeConfig, type RuntimeConfig } from '../../core/config/runtime';
 import type { RouteConfig, RouteMatch } from '../../core/config/schema';
@@ -19,7 +19,7 @@ import type { CarrierEnvelope, IngestEnvelope } from '../../core/domain/envelope
 import type { MessageRecord, MessageStatus, ReceiptDetails, StatusChange } from '../../core/domain/message';
 import { transitionInMemory, type TransitionOptions, type TransitionResult } from '../../core/domain/transition';
 import type { RouterPorts } from '../../core/domain/route-message';
-import type { HealthCheck } from '../../core/domain/routing';
+import type { HealthCheck, RouteSelected } from '../../core/domain/routing';
 import type { StatusEvent } from '../../core/domain/status-event';
 import type { WebhookPorts } from '../../core/webhook/deliver-status-event';
 import type { DeliveryResult } from '../../core/webhook/dispatcher';
@@ -373,15 +373,22 @@ export interface ApiFixture {
   requests: InMemoryRequestCounter;
   /** The API's clock: NOW unless a test moves it. */
   clock: { now: Date };
-  logs: { event: string; data: Record<string, unknown> }[];
-  /** Carriers the dry run should see as unhealthy. */
+  /** Every log line, with its level (info unless the API said otherwise). */
+  logs: { event: string; data: Record<string, unknown>; level: ApiLogLevel }[];
+  /** Every message stored (not replayed), with the route the API chose for its first attempt. */
+  accepted: { record: MessageRecord; route: RouteSelected | undefined }[];
+  /** Carriers routing and dry runs should see as unhealthy. */
   down: Set<string>;
+  /** Set it to make reading carrier health fail. */
+  health: { error: Error | undefined };
 }
 
 export async function apiFixture(configOverrides: Record<string, unknown> = {}): Promise<ApiFixture> {
   const messages = new InMemoryMessageRepository();
   const logs: ApiFixture['logs'] = [];
+  const accepted: ApiFixture['accepted'] = [];
   const down = new Set<string>();
+  const health: ApiFixture['health'] = { error: undefined };
   const requests = new InMemoryRequestCounter();
   const clock = { now: NOW };
   const api = new MessagesApi({
@@ -389,11 +396,15 @@ export async function apiFixture(configOverrides: Record<string, unknown> = {}):
     apiUrl: TEST_API_URL,
     messages,
     requests,
-    health: async () => (id) => !down.has(id),
+    health: async () => {
+      if (health.error) throw health.error;
+      return (id) => !down.has(id);
+    },
     now: () => clock.now,
-    log: (event, data) => logs.push({ event, data }),
+    onAccepted: (record, route) => accepted.push({ record: structuredClone(record), route }),
+    log: (event, data, level = 'info') => logs.push({ event, data, level }),
   });
-  return { api, messages, requests, clock, logs, down };
+  return { api, messages, requests, clock, logs, accepted, down, health };
 }
 
 /** A submission body; fields set to undefined are left out. */

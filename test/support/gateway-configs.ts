@@ -22,12 +22,16 @@ export function templateApp(context: Record<string, unknown> = {}): App {
 /** Two allocation ids of the right form, one per availability zone. */
 export const EIP_ALLOCATION_IDS = ['eipalloc-0aaaaaaaaaaaaaaaa', 'eipalloc-0bbbbbbbbbbbbbbbb'];
 
-/** config/local.yaml as a deploy to AWS needs it: NAT on, key digests, passwords from Secrets Manager (`sms/<carrier>`). */
+/**
+ * config/local.yaml as a deploy to AWS needs it: NAT on, key digests, passwords from Secrets Manager
+ * (`sms/<carrier>`), and the status topic's default audience (local.yaml publishes every event, for `smsgw tail`).
+ */
 export function awsConfig(operations: Record<string, unknown> = {}): GatewayConfig {
   const local = loadGatewayConfig(join(REPO_ROOT, 'config/local.yaml'));
   return parseGatewayConfig({
     ...local,
     network: { natGateway: true },
+    statusEvents: {},
     operations: { ...local.operations, ...operations },
     tenants: local.tenants.map((t, i) => ({ id: t.id, apiKeySha256: [String(i).repeat(64)], rateLimitPerSecond: t.rateLimitPerSecond })),
     carriers: local.carriers.map(({ password: _p, simulated: _s, ...c }) => ({ ...c, passwordSecret: `sms/${c.id}` })),

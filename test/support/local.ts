@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { readLocalOutputs, type LocalOutputs } from '../../core/config/local-outputs';
 import { OUTPUTS_FILE } from '../../scripts/deploy-local';
@@ -93,6 +93,24 @@ export async function drain(sqs: SQSClient, queueUrl: string, idleRounds = 1): P
     await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: msgs.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
   }
   return all;
+}
+
+/** The carrier envelope of a message, once it is on its carrier's queue (received and deleted, with whatever else was there). */
+export async function onCarrierQueue(sqs: SQSClient, carrierId: string, messageId: string): Promise<Record<string, unknown>> {
+  const queueUrl = outputs().carrierQueueUrls[carrierId];
+  if (!queueUrl) throw new Error(`the stack has no queue for carrier ${carrierId}`);
+  return waitFor(`message ${messageId} on the queue of ${carrierId}`, async () => {
+    const got = await drain(sqs, queueUrl);
+    return got.map((m) => JSON.parse(m.Body!) as Record<string, unknown>).find((e) => e.messageId === messageId);
+  });
+}
+
+/** Resolves once a queue holds nothing, waiting or in flight: its consumer has taken (and deleted) what was sent to it. */
+export async function queueEmpty(sqs: SQSClient, queueUrl: string, what: string, timeoutMs = 60_000): Promise<void> {
+  await waitFor(`${what} to be empty`, async () => {
+    const { Attributes: a } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    return Number(a?.ApproximateNumberOfMessages) + Number(a?.ApproximateNumberOfMessagesNotVisible) === 0 ? true : undefined;
+  }, timeoutMs);
 }
 
 /** A UK mobile number unique to this call (routes to the "uk" route). */

@@ -10,6 +10,7 @@ import { apiClient, formatProblem, RATE_LIMIT_TRIES } from '../../cli/api-client
 import { parseCommandLine, UsageError } from '../../cli/command-line';
 import { resolveConfig } from '../../cli/config';
 import { dlqTargets, findDlq } from '../../cli/dlq-targets';
+import { publishedEventsNote } from '../../cli/commands/tail';
 import type { Io } from '../../cli/io';
 import { main } from '../../cli/main';
 import { formatDlqTable, formatEvent, formatMessage } from '../../cli/output';
@@ -146,6 +147,12 @@ describe('formatting', () => {
         '            00:00:02.500  DELIVERED   DELIVRD',
       ].join('\n'),
     );
+  });
+
+  it('notes, for tail, a stack that publishes only the events of messages with a callback URL', () => {
+    expect(publishedEventsNote({ StatusEventsPublished: 'callbacks' })).toMatch(/^note: this stack publishes the status events of messages with a callback URL only \(statusEvents.publish: callbacks\)/);
+    expect(publishedEventsNote({ StatusEventsPublished: 'all' })).toBeUndefined();
+    expect(publishedEventsNote({})).toBeUndefined();
   });
 
   it('prints one line per status event', () => {

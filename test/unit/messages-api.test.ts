@@ -1,7 +1,9 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MAX_BATCH_BODY_BYTES, MAX_SINGLE_BODY_BYTES, MessagesApi, publicView } from '../../core/api/messages-api';
 import { canonicalJson, IDEMPOTENCY_KEY_PATTERN, messageId, requestHash } from '../../core/domain/idempotency';
+import { routeMessage } from '../../core/domain/route-message';
+import { RoutingTable } from '../../core/domain/routing';
 import {
   API_KEYS,
   apiFixture,
@@ -9,7 +11,9 @@ import {
   bodyOf,
   completeMessageRecord,
   headerOf,
+  ingestEnvelope,
   InMemoryRequestCounter,
+  InMemoryRouterPorts,
   LANDLINE_GB,
   messageRecord,
   MOBILE,
@@ -37,8 +41,10 @@ function batchBody(messages: unknown[]) {
   return { messages };
 }
 
+const ROUTED_REASON = 'route "uk" matched prefix +447; first carrier healthy';
+
 describe('POST /v1/messages', () => {
-  it('answers 202 with id, status ACCEPTED, encoding and segments, and stores the message', async () => {
+  it('answers 202 with id, status ACCEPTED, encoding and segments, and stores the message ROUTED for attempt 1', async () => {
     // Prepare
     const { api, messages } = await apiFixture();
     const body = submissionBody({ to: '+44 7400 123456', from: 'ACME', reference: 'order-42', validitySeconds: 600 });
@@ -55,7 +61,6 @@ describe('POST /v1/messages', () => {
       {
         id: accepted.id,
         tenantId: 'acme',
-        status: 'ACCEPTED',
         to: MOBILE.GB,
         country: 'GB',
         from: 'ACME',
@@ -67,11 +72,95 @@ describe('POST /v1/messages', () => {
         validUntil: new Date(NOW.getTime() + 600_000).toISOString(),
         createdAt: NOW.toISOString(),
         updatedAt: NOW.toISOString(),
-        attempt: 0,
-        history: [{ status: 'ACCEPTED', at: NOW.toISOString() }],
-        requestHash: requestHash('POST /v1/messages', body),
+        status: 'ROUTED',
+        attempt: 1,
+        carrierId: 'c-a',
+        reason: ROUTED_REASON,
+        history: [
+          { status: 'ACCEPTED', at: NOW.toISOString() },
+          { status: 'ROUTED', at: NOW.toISOString(), carrierId: 'c-a', attempt: 1, reason: ROUTED_REASON },
+        ],
       },
     ]);
+  });
+
+  it('routes by the same rule as the router: the stored record is the ACCEPTED one with the router\'s ROUTED change', async () => {
+    // Prepare: what the router would make of the same message, stored ACCEPTED
+    const { api, messages, down } = await apiFixture();
+    down.add('c-a');
+    const res = await api.handle(apiRequest());
+    const stored = (await messages.get(bodyOf(res).id))!;
+    const unrouted = { ...stored, status: 'ACCEPTED' as const, attempt: 0, history: stored.history.slice(0, 1) };
+    delete unrouted.carrierId;
+    delete unrouted.reason;
+    const router = new InMemoryRouterPorts(unrouted);
+    router.down.add('c-a');
+    // Act
+    await routeMessage(ingestEnvelope(unrouted), new RoutingTable((await runtimeConfigFor()).routes), router);
+    // Assess: the same status, attempt, carrier, reason and history (failover included); the router's dueAt is the table's own
+    const { dueAt: _dueAt, ...byRouter } = router.record(stored.id) as typeof stored & { dueAt?: string };
+    expect(stored).toEqual(byRouter);
+    expect(stored).toMatchObject({ status: 'ROUTED', carrierId: 'c-b', attempt: 1 });
+  });
+
+  it('stores a message no route takes ACCEPTED, for the router (which rejects it: no_route)', async () => {
+    // Prepare: a route for some UK mobiles only (+4474), so +44 is a reached calling code
+    const { api, messages, accepted } = await apiFixture({ routes: [{ id: 'uk', kind: 'static', match: { prefix: ['+4474'] }, carrier: 'c-a' }] });
+    // Act: a UK mobile no route takes
+    const res = await api.handle(apiRequest({ body: submissionBody({ to: MOBILE.GB_OTHER }) }));
+    // Assess
+    expect(res.statusCode).toBe(202);
+    const [record] = messages.all();
+    expect(record).toMatchObject({ status: 'ACCEPTED', attempt: 0, history: [{ status: 'ACCEPTED', at: NOW.toISOString() }] });
+    expect(record).not.toHaveProperty('carrierId');
+    expect(accepted.map((a) => a.route)).toEqual([undefined]);
+  });
+
+  it('stores the message ACCEPTED, for the router, when carrier health cannot be read', async () => {
+    // Prepare
+    const { api, messages, health, logs } = await apiFixture();
+    health.error = Object.assign(new Error('table unavailable'), { name: 'ProvisionedThroughputExceededException' });
+    // Act
+    const res = await api.handle(apiRequest());
+    // Assess: accepted all the same; the router routes it
+    expect(res.statusCode).toBe(202);
+    expect(messages.all().map((m) => [m.status, m.attempt])).toEqual([['ACCEPTED', 0]]);
+    expect(logs.map((l) => [l.event, l.level])).toEqual([
+      ['HEALTH_UNAVAILABLE', 'warn'],
+      ['MESSAGE_ACCEPTED', 'info'],
+    ]);
+  });
+
+  it('tells the caller what it accepted and how it routed it (the metrics), and logs one line naming the carrier', async () => {
+    const { api, accepted, logs } = await apiFixture();
+    const res = await api.handle(apiRequest());
+    expect(accepted.map((a) => [a.record.id, a.route?.routeId, a.route?.carrierId])).toEqual([[bodyOf(res).id, 'uk', 'c-a']]);
+    expect(logs).toEqual([{ event: 'MESSAGE_ACCEPTED', level: 'info', data: { messageId: bodyOf(res).id, tenantId: 'acme', to: MOBILE.GB, segments: 1, carrierId: 'c-a', routeId: 'uk' } }]);
+  });
+
+  it('keeps no request hash without an Idempotency-Key (only a replay reads it), and keeps it with one', async () => {
+    // Prepare
+    const { api, messages } = await apiFixture();
+    const body = submissionBody({ text: 'hashed?' });
+    // Act
+    const plain = bodyOf(await api.handle(apiRequest({ body })));
+    const keyed = bodyOf(await api.handle(apiRequest({ body, headers: { 'idempotency-key': 'k-hash' } })));
+    // Assess
+    expect(await messages.get(plain.id)).not.toHaveProperty('requestHash');
+    expect((await messages.get(keyed.id))!.requestHash).toBe(requestHash('POST /v1/messages', body));
+  });
+
+  it('a random id that exists already is no replay: 503, nothing overwritten', async () => {
+    // Prepare: the table answers that the new message's (random) id exists, with another message
+    const { api, messages } = await apiFixture();
+    const first = bodyOf(await api.handle(apiRequest()));
+    const original = (await messages.get(first.id))!;
+    vi.spyOn(messages, 'create').mockResolvedValueOnce({ created: false, existing: original });
+    // Act
+    const res = await api.handle(apiRequest({ body: submissionBody({ text: 'another' }) })).catch((err: Error) => err);
+    // Assess: the handler maps the throw to 503 (lambdas/api); the stored message is the first one
+    expect(res).toBeInstanceOf(Error);
+    expect(await messages.get(first.id)).toEqual(original);
   });
 
   it('counts UCS-2 segments in the answer', async () => {
@@ -326,12 +415,28 @@ describe('GET /v1/messages/{id}', () => {
     for (const hidden of ['text', 'tenantId', 'requestHash', 'callbackUrl', 'country']) expect(view).not.toHaveProperty(hidden);
   });
 
-  it('a just-accepted message shows one ACCEPTED history entry', async () => {
+  it('a just-accepted message shows it routed at acceptance: ACCEPTED and ROUTED, with the carrier', async () => {
     const { api } = await apiFixture();
     const { id } = bodyOf(await api.handle(apiRequest()));
     const view = bodyOf(await api.handle(apiRequest({ method: 'GET', path: `/v1/messages/${id}`, body: null })));
-    expect(view).toMatchObject({ id, status: 'ACCEPTED', attempt: 0, history: [{ status: 'ACCEPTED', at: NOW.toISOString() }] });
+    expect(view).toMatchObject({
+      id,
+      status: 'ROUTED',
+      attempt: 1,
+      carrierId: 'c-a',
+      history: [
+        { status: 'ACCEPTED', at: NOW.toISOString() },
+        { status: 'ROUTED', at: NOW.toISOString(), carrierId: 'c-a', attempt: 1 },
+      ],
+    });
     expect(view).not.toHaveProperty('text');
+  });
+
+  it('a just-accepted message no route takes shows one ACCEPTED history entry', async () => {
+    const { api } = await apiFixture({ routes: [{ id: 'uk', kind: 'static', match: { prefix: ['+4474'] }, carrier: 'c-a' }] });
+    const { id } = bodyOf(await api.handle(apiRequest({ body: submissionBody({ to: MOBILE.GB_OTHER }) })));
+    const view = bodyOf(await api.handle(apiRequest({ method: 'GET', path: `/v1/messages/${id}`, body: null })));
+    expect(view).toMatchObject({ id, status: 'ACCEPTED', attempt: 0, history: [{ status: 'ACCEPTED', at: NOW.toISOString() }] });
   });
 
   it('another tenant’s message is a 404, indistinguishable from a missing one', async () => {
@@ -533,6 +638,47 @@ describe('POST /v1/messages/batch', () => {
     const res = await api.handle(apiRequest({ path, body: batchBody(Array.from({ length: 3 }, () => submissionBody())) }));
     expect(res.statusCode).toBe(202);
     expect(messages.size).toBe(3);
+  });
+
+  it('routes each message at acceptance, each by its destination, with one health read for the batch', async () => {
+    // Prepare: count the health reads
+    const { api, messages, accepted } = await apiFixture();
+    const reads = vi.spyOn((api as unknown as { deps: { health: () => Promise<unknown> } }).deps, 'health');
+    // Act
+    const res = await api.handle(apiRequest({ path, body: batchBody([submissionBody(), submissionBody({ to: MOBILE.DE }), submissionBody({ to: MOBILE.US })]) }));
+    // Assess
+    expect(res.statusCode).toBe(202);
+    const byId = new Map(messages.all().map((m) => [m.id, m]));
+    expect(bodyOf(res).results.map((r: { id: string }) => [byId.get(r.id)!.status, byId.get(r.id)!.carrierId])).toEqual([
+      ['ROUTED', 'c-a'],
+      ['ROUTED', 'c-b'],
+      ['ROUTED', 'c-a'],
+    ]);
+    expect(accepted.map((a) => a.route?.routeId)).toEqual(['uk', 'de', 'everything-else']);
+    expect(reads).toHaveBeenCalledTimes(1);
+  });
+
+  it('logs one info line for the batch, each message at debug', async () => {
+    // Prepare
+    const { api, logs } = await apiFixture();
+    // Act
+    await api.handle(apiRequest({ path, body: batchBody([submissionBody(), submissionBody({ to: LANDLINE_GB }), submissionBody({ text: 'ж'.repeat(71) })]) }));
+    // Assess
+    expect(logs.filter((l) => l.level !== 'debug')).toEqual([
+      { event: 'BATCH_ACCEPTED', level: 'info', data: { tenantId: 'acme', messages: 3, accepted: 2, rejected: 1, replayed: 0, routed: 2, segments: 3 } },
+    ]);
+    expect(logs.filter((l) => l.level === 'debug').map((l) => l.event)).toEqual(['MESSAGE_ACCEPTED', 'MESSAGE_ACCEPTED']);
+  });
+
+  it('keeps the batch\'s request hash on each message only with an Idempotency-Key', async () => {
+    const { api, messages } = await apiFixture();
+    const body = batchBody([submissionBody({ text: 'a' }), submissionBody({ text: 'b' })]);
+    await api.handle(apiRequest({ path, body }));
+    await api.handle(apiRequest({ path, body, headers: { 'idempotency-key': 'batch-hash' } }));
+    const hashes = messages.all().map((m) => [m.text, m.requestHash]);
+    const hash = requestHash('POST /v1/messages/batch', body);
+    expect(hashes).toEqual(expect.arrayContaining([['a', undefined], ['b', undefined], ['a', hash], ['b', hash]]));
+    expect(hashes).toHaveLength(4);
   });
 
   it.each([

@@ -192,10 +192,12 @@ describe('planOutbox', () => {
     validUntil: '2025-03-02T12:00:00.000Z',
   };
 
-  it('an INSERT of an ACCEPTED message becomes the first ingest envelope (no text)', () => {
+  it('an INSERT of an ACCEPTED message becomes the first ingest envelope (no text), for the router', () => {
     // Act
-    const envelope = planOutbox('INSERT', undefined, image);
+    const send = planOutbox('INSERT', undefined, image);
     // Assess
+    expect(send?.queue).toBe('ingest');
+    const envelope = send?.envelope;
     expect(envelope).toEqual({
       v: 1,
       messageId: image.id,
@@ -212,9 +214,32 @@ describe('planOutbox', () => {
 
   it('leaves out the optional fields the record does not have', () => {
     const { country: _c, from: _f, ...bare } = image;
-    const envelope = planOutbox('INSERT', undefined, bare);
+    const envelope = planOutbox('INSERT', undefined, bare)?.envelope;
+    expect(envelope).toBeDefined();
     expect(envelope).not.toHaveProperty('country');
     expect(envelope).not.toHaveProperty('from');
+  });
+
+  it('an INSERT of a message the API routed becomes the carrier envelope the router would have sent', async () => {
+    // Prepare: the router routes a record; the API stores the same record ROUTED, whose INSERT the stream carries
+    const record = messageRecord({ from: 'ACME' });
+    const ports = new InMemoryRouterPorts(record);
+    await routeMessage(ingestEnvelope(record), table, ports);
+    const routed = ports.record(record.id)!;
+    // Act
+    const send = planOutbox('INSERT', undefined, { pk: `MSG#${record.id}`, sk: 'MSG', kind: 'message', ...routed });
+    // Assess: the same envelope, for the same carrier's queue (and so the same deduplication id, <id>#1)
+    expect(send).toEqual({ queue: 'carrier', envelope: ports.enqueued[0] });
+    expect(CarrierEnvelope.safeParse(send?.envelope).success).toBe(true);
+  });
+
+  it('a retry timer\'s removal becomes the ingest envelope of its attempt', () => {
+    const timer = { kind: 'retry-timer', messageId: image.id, nextAttempt: 3, tenantId: 'acme', to: MOBILE.DE, type: 'transactional', validUntil: image.validUntil };
+    expect(planOutbox('REMOVE', timer, undefined)).toEqual({ queue: 'ingest', envelope: { v: 1, messageId: image.id, attempt: 3, tenantId: 'acme', to: MOBILE.DE, type: 'transactional', validUntil: image.validUntil } });
+  });
+
+  it('refuses a ROUTED record without a carrier instead of enqueueing it nowhere', () => {
+    expect(() => planOutbox('INSERT', undefined, { ...image, status: 'ROUTED', attempt: 1, text: 'hi', encoding: 'GSM7', segments: 1 })).toThrow();
   });
 
   it.each([
@@ -222,7 +247,7 @@ describe('planOutbox', () => {
     { name: 'MODIFY that leaves status ACCEPTED', eventName: 'MODIFY', oldImage: image, newImage: image },
     { name: 'REMOVE', eventName: 'REMOVE', oldImage: image, newImage: undefined },
     { name: 'INSERT of another item kind', eventName: 'INSERT', oldImage: undefined, newImage: { ...image, kind: 'heartbeat' } },
-    { name: 'INSERT of a message not ACCEPTED', eventName: 'INSERT', oldImage: undefined, newImage: { ...image, status: 'ROUTED' } },
+    { name: 'INSERT of a message neither ACCEPTED nor ROUTED', eventName: 'INSERT', oldImage: undefined, newImage: { ...image, status: 'SUBMITTED' } },
     { name: 'INSERT without image', eventName: 'INSERT', oldImage: undefined, newImage: undefined },
     { name: 'no event name', eventName: undefined, oldImage: undefined, newImage: image },
   ])('$name → nothing to enqueue', ({ eventName, oldImage, newImage }) => {

@@ -348,6 +348,26 @@ describe('webhook Lambda handler', () => {
     expect(sqsCalls).toEqual([]);
   });
 
+  it('logs one WEBHOOK_BATCH line per invocation with what became of its records, and no line per delivery', async () => {
+    // Act: a delivery, an event of a tenant without a callback URL, and a record that is no event
+    const result = await handler(
+      {
+        Records: [
+          sqsRecord(JSON.stringify(statusEvent()), 1, 'fine', 'm1'),
+          sqsRecord(JSON.stringify(statusEvent({ messageId: 'm2', eventId: 'm2:3', tenantId: 'globex' })), 1, 'no-url', 'm2'),
+          sqsRecord('not json', 1, 'garbage', 'm3'),
+        ],
+      },
+      context,
+    );
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'garbage' }] });
+    const lines = logged.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => `${l.level} ${l.message}`)).toEqual(['ERROR RECORD_FAILED', 'INFO WEBHOOK_BATCH']);
+    expect(lines[0]).toMatchObject({ sqsMessageId: 'garbage' });
+    expect(lines[1]).toMatchObject({ records: 3, delivered: 1, noCallback: 1, failed: 1, retried: 0, deadLettered: 0, notDelivered: 1 });
+  });
+
   it('never logs the body or the reference', async () => {
     respond = (_req, res) => res.writeHead(500).end();
     await handler({ Records: [sqsRecord(JSON.stringify(statusEvent({ reference: 'secret-order-ref' })), 1)] }, context);
