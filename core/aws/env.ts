@@ -30,7 +30,13 @@ export const ApiEnv = z.object({
   /** The API's base URL (…/live): problem type URIs are `<API_URL>/problems/<name>`. */
   API_URL: z.url({ protocol: /^https?$/, error: 'must be the API base URL' }),
 });
-export const OutboxEnv = z.object({ INGEST_QUEUE_URL: Required, CARRIER_QUEUE_URLS: CarrierQueueUrls, STATUS_TOPIC_ARN: Required });
+export const OutboxEnv = z.object({
+  INGEST_QUEUE_URL: Required,
+  CARRIER_QUEUE_URLS: CarrierQueueUrls,
+  STATUS_TOPIC_ARN: Required,
+  /** `batch` (AWS): PublishBatch. `one-by-one`, set by local deploys: MiniStack drops the message group of PublishBatch entries (docs/design.md, emulator gaps). */
+  STATUS_PUBLISH: z._default(z.enum(['batch', 'one-by-one']), 'batch'),
+});
 export const RouterEnv = z.object({ TABLE_NAME: Required, CARRIER_QUEUE_URLS: CarrierQueueUrls });
 export const SweeperEnv = z.object({ TABLE_NAME: Required, INGEST_QUEUE_URL: Required });
 

@@ -2,8 +2,13 @@
  * The FIFO status topic: status events published in batches (PublishBatch, up to 10),
  * one message group per message so subscribers see a message's changes in order, and
  * the event id as deduplication id, so a redelivered stream record publishes nothing twice.
+ *
+ * `one-by-one` is for emulators only: MiniStack fans PublishBatch entries out to a FIFO
+ * subscription without their message group, so the webhook queue's order per message
+ * would not hold there. It publishes the same entries with one Publish each, in parallel
+ * (never two of one message: ordered-batches.ts), with the same outcomes.
  */
-import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
 import { hasCallback, type StatusEvent } from '../domain/status-event';
 import { entryOutcomes } from '../util/ordered-batches';
 import { sns } from './clients';
@@ -14,6 +19,7 @@ export class StatusTopic {
     /** Tenants with a default callback URL: their events carry `callback: yes` too. */
     private readonly tenantsWithCallback: ReadonlySet<string>,
     private readonly client: SNSClient = sns(),
+    private readonly mode: 'batch' | 'one-by-one' = 'batch',
   ) {}
 
   /**
@@ -21,23 +27,26 @@ export class StatusTopic {
    * else its failure (`<code>: <message>`). A failed request throws.
    */
   async publishBatch(events: readonly StatusEvent[]): Promise<(string | undefined)[]> {
-    const out = await this.client.send(
-      new PublishBatchCommand({
-        TopicArn: this.arn,
-        PublishBatchRequestEntries: events.map((event, i) => ({
-          Id: String(i),
-          Message: JSON.stringify(event),
-          MessageGroupId: event.messageId,
-          MessageDeduplicationId: event.eventId,
-          MessageAttributes: {
-            status: { DataType: 'String', StringValue: event.status },
-            tenantId: { DataType: 'String', StringValue: event.tenantId },
-            // The webhook subscription's filter: no callback URL, no dispatcher invocation.
-            callback: { DataType: 'String', StringValue: hasCallback(event, this.tenantsWithCallback) ? 'yes' : 'no' },
-          },
-        })),
-      }),
-    );
+    const entries = events.map((event) => ({
+      Message: JSON.stringify(event),
+      MessageGroupId: event.messageId,
+      MessageDeduplicationId: event.eventId,
+      MessageAttributes: {
+        status: { DataType: 'String', StringValue: event.status },
+        tenantId: { DataType: 'String', StringValue: event.tenantId },
+        // The webhook subscription's filter: no callback URL, no dispatcher invocation.
+        callback: { DataType: 'String', StringValue: hasCallback(event, this.tenantsWithCallback) ? 'yes' : 'no' },
+      } satisfies Record<string, MessageAttributeValue>,
+    }));
+    if (this.mode === 'one-by-one') {
+      return Promise.all(
+        entries.map((e) => this.client.send(new PublishCommand({ TopicArn: this.arn, ...e })).then(
+          () => undefined,
+          (err: unknown) => `${(err as Error).name}: ${(err as Error).message}`,
+        )),
+      );
+    }
+    const out = await this.client.send(new PublishBatchCommand({ TopicArn: this.arn, PublishBatchRequestEntries: entries.map((e, i) => ({ Id: String(i), ...e })) }));
     return entryOutcomes(events.length, out.Successful, out.Failed);
   }
 }

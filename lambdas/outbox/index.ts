@@ -17,7 +17,7 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { sqs } from '../../core/aws/clients';
+import { sns, sqs } from '../../core/aws/clients';
 import { OutboxEnv, readEnv } from '../../core/aws/env';
 import { CarrierQueues, IngestQueue, queueMessage, sendMessageBatch, type QueueMessage } from '../../core/aws/queues';
 import { StatusTopic } from '../../core/aws/status-topic';
@@ -33,7 +33,7 @@ const config = runtimeConfig();
 const ingest = new IngestQueue(env.INGEST_QUEUE_URL);
 const carriers = new CarrierQueues(env.CARRIER_QUEUE_URLS);
 const tenantsWithCallback = new Set(config.tenants.filter((t) => t.callbackUrl).map((t) => t.id));
-const topic = new StatusTopic(env.STATUS_TOPIC_ARN, tenantsWithCallback);
+const topic = new StatusTopic(env.STATUS_TOPIC_ARN, tenantsWithCallback, sns(), env.STATUS_PUBLISH);
 const audience: StatusEventAudience = { publish: config.statusEvents.publish, tenantsWithCallback };
 /** SQS and SNS take at most 10 entries per batch request. */
 const MAX_PER_REQUEST = 10;
