@@ -29,7 +29,7 @@ import { runThrottle, type ThrottleResult } from './throttle';
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const N = quick ? 2000 : 20_000;
-const N_EMULATOR = quick ? 200 : 2000;
+const N_EMULATOR = quick ? 500 : 10_000;
 const THROTTLE_SECONDS = quick ? 5 : 30;
 const INIT_RUNS = quick ? 3 : 5;
 

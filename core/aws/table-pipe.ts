@@ -5,8 +5,8 @@
  * the mappings, receipts' final changes) shares batches of up to 25 statements
  * (batch-writes.ts). A read or write waits at most `lingerMs` for others.
  *
- * A write group — a message's SUBMITTED and its mappings — always travels in one
- * request. Each caller gets its own result.
+ * A write group (the writes one caller hands over together, e.g. a message's
+ * mappings) always travels in one request. Each caller gets its own result.
  */
 import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Batcher } from '../util/batcher';

@@ -28,11 +28,14 @@ const numbers = [ukMobile(), ukMobile(), ukMobile()];
 const accepted: string[] = [];
 let groups: Array<{ functionName: string; logGroup: string; events: FilteredLogEvent[] }> = [];
 
+/** This run's lines only: an emulator used before keeps the log groups, and lines of older code. */
+const suiteStart = Date.now() - 5_000;
+
 async function readAll(logs: CloudWatchLogsClient, logGroupName: string): Promise<FilteredLogEvent[]> {
   const events: FilteredLogEvent[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await logs.send(new FilterLogEventsCommand({ logGroupName, ...(nextToken ? { nextToken } : {}) }));
+    const page = await logs.send(new FilterLogEventsCommand({ logGroupName, startTime: suiteStart, ...(nextToken ? { nextToken } : {}) }));
     events.push(...(page.events ?? []));
     nextToken = page.nextToken;
   } while (nextToken);

@@ -39,8 +39,14 @@ afterAll(async () => {
   await simB.stop();
 });
 
+/**
+ * Longer than the carrier queue's visibility timeout, as in production (48 h): the local config's
+ * 20 s would end a submitted message UNKNOWN before its queue message came back.
+ */
+const RECEIPT_TIMEOUT_SECONDS = 600;
+
 /** A worker process whose DynamoDB requests go through the proxy. */
-const crashingWorker = () => spawnWorker(workerSettings({ 'sim-a': simA.port!, 'sim-b': simB.port! }, 50), { AWS_ENDPOINT_URL_DYNAMODB: proxyUrl });
+const crashingWorker = () => spawnWorker(workerSettings({ 'sim-a': simA.port!, 'sim-b': simB.port! }, 50), { AWS_ENDPOINT_URL_DYNAMODB: proxyUrl, RECEIPT_TIMEOUT_SECONDS: String(RECEIPT_TIMEOUT_SECONDS) });
 
 describe('a worker that dies', () => {
   it('between the SMSC’s response and its write, or with the SMSC-id mappings in memory, loses neither message and leaves neither stuck', async () => {
@@ -65,7 +71,7 @@ describe('a worker that dies', () => {
     // Act: the next worker binds (the SMSC delivers the receipts it could not deliver) and, once the
     // queue messages come back, finishes both.
     const logs: string[] = [];
-    next = await startWorker({ ...workerSettings({ 'sim-a': simA.port!, 'sim-b': simB.port! }, 50), healthPort: 0 }, (event) => logs.push(event));
+    next = await startWorker({ ...workerSettings({ 'sim-a': simA.port!, 'sim-b': simB.port! }, 50), healthPort: 0, receiptTimeoutSeconds: RECEIPT_TIMEOUT_SECONDS }, (event) => logs.push(event));
 
     // Assess: A submitted again (its first submission was never recorded), B once, both DELIVERED.
     await untilStatus(a, ['DELIVERED'], { timeoutMs: 150_000 });
