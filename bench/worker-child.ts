@@ -41,7 +41,7 @@ import type { CarrierEnvelope } from '../core/domain/envelopes';
 import type { MessageRecord, MessageStatus } from '../core/domain/message';
 import type { Receipt } from '../core/domain/receipt';
 import { aggregateSegments, statusForReceipt } from '../core/domain/receipt-outcome';
-import { transitionInMemory, type TransitionOptions, type TransitionResult } from '../core/domain/transition';
+import { planTransition, transitionAllowed, type TransitionOptions, type TransitionResult } from '../core/domain/transition';
 import { CarrierWorker } from '../worker/carrier-worker';
 import { log as workerLog } from '../worker/log';
 import { deliverHandler, startWorker } from '../worker/main';
@@ -164,7 +164,7 @@ class MemoryQueue {
 }
 
 /**
- * The message table in memory: status changes by the store's own rule (transitionInMemory),
+ * The message table in memory: status changes by the store's own rule (planTransition, transitionAllowed),
  * the same item kinds as DeliveryStore (SMSC-id mappings with pendingReceipt), and the same
  * coalescing as its table pipe (Batcher, 20 ms, 100 keys a read, 25 statements a write;
  * receipts for messages this process submitted read nothing, and their mappings are written
@@ -181,17 +181,12 @@ class MemoryStore {
   delivered = 0;
   constructor(private readonly counter: Counter) {}
 
-  /** A copy the caller may keep (as an SDK response is): cheap, so the stand-in does not weigh on the worker's figures. */
-  private copy(r: MessageRecord): MessageRecord {
-    return { ...r, history: [...r.history] };
-  }
-
   /** DeliveryStore.readRecords: the group's keys, read with everything else read within 20 ms. */
   async readRecords(ids: string[]): Promise<Map<string, MessageRecord>> {
     await Promise.all(ids.map((id) => this.reads.add(id)));
     return new Map(ids.flatMap((id) => {
       const r = this.messages.get(id);
-      return r ? [[id, this.copy(r)] as const] : [];
+      return r ? [[id, r] as const] : [];
     }));
   }
 
@@ -203,12 +198,21 @@ class MemoryStore {
     return result;
   }
 
+  /**
+   * The worker's part of a change is its plan (planTransition, as DeliveryStore renders it into a
+   * statement); the table's part, checking and applying it, is done in place here, as cheaply as it
+   * can be, so the stand-in's own CPU weighs little on the worker's figure. Records are handed out
+   * uncopied (the worker never changes one).
+   */
   private apply(id: string, to: MessageStatus, options: TransitionOptions): TransitionResult {
-    const result = transitionInMemory(this.messages.get(id), to, options, RETENTION_DAYS);
-    if (!result.applied) return { applied: false, current: result.current ? this.copy(result.current) : undefined };
-    this.messages.set(id, result.record);
+    const plan = planTransition(to, options, RETENTION_DAYS);
+    const r = this.messages.get(id);
+    if (!r || !transitionAllowed(plan, r)) return { applied: false, current: r };
+    Object.assign(r, plan.set);
+    r.history.push(plan.change);
+    for (const name of plan.remove) delete (r as unknown as Record<string, unknown>)[name];
     if (to === 'DELIVERED') this.delivered++;
-    return { applied: true, record: this.copy(result.record) };
+    return { applied: true, record: r };
   }
 
   /** DeliveryStore.recordSubmitted: SUBMITTED, one write; the mappings pending (written unless their receipts come within the delay). */

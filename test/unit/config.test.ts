@@ -345,7 +345,11 @@ describe('configWarnings — the worker task is sized for its carriers', () => {
     const warnings = configWarnings(sized([perTask - 10, 10.5]));
     // Assess
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^worker: carriers\[\]\.tps add up to 52\.5 segments per second \(c-a 42, c-b 10\.5\), more than one worker task carries at worker\.cpu 512: about 52 per second \(104 messages per second per vCPU, /);
+    const n = (x: number) => String(Math.round(x * 10) / 10);
+    expect(warnings[0]).toContain(
+      `worker: carriers[].tps add up to ${n(perTask + 0.5)} segments per second (c-a ${n(perTask - 10)}, c-b 10.5), more than one worker task carries at worker.cpu 512: about ${n(perTask)} per second (${WORKER_MESSAGES_PER_SECOND_PER_VCPU} messages per second per vCPU, `,
+    );
+    expect(warnings[0]!.startsWith('worker: ')).toBe(true);
     expect(warnings[0]).toContain('whatever worker.desiredCount is, until tasks share the binds');
     expect(warnings[0]).toMatch(/raise worker\.cpu to 1024 \(with worker\.memoryMiB 2048 or more\) or lower carriers\[\]\.tps\.$/);
   });
