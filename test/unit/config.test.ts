@@ -381,7 +381,7 @@ describe('configWarnings — the worker task is sized for its carriers', () => {
     expect(workerSizingWarnings(loadGatewayConfig(LOCAL_CONFIG), { local: true })).toEqual([]);
   });
 
-  it('passes config/example-production.yaml, whose 1-vCPU task carries its 70 segments per second', () => {
+  it('passes config/example-production.yaml, whose 1-vCPU task carries its 300 segments per second', () => {
     expect(configWarnings(loadGatewayConfig(PRODUCTION_EXAMPLE))).toEqual([]);
   });
 
