@@ -6,10 +6,10 @@
  *
  * Env: AWS_ENDPOINT_URL and credentials. Reports { type: 'result', variants } over IPC.
  */
-import { BatchExecuteStatementCommand, CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchExecuteStatementCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { hotPathConfig, withoutLogger, type HotPathOptions } from '../core/aws/clients';
-import { round } from './common';
+import { ensureTable, round } from './common';
 
 const TABLE = 'bench-sdk-settings';
 const REQUESTS = Number(process.argv[2] ?? 300);
@@ -31,21 +31,6 @@ function clientFor(options: HotPathOptions | undefined): { raw: DynamoDBClient; 
   return { raw, doc: withoutLogger(DynamoDBDocumentClient.from(raw), options) };
 }
 
-async function ensureTable(client: DynamoDBClient): Promise<void> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: TABLE }));
-  } catch {
-    await client.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
-      }),
-    );
-  }
-}
-
 async function measure(n: number, fn: (i: number) => Promise<unknown>): Promise<{ cpuMicros: number; wallMs: number }> {
   for (let i = 0; i < 10; i++) await fn(i); // warm: sockets, credentials, endpoint resolution
   const cpu0 = process.cpuUsage();
@@ -57,7 +42,7 @@ async function measure(n: number, fn: (i: number) => Promise<unknown>): Promise<
 
 async function main(): Promise<void> {
   const setup = clientFor(undefined);
-  await ensureTable(setup.raw);
+  await ensureTable(setup.raw, TABLE);
   const keys = Array.from({ length: 25 }, (_, i) => ({ pk: `MSG#sdk-${i}`, sk: 'MSG' }));
   await setup.doc.send(new BatchWriteCommand({ RequestItems: { [TABLE]: keys.map((k) => ({ PutRequest: { Item: { ...k, status: 'ROUTED', n: 0, text: 'Your code is 123456. It expires in 10 minutes.' } } })) } }));
   let variants: { name: string; getItem: { cpuMicros: number; wallMs: number }; batchExecuteStatement25: { cpuMicros: number; wallMs: number } }[] = [];

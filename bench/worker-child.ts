@@ -17,7 +17,7 @@
  * discarded by the parent but still written, as in production.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   ChangeMessageVisibilityCommand,
@@ -46,7 +46,7 @@ import { CarrierWorker } from '../worker/carrier-worker';
 import { log as workerLog } from '../worker/log';
 import { deliverHandler, startWorker } from '../worker/main';
 import { CarrierConnection } from '../worker/smpp/carrier-connection';
-import { throughput, type ThroughputResult } from './common';
+import { ensureTable, throughput, type ThroughputResult } from './common';
 import { itemSize } from './cost';
 
 type Mode = 'memory' | 'emulator';
@@ -335,23 +335,6 @@ async function runMemory(): Promise<ThroughputResult> {
 }
 
 // ---- emulator variant -----------------------------------------------------------------
-
-async function ensureTable(client: DynamoDBClient, name: string): Promise<void> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: name }));
-    return;
-  } catch (err) {
-    if (!(err instanceof ResourceNotFoundException) && (err as Error).name !== 'ResourceNotFoundException') throw err;
-  }
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
-    }),
-  );
-}
 
 async function inParallel<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;

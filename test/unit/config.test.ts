@@ -355,11 +355,11 @@ describe('configWarnings — the worker task is sized for its carriers', () => {
   });
 
   it('names the smallest task size that carries the sum', () => {
-    expect(configWarnings(sized([20, 10], { cpu: 256, memoryMiB: 512 }))[0]).toMatch(/raise worker\.cpu to 512 \(with worker\.memoryMiB 1024 or more\)/);
+    expect(configWarnings(sized([Math.ceil(workerTaskCapacity(256)), 10], { cpu: 256, memoryMiB: 512 }))[0]).toMatch(/raise worker\.cpu to 512 \(with worker\.memoryMiB 1024 or more\)/);
   });
 
   it('holds per task however many tasks run, since each may be handed every carrier\'s full rate', () => {
-    expect(configWarnings(sized([50, 10], { desiredCount: 3 }))).toHaveLength(1);
+    expect(configWarnings(sized([Math.ceil(perTask), 10], { desiredCount: 3 }))).toHaveLength(1);
   });
 
   it('counts CPU past one vCPU for little: the worker is one Node.js process', () => {
