@@ -8,7 +8,7 @@
  */
 import { BatchExecuteStatementCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { hotPathConfig, withoutLogger, type HotPathOptions } from '../core/aws/clients';
+import { hotPathConfig, trimMiddleware, type HotPathOptions } from '../core/aws/clients';
 import { ensureTable, round } from './common';
 
 const TABLE = 'bench-sdk-settings';
@@ -17,9 +17,10 @@ const BATCHES = Math.max(20, Math.round(REQUESTS / 10));
 
 const VARIANTS: { name: string; options?: HotPathOptions }[] = [
   { name: 'SDK defaults' },
-  { name: 'keep-alive only', options: { keepAlive: true, withoutLogger: false, retryMode: 'standard' } },
-  { name: 'no logger middleware only', options: { keepAlive: false, withoutLogger: true, retryMode: 'standard' } },
-  { name: 'all (the worker: keep-alive, 64 sockets, no logger, adaptive retries)', options: {} },
+  { name: 'keep-alive only', options: { keepAlive: true, withoutLogger: false, withoutUserAgent: false, retryMode: 'standard' } },
+  { name: 'no logger middleware only', options: { keepAlive: false, withoutLogger: true, withoutUserAgent: false, retryMode: 'standard' } },
+  { name: 'no user-agent middleware only', options: { keepAlive: false, withoutLogger: false, withoutUserAgent: true, retryMode: 'standard' } },
+  { name: 'all (the worker: keep-alive, 64 sockets, no logger or user-agent middleware, adaptive retries)', options: {} },
 ];
 
 function clientFor(options: HotPathOptions | undefined): { raw: DynamoDBClient; doc: DynamoDBDocumentClient } {
@@ -27,8 +28,8 @@ function clientFor(options: HotPathOptions | undefined): { raw: DynamoDBClient; 
     const raw = new DynamoDBClient({});
     return { raw, doc: DynamoDBDocumentClient.from(raw) };
   }
-  const raw = withoutLogger(new DynamoDBClient(hotPathConfig(options)), options);
-  return { raw, doc: withoutLogger(DynamoDBDocumentClient.from(raw), options) };
+  const raw = trimMiddleware(new DynamoDBClient(hotPathConfig(options)), options);
+  return { raw, doc: trimMiddleware(DynamoDBDocumentClient.from(raw), options) };
 }
 
 async function measure(n: number, fn: (i: number) => Promise<unknown>): Promise<{ cpuMicros: number; wallMs: number }> {

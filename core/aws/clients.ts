@@ -8,6 +8,8 @@
  * - keep-alive sockets, enough for the worker's concurrent batches and long polls;
  * - no logger middleware: with no logger configured it still computes a
  *   log-safe copy of every request and response (10–25% of a request's CPU);
+ * - no user-agent middleware: it rebuilds and escapes the SDK's user-agent
+ *   header on every request; AWS needs no User-Agent to serve a request;
  * - adaptive retries: a throttled batch is retried with client-side rate limiting,
  *   instead of three quick tries that all meet the same throttle.
  */
@@ -26,6 +28,8 @@ export interface HotPathOptions {
   keepAlive?: boolean;
   /** @default true */
   withoutLogger?: boolean;
+  /** @default true */
+  withoutUserAgent?: boolean;
   /** @default 'adaptive' */
   retryMode?: 'standard' | 'adaptive';
 }
@@ -40,9 +44,10 @@ export function hotPathConfig(options: HotPathOptions = {}) {
   };
 }
 
-/** Takes the logger middleware off a client (see above); the client is returned. */
-export function withoutLogger<C extends { middlewareStack: { remove(name: string): boolean } }>(client: C, options: HotPathOptions = {}): C {
+/** Takes the logger and user-agent middleware off a client (see above); the client is returned. */
+export function trimMiddleware<C extends { middlewareStack: { remove(name: string): boolean } }>(client: C, options: HotPathOptions = {}): C {
   if (options.withoutLogger ?? true) client.middlewareStack.remove('loggerMiddleware');
+  if (options.withoutUserAgent ?? true) client.middlewareStack.remove('getUserAgentMiddleware');
   return client;
 }
 
@@ -51,7 +56,7 @@ let sqsClient: SQSClient | undefined;
 let snsClient: SNSClient | undefined;
 
 export function dynamoDocumentClient(options: HotPathOptions = {}): DynamoDBDocumentClient {
-  return withoutLogger(DynamoDBDocumentClient.from(withoutLogger(new DynamoDBClient(hotPathConfig(options)), options), { marshallOptions: { removeUndefinedValues: true } }), options);
+  return trimMiddleware(DynamoDBDocumentClient.from(trimMiddleware(new DynamoDBClient(hotPathConfig(options)), options), { marshallOptions: { removeUndefinedValues: true } }), options);
 }
 
 export function dynamo(): DynamoDBDocumentClient {
@@ -60,11 +65,11 @@ export function dynamo(): DynamoDBDocumentClient {
 }
 
 export function sqs(): SQSClient {
-  sqsClient ??= withoutLogger(new SQSClient(hotPathConfig()));
+  sqsClient ??= trimMiddleware(new SQSClient(hotPathConfig()));
   return sqsClient;
 }
 
 export function sns(): SNSClient {
-  snsClient ??= withoutLogger(new SNSClient(hotPathConfig()));
+  snsClient ??= trimMiddleware(new SNSClient(hotPathConfig()));
   return snsClient;
 }
