@@ -7,16 +7,17 @@ import type { GatewayConfig } from './schema';
 
 /**
  * Messages (single-segment, with their receipts) one vCPU of the worker carries with its
- * real AWS SDK store: 1,000,000 µs / 2,110 µs CPU per message, the "worker on emulator (real
- * AWS SDK adapters)" row of `npm run bench` on 2026-12-01 (13:22 UTC, commit 6a73857 with the batched
- * delivery path: 10,000 messages at 192 msg/s, 2.1 ms CPU/msg; it was 104, 9.6 ms, before).
- * Not the in-memory row (325 µs/msg): a deployed task reaches DynamoDB and SQS through the SDK,
+ * real AWS SDK store: 1,000,000 µs / 2,383 µs CPU per message, the "worker on emulator (real
+ * AWS SDK adapters)" row of `npm run bench` on 2026-12-01 (14:01 UTC, commit c97477e with the batched
+ * delivery path: 10,000 messages at 173 msg/s, 2.4 ms CPU/msg; it was 104, 9.6 ms, before; a run at
+ * 13:22 on a quieter machine measured 2.1 ms, 474). Not the in-memory row (403 µs/msg): a
+ * deployed task reaches DynamoDB and SQS through the SDK,
  * and that, not SMPP, is where most of its CPU goes.
  *
  * The bench prints the figure its own run derives next to this one; when they part, put the new
  * row's figure and date here.
  */
-export const WORKER_MESSAGES_PER_SECOND_PER_VCPU = 474;
+export const WORKER_MESSAGES_PER_SECOND_PER_VCPU = 420;
 
 /** Fargate CPU units in one vCPU. */
 const CPU_UNITS_PER_VCPU = 1024;
