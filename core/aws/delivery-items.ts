@@ -126,55 +126,34 @@ export class DeliveryItems {
   }
 
   /**
-   * A receipt whose mapping is not there: held on the mapping's key until the mapping comes, unless
-   * the mapping came in the meantime — then the mapping (to apply the receipt now).
+   * Holds a receipt on its mapping's key until the mapping comes. `replacing`: the key holds a mapping
+   * whose message has moved on — a resent receipt, or the receipt of a newer message that reuses the
+   * SMSC id and whose mapping is not written yet — and the receipt takes its place (the newer mapping
+   * applies it when it comes; a resent one never is: heldReceiptFits). When a mapping was written
+   * there meanwhile, that mapping instead (to apply the receipt now).
    */
-  async holdOrFind(carrierId: string, key: string, receipt: StoredReceipt): Promise<{ held: true } | { held: false; mapping: Mapping }> {
+  async hold(carrierId: string, key: string, receipt: StoredReceipt, replacing?: Pick<Mapping, 'messageId'>): Promise<{ held: true } | { held: false; mapping: Mapping }> {
+    const itemKey = smscIdKey(carrierId, key);
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: smscIdKey(carrierId, key),
-          UpdateExpression: 'SET pendingReceipt = :r, kind = :k, expiresAt = :e',
-          ConditionExpression: 'attribute_not_exists(messageId)',
-          ExpressionAttributeValues: { ':r': receipt, ':k': ItemKind.smscId, ':e': this.ttl() },
+          Key: itemKey,
+          UpdateExpression: `SET pendingReceipt = :r, kind = :k, expiresAt = :e${replacing ? ' REMOVE messageId, #segment, #segments, attempt, historyIndex, submittedAt' : ''}`,
+          ConditionExpression: replacing ? 'messageId = :stale' : 'attribute_not_exists(messageId)',
+          ...(replacing ? { ExpressionAttributeNames: { '#segment': 'segment', '#segments': 'segments' } } : {}),
+          ExpressionAttributeValues: { ':r': receipt, ':k': ItemKind.smscId, ':e': this.ttl(), ...(replacing ? { ':stale': replacing.messageId } : {}) },
         }),
       );
       return { held: true };
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err;
-      // The mapping was written between our read and our write: apply now.
-      const item = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: smscIdKey(carrierId, key), ConsistentRead: true }))).Item;
-      const mapping = mappingOf(item);
-      if (!mapping) throw new Error(`the SMSC-id mapping ${smscIdKey(carrierId, key).pk} refused a held receipt but holds no message id`);
-      return { held: false, mapping };
-    }
-  }
-
-  /**
-   * A receipt whose mapping names a message that has moved on (final, or not SUBMITTED): either a
-   * resent receipt, or the receipt of a newer message that reuses the SMSC id and whose mapping is
-   * not written yet. It is held in the old mapping's place, so the newer mapping, when it comes,
-   * applies it (a resent one is never applied: heldReceiptFits). When another mapping was written
-   * there meanwhile, that mapping.
-   */
-  async holdOver(carrierId: string, key: string, stale: Pick<Mapping, 'messageId'>, receipt: StoredReceipt): Promise<{ held: true } | { held: false; mapping: Mapping }> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: smscIdKey(carrierId, key),
-          UpdateExpression: 'SET pendingReceipt = :r, expiresAt = :e REMOVE messageId, #segment, #segments, attempt, historyIndex, submittedAt',
-          ConditionExpression: 'messageId = :stale',
-          ExpressionAttributeNames: { '#segment': 'segment', '#segments': 'segments' },
-          ExpressionAttributeValues: { ':r': receipt, ':e': this.ttl(), ':stale': stale.messageId },
-        }),
-      );
-      return { held: true };
-    } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw err;
-      const mapping = mappingOf((await this.client.send(new GetCommand({ TableName: this.tableName, Key: smscIdKey(carrierId, key), ConsistentRead: true }))).Item);
-      return mapping ? { held: false, mapping } : this.holdOrFind(carrierId, key, receipt);
+      // Another mapping was written between our read and our write: apply now.
+      const mapping = mappingOf((await this.client.send(new GetCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true }))).Item);
+      if (mapping) return { held: false, mapping };
+      // The stale mapping went meanwhile (another receipt held over it): hold on the bare key.
+      if (replacing) return this.hold(carrierId, key, receipt);
+      throw new Error(`the SMSC-id mapping ${itemKey.pk} refused a held receipt but holds no message id`);
     }
   }
 

@@ -11,7 +11,7 @@
  * A mapping exists only once its SUBMITTED change has landed: submitted-writes.ts
  * caches and writes it after. A mapping read from the table whose message has
  * moved on is not trusted: SMSC ids are reused (counters restart), so the
- * receipt is held in its place for a newer mapping (delivery-items.ts holdOver).
+ * receipt is held in its place for a newer mapping (delivery-items.ts hold).
  */
 import type { MessageStatus } from '../domain/message';
 import type { Receipt } from '../domain/receipt';
@@ -44,7 +44,7 @@ export class ReceiptWrites {
     const stored = storedReceipt(receipt);
     const cached = this.cache.get(carrierId, key);
     const m = cached ?? mappingOf(await this.pipe.read(smscIdKey(carrierId, key)));
-    if (!m) return this.held(carrierId, key, stored, await this.items.holdOrFind(carrierId, key, stored));
+    if (!m) return this.held(carrierId, key, stored, await this.items.hold(carrierId, key, stored));
     if (statusForReceipt(stored.state) === undefined) return { outcome: 'not-final', messageId: m.messageId };
     if (cached) {
       // This segment is final: its mapping need not be written, and a resent receipt reads the table.
@@ -53,7 +53,7 @@ export class ReceiptWrites {
     }
     const applied = await this.applyFinal(m, stored);
     // A mapping read from the table whose message moved on may be another message's: SMSC ids get reused.
-    if (applied === MOVED_ON && !cached) return this.held(carrierId, key, stored, await this.items.holdOver(carrierId, key, m, stored));
+    if (applied === MOVED_ON && !cached) return this.held(carrierId, key, stored, await this.items.hold(carrierId, key, stored, m));
     return this.result(m, stored, applied);
   }
 
