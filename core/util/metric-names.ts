@@ -52,6 +52,8 @@ export const WorkerMetric = {
   ReceiptLatency: 'ReceiptLatency',
   /** Receipts with no known SMSC id when they arrived (held until the id is known). */
   UnmatchedReceipts: 'UnmatchedReceipts',
+  /** Bind leases taken over after their holder let them expire (it crashed, or lost the table), not released. */
+  LeaseTakeovers: 'LeaseTakeovers',
 } as const;
 export type WorkerCounter = Exclude<(typeof WorkerMetric)[keyof typeof WorkerMetric], 'BindsUp' | 'WindowInUse' | 'SubmitLatency' | 'ReceiptLatency'>;
 export type WorkerGauge = 'BindsUp' | 'WindowInUse';
