@@ -420,6 +420,7 @@ async function runEmulator(): Promise<ThroughputResult> {
       taskId: 'bench',
       // The bench's table has no stream: the production path, PartiQL batches.
       deliveryWrites: 'partiql',
+      leaseTtlSeconds: 15,
       logLevel: 'INFO',
       carriers: [{ config: carrier, password: 'secret', queueUrl }],
     },

@@ -51,6 +51,11 @@ export interface SimulatorOptions {
   idFormat: 'decimal' | 'hex';
   /** Send the receipt before the submit_sm_resp (the race the gateway must survive). Default false. */
   receiptBeforeResponse: boolean;
+  /**
+   * Send each receipt on another bind of the account than the one its submit_sm came on, when
+   * there is one (SMSCs deliver receipts on any receiver bind of the account). Default false.
+   */
+  receiptsOnAnotherBind?: boolean;
   /** Add receipted_message_id and message_state TLVs to receipts. Default true. */
   useReceiptTlvs: boolean;
   /** Destroy the TCP connection on the Nth submit_sm received (leaving it unanswered), once. Default: never. */
@@ -637,10 +642,12 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
     for (const receipt of waiting) this.deliverReceipt(receipt, undefined);
   }
 
-  /** The submitting session when it can receive, else bound receivers/transceivers in turn. */
+  /** The submitting session when it can receive (another one with receiptsOnAnotherBind), else bound receivers/transceivers in turn. */
   private pickReceiver(preferred: Connection | undefined, systemId?: string): Connection | undefined {
     const canReceive = (c: Connection): boolean =>
       !c.closed && c.bound !== undefined && c.bound.type !== 'transmitter' && (systemId === undefined || c.bound.systemId === systemId);
+    const others = preferred && this.options.receiptsOnAnotherBind ? [...this.connections].filter((c) => c !== preferred && canReceive(c)) : [];
+    if (others.length > 0) return others[this.receiverCursor++ % others.length];
     if (preferred && canReceive(preferred)) return preferred;
     const candidates = [...this.connections].filter(canReceive);
     if (candidates.length === 0) return undefined;

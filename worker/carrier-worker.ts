@@ -1,5 +1,6 @@
 /**
- * One carrier's delivery loop: long-polls the carrier queue while a bind is up,
+ * One carrier's delivery loop: long-polls the carrier queue while this task holds a bind
+ * of the carrier (the queue follows the leases),
  * submits each message through the carrier connection, records the outcome,
  * and only then deletes the queue message (in batches, see QueueDeleter). A message whose outcome is unknown
  * (timeout, lost bind) stays on the queue and is submitted again: never lost.
@@ -63,17 +64,22 @@ export class CarrierWorker {
   private readonly settling = new Set<Promise<void>>();
   private stopping = false;
   private loop: Promise<void> | undefined;
-  private readonly capacity: number;
   private readonly now: () => Date;
   private readonly deleter: QueueDeleter;
 
   constructor(private readonly deps: CarrierWorkerDeps) {
     this.deleter = new QueueDeleter(deps.sqs, deps.queueUrl);
-    // Enough messages in flight to keep every bind's window full, and as many again whose
-    // submit_sm_resp came and whose coalesced writes and deletion are on their way (up to
-    // a linger each): counting those against the window would leave it half empty.
-    this.capacity = 2 * deps.carrier.binds * deps.carrier.window;
+
     this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Enough messages in flight to keep the window of every bind this task holds full, and as
+   * many again whose submit_sm_resp came and whose coalesced writes and deletion are on their
+   * way (up to a linger each): counting those against the window would leave it half empty.
+   */
+  private capacity(): number {
+    return 2 * Math.max(1, this.deps.connection.bindsUp()) * this.deps.carrier.window;
   }
 
   get outstanding(): number {
@@ -106,7 +112,7 @@ export class CarrierWorker {
         await sleep(250);
         continue;
       }
-      const room = this.capacity - this.inFlight.size;
+      const room = this.capacity() - this.inFlight.size;
       if (room <= 0) {
         await Promise.race(this.inFlight);
         continue;

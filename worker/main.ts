@@ -1,19 +1,23 @@
 /**
- * The SMPP worker process: one CarrierConnection (binds) and one CarrierWorker
- * (queue loop) per carrier, receipts and inbound messages recorded before they
- * are answered, heartbeats for the router, an HTTP health endpoint for the
- * container, and a graceful drain on SIGTERM.
+ * The SMPP worker process (one task of the worker service): one CarrierConnection
+ * (the bind slots this task holds under their leases) and one CarrierWorker (queue
+ * loop, polling only while a bind is held) per carrier, receipts and inbound messages
+ * recorded before they are answered, heartbeats for the router, an HTTP health
+ * endpoint for the container, and on SIGTERM a drain, unbind and release of the
+ * leases, so a standby task takes the binds over within seconds.
  */
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { CarrierHealth } from '../core/aws/carrier-health';
+import { BindLeaseStore } from '../core/aws/bind-lease-store';
+import { CarrierHealth, liveTasks } from '../core/aws/carrier-health';
 import { dynamo, sns, sqs } from '../core/aws/clients';
 import { DeliveryStore } from '../core/aws/delivery-store';
 import { InboundStore, type InboundMessage } from '../core/aws/inbound-store';
 import { MessageStore } from '../core/aws/message-store';
 import type { CarrierConfig } from '../core/config/schema';
+import { leaseTiming } from '../core/domain/bind-leases';
 import { normaliseSmscId } from '../core/domain/receipt';
 import { CarrierWorker, type DeliveryOutcome } from './carrier-worker';
 import { createLog, log, type Log } from './log';
@@ -93,6 +97,7 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
   const delivery = new DeliveryStore(settings.tableName, settings.retentionDays, settings.receiptTimeoutSeconds, dynamo(), { writes: settings.deliveryWrites, retainText: settings.retainText });
   const inbound = new InboundStore(settings.tableName);
   const messages = new MessageStore(settings.tableName, settings.retentionDays);
+  const leases = new BindLeaseStore(settings.tableName);
   const heartbeats = new CarrierHealth(settings.tableName, settings.carriers.map((c) => c.config.id), 0);
   const connections = new Map<string, CarrierConnection>();
   const workers = new Map<string, CarrierWorker>();
@@ -106,21 +111,43 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
     if (!connection) return Promise.resolve();
     const error = lastError.get(config.id);
     return heartbeats
-      .write({ carrierId: config.id, taskId: settings.taskId, bindsUp: draining ? 0 : connection.bindsUp(), bindsConfigured: config.binds, updatedAt: new Date().toISOString(), ...(error ? { lastError: error } : {}) })
+      .write({
+        carrierId: config.id,
+        taskId: settings.taskId,
+        bindsUp: draining ? 0 : connection.bindsUp(),
+        bindsConfigured: config.binds,
+        slots: connection.status().slots,
+        ...(draining ? { draining: true } : {}),
+        updatedAt: new Date().toISOString(),
+        ...(error ? { lastError: error } : {}),
+      })
       .catch((err: unknown) => logger('HEARTBEAT_FAILED', { carrierId: config.id, error: (err as Error).name }));
   };
 
   for (const { config, password, queueUrl } of settings.carriers) {
+    const failed = (event: string) => () => lastError.set(config.id, `${event} ${new Date().toISOString()}`);
+    const beatNow = () => void beatOne(config);
     const connection = new CarrierConnection({
       carrier: config,
       password,
-      log: (event, data) => {
-        if (event === 'BIND_REFUSED' || event === 'BIND_LOST') lastError.set(config.id, `${event} ${new Date().toISOString()}`);
-        // One per throttling submit_sm_resp, whatever becomes of the message.
-        if (event === 'THROTTLED') metrics.count(config.id, 'Throttled');
-        logger(event, { carrierId: config.id, ...data });
+      taskId: settings.taskId,
+      leases,
+      leaseTiming: leaseTiming(settings.leaseTtlSeconds * 1000),
+      log: (event, data) => logger(event, { carrierId: config.id, ...data }),
+      events: {
+        onBindsChanged: beatNow,
+        onThrottled: () => metrics.count(config.id, 'Throttled'),
+        onBindLost: failed('BIND_LOST'),
+        onBindRefused: failed('BIND_REFUSED'),
+        // A bind that came back clears the error the heartbeat carried.
+        onBindUp: () => lastError.delete(config.id),
+        onLeaseAcquired: ({ takeover }) => {
+          if (takeover) metrics.count(config.id, 'LeaseTakeovers');
+          beatNow();
+        },
+        onLeaseLost: beatNow,
+        onLeaseReleased: beatNow,
       },
-      onBindsChanged: () => void beatOne(config),
       onDeliver: deliverHandler(config, { delivery, inbound, sns: sns(), inboundTopicArn: settings.inboundTopicArn, log: logger, metrics }),
     });
     connections.set(config.id, connection);
@@ -145,10 +172,24 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
   const beat = async () => {
     await Promise.all(settings.carriers.map(({ config }) => beatOne(config)));
   };
-  const heartbeatTimer = setInterval(() => void beat(), settings.heartbeatSeconds * 1000);
+  // Every heartbeat, the binds are spread over the tasks the heartbeats show (bind-keeper.ts, yieldLease).
+  const balance = async () => {
+    if (draining) return;
+    const now = new Date();
+    await Promise.all(
+      settings.carriers.map(async ({ config }) => {
+        const beats = await heartbeats.heartbeats(config.id).catch(() => undefined);
+        if (beats) connections.get(config.id)?.balance(liveTasks(beats, now, 3 * settings.heartbeatSeconds));
+      }),
+    );
+  };
+  const heartbeatTimer = setInterval(() => void beat().then(balance), settings.heartbeatSeconds * 1000);
 
   const health = createServer((req, res) => {
-    const carriers = settings.carriers.map(({ config }) => ({ carrierId: config.id, bindsUp: connections.get(config.id)!.bindsUp(), outstanding: workers.get(config.id)!.outstanding }));
+    const carriers = settings.carriers.map(({ config }) => {
+      const status = connections.get(config.id)!.status();
+      return { carrierId: config.id, bindsUp: status.bindsUp, slots: status.slots, outstanding: workers.get(config.id)!.outstanding };
+    });
     // The process is healthy while it runs and is not draining; a carrier without binds is an alarm, not a restart.
     res.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ status: draining ? 'draining' : 'ok', taskId: settings.taskId, carriers }));

@@ -38,6 +38,8 @@ const Env = z.object({
    * emulators, whose PartiQL writes emit no stream records (the outbox would miss status events).
    */
   DELIVERY_WRITES: z.enum(['partiql', 'item-by-item']).default('partiql'),
+  /** Bind lease TTL (core/domain/bind-leases.ts): a crashed task's binds are taken over within it. */
+  LEASE_TTL_SECONDS: z.coerce.number().min(3).max(300).default(15),
   /** DEBUG adds a line per message step to the INFO lines (worker/log.ts). */
   LOG_LEVEL: z.enum(LOG_LEVELS).default('INFO'),
 });
@@ -55,6 +57,7 @@ export interface WorkerSettings {
   pollWaitSeconds: number;
   taskId: string;
   deliveryWrites: WriteMode;
+  leaseTtlSeconds: number;
   logLevel: LogLevel;
   carriers: { config: CarrierConfig; password: string; queueUrl: string }[];
 }
@@ -110,6 +113,7 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
     pollWaitSeconds: e.POLL_WAIT_SECONDS,
     taskId: e.TASK_ID ?? `${hostname()}-${process.pid}`,
     deliveryWrites: e.DELIVERY_WRITES,
+    leaseTtlSeconds: e.LEASE_TTL_SECONDS,
     logLevel: e.LOG_LEVEL,
     carriers: carriers
       .filter((c) => !wanted || wanted.has(c.id))

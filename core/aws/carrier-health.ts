@@ -3,10 +3,11 @@
  * every few seconds; the router and dry runs read them to fail over.
  *
  *   heartbeat (table-keys.ts heartbeatKey)
- *     carrierId, taskId, bindsUp, bindsConfigured, lastError?, updatedAt (ISO), expiresAt (TTL)
+ *     carrierId, taskId, bindsUp, bindsConfigured, slots (bind slots leased), lastError?, updatedAt (ISO), expiresAt (TTL)
  *
- * A carrier is healthy when any heartbeat is fresher than staleAfterSeconds and
- * reports at least one bind up.
+ * Tasks share a carrier's binds (bind leases): the router reads the sum of bindsUp
+ * over the heartbeats fresher than staleAfterSeconds, and a carrier is healthy while
+ * that sum is above zero.
  */
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
@@ -19,13 +20,28 @@ export const Heartbeat = z.object({
   taskId: z.string(),
   bindsUp: z.int().check(z.gte(0)),
   bindsConfigured: z.int().check(z.gte(0)),
+  /** The bind slots whose leases the task holds. */
+  slots: z.optional(z.array(z.int().check(z.gte(0)))),
+  /** The task is stopping: it takes no lease any more. */
+  draining: z.optional(z.boolean()),
   lastError: z.optional(z.string()),
   updatedAt: z.iso.datetime(),
 });
 export type Heartbeat = z.infer<typeof Heartbeat>;
 
+/** Binds up across every task whose heartbeat is fresh: the carrier's binds, however the tasks share them. */
+export function bindsUpAcrossTasks(beats: Heartbeat[], now: Date, staleAfterSeconds: number): number {
+  return beats.reduce((sum, b) => (now.getTime() - Date.parse(b.updatedAt) <= staleAfterSeconds * 1000 ? sum + b.bindsUp : sum), 0);
+}
+
+/** Tasks serving the carrier now: fresh heartbeats of tasks not stopping (standbys included). */
+export function liveTasks(beats: Heartbeat[], now: Date, staleAfterSeconds: number): number {
+  return beats.filter((b) => !b.draining && now.getTime() - Date.parse(b.updatedAt) <= staleAfterSeconds * 1000).length;
+}
+
+/** A carrier is healthy while some task holds a bind of it. */
 export function isHealthy(beats: Heartbeat[], now: Date, staleAfterSeconds: number): boolean {
-  return beats.some((b) => b.bindsUp > 0 && now.getTime() - Date.parse(b.updatedAt) <= staleAfterSeconds * 1000);
+  return bindsUpAcrossTasks(beats, now, staleAfterSeconds) > 0;
 }
 
 export class CarrierHealth {

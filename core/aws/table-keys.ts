@@ -7,6 +7,7 @@
  *   TIMER#<message id> / <next attempt>               retry timer               kind retry-timer
  *   SMSC#<carrier>#<normalised smsc id> / SMSC        SMSC-id mapping           kind smsc-id
  *   CARRIER#<carrier> / HEARTBEAT#<task>              worker heartbeat          kind heartbeat
+ *   CARRIER#<carrier> / LEASE#<slot>                  bind lease                kind bind-lease
  *   RATE#<tenant> / <epoch second>                    API request count         kind request-count
  *   MO#<carrier>#<from>#<to>#<ref>#<total> / PART#<n> inbound part              kind inbound-part
  *   MO#<…> / PUBLISHED                                its publication claim     kind inbound-claim
@@ -25,6 +26,7 @@ export const ItemKind = {
   retryTimer: 'retry-timer',
   smscId: 'smsc-id',
   heartbeat: 'heartbeat',
+  bindLease: 'bind-lease',
   requestCount: 'request-count',
   inboundPart: 'inbound-part',
   inboundClaim: 'inbound-claim',
@@ -43,6 +45,7 @@ export const KeyPrefix = {
 } as const;
 
 const HEARTBEAT = 'HEARTBEAT#';
+const LEASE = 'LEASE#';
 const PART = 'PART#';
 
 export const messageKey = (id: string): TableKey => ({ pk: `${KeyPrefix.message}${id}`, sk: 'MSG' });
@@ -55,6 +58,11 @@ export const heartbeatKey = (carrierId: string, taskId: string): TableKey => ({ 
 
 /** The partition and sort key prefix that a query for every heartbeat of a carrier uses. */
 export const heartbeatsOf = (carrierId: string): { pk: string; skPrefix: string } => ({ pk: `${KeyPrefix.carrier}${carrierId}`, skPrefix: HEARTBEAT });
+
+export const bindLeaseKey = (carrierId: string, slot: number): TableKey => ({ pk: `${KeyPrefix.carrier}${carrierId}`, sk: `${LEASE}${String(slot).padStart(2, '0')}` });
+
+/** The partition and sort key prefix that a query for every bind lease of a carrier uses. */
+export const bindLeasesOf = (carrierId: string): { pk: string; skPrefix: string } => ({ pk: `${KeyPrefix.carrier}${carrierId}`, skPrefix: LEASE });
 
 export const requestCountKey = (tenantId: string, windowSecond: number): TableKey => ({ pk: `${KeyPrefix.requestCount}${tenantId}`, sk: String(windowSecond) });
 

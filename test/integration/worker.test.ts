@@ -4,9 +4,8 @@
  * early receipts and hex ids, inbound messages, and the drain on SIGTERM.
  */
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InboundStore, REASSEMBLY_WINDOW_MS } from '../../core/aws/inbound-store';
@@ -16,7 +15,7 @@ import { buildSubmitPdus } from '../../core/domain/submit-pdus';
 import { concatReference } from '../../worker/carrier-worker';
 import { passwordVariable } from '../../worker/settings';
 import { clients, drain, http, outputs, ukMobile, useLocalAws, waitFor } from '../support/local';
-import { REPO_ROOT, send, smscAddress, spawnWorker, startHarness, untilStatus, workerSettings, type Harness } from '../support/worker-harness';
+import { REPO_ROOT, seedRouted, send, smscAddress, spawnWorker, startHarness, statusesOf, untilStatus, workerSettings, type Harness } from '../support/worker-harness';
 
 let h: Harness;
 
@@ -74,31 +73,11 @@ describe('submitting', () => {
   }, 180_000);
 
   async function checkTps(h: Harness, limit: number) {
-    // Prepare: a burst of routed messages straight on the carrier queue. (Through the API the
-    // emulator's serial Lambda executor feeds the worker far below 50/s: no test of the limit.)
-    // The outbox sends the same envelopes for the records' INSERTs, with the same deduplication
-    // ids: each message is on the queue once, whichever send comes first.
-    const { dynamo, sqs } = clients();
-    const table = outputs().tableName;
-    const queueUrl = outputs().carrierQueueUrls['sim-a']!;
-    const validUntil = new Date(Date.now() + 3_600_000).toISOString();
-    const at = new Date().toISOString();
-    const burst = Array.from({ length: 40 }, () => ({ id: randomUUID(), to: ukMobile() }));
-    for (let i = 0; i < burst.length; i += 25) {
-      await dynamo.send(new BatchWriteCommand({ RequestItems: { [table]: burst.slice(i, i + 25).map(({ id, to }) => ({ PutRequest: { Item: {
-        pk: `MSG#${id}`, sk: 'MSG', kind: 'message', id, tenantId: 'acme', status: 'ROUTED', to, country: 'GB', text: 'rate check', type: 'transactional',
-        encoding: 'GSM7', segments: 1, validUntil, createdAt: at, updatedAt: at, attempt: 1, carrierId: 'sim-a', history: [{ status: 'ROUTED', at, attempt: 1 }],
-      } } })) } }));
-    }
+    // Prepare: a burst of routed messages straight on the carrier queue (seedRouted).
     const throttledBefore = h.simA.throttledCount();
     const started = Date.now();
     // Act
-    for (let i = 0; i < burst.length; i += 10) {
-      await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: burst.slice(i, i + 10).map(({ id, to }, j) => ({
-        Id: String(j), MessageGroupId: id, MessageDeduplicationId: `${id}#1`,
-        MessageBody: JSON.stringify({ v: 1, messageId: id, tenantId: 'acme', attempt: 1, carrierId: 'sim-a', to, text: 'rate check', encoding: 'GSM7', segments: 1, validUntil }),
-      })) }));
-    }
+    const burst = await seedRouted('sim-a', 40, 'rate check');
     await waitFor('all submitted', async () => {
       const seen = new Set(h.simA.submits().filter((s) => s.at >= started && s.commandStatus === 0).map((s) => s.destination));
       return burst.every(({ to }) => seen.has(smscAddress(to))) ? true : undefined;
@@ -108,10 +87,7 @@ describe('submitting', () => {
     const perSecond = h.simA.acceptedPerSecond();
     expect(Math.max(...perSecond)).toBeLessThanOrEqual(limit);
     const last = burst[burst.length - 1]!;
-    await waitFor('the last one DELIVERED', async () => {
-      const item = (await dynamo.send(new GetCommand({ TableName: table, Key: { pk: `MSG#${last.id}`, sk: 'MSG' }, ConsistentRead: true }))).Item;
-      return item?.status === 'DELIVERED' ? true : undefined;
-    }, 30_000);
+    await waitFor('the last one DELIVERED', async () => ((await statusesOf([last.id])).get(last.id) === 'DELIVERED' ? true : undefined), 30_000);
   }
 
   it('loses nothing when the connection drops mid-window, and duplicates at most the unanswered window', async () => {

@@ -20,6 +20,8 @@ import {
   type CarrierTiming,
   type InboundPdu,
 } from '../../worker/smpp/carrier-connection';
+import { leaseTiming } from '../../core/domain/bind-leases';
+import { InProcessLeases } from '../../worker/smpp/in-process-leases';
 import { maxInAnyWindow } from '../support/windows';
 
 // ---- fixtures ---------------------------------------------------------------------------
@@ -511,7 +513,7 @@ describe('CarrierConnection: keep-alive, stop, bind modes, inbound', () => {
 
   it("binds a transmitter and a receiver per bind in 'transmitter-receiver' mode; receipts come on the receiver", async () => {
     const changes: number[] = [];
-    const h = await harness({ carrier: { bindMode: 'transmitter-receiver' }, connection: { onBindsChanged: (up) => changes.push(up) } });
+    const h = await harness({ carrier: { bindMode: 'transmitter-receiver' }, connection: { events: { onBindsChanged: (up: number) => changes.push(up) } } });
     await waitFor(() => h.sim.binds().length === 2, 'two binds');
     expect(h.sim.binds().map((b) => b.type).sort()).toEqual(['receiver', 'transmitter']);
     expect(h.connection.bindsUp()).toBe(1);
@@ -593,5 +595,63 @@ describe.skipIf(!hasOpenssl())('CarrierConnection: TLS', () => {
     const h = await harness({ carrier: { tls: true }, port: tlsProxy, connection: { tlsCa: cert } });
     expect(await h.connection.submit(pdusOf())).toMatchObject({ kind: 'accepted' });
     await waitFor(() => h.delivered.length === 1, 'the receipt over TLS');
+  });
+});
+
+describe('CarrierConnection: bind leases shared by two connections', () => {
+  /** Two connections (two tasks) on one simulator that allows exactly `binds` binds, sharing one lease store. */
+  async function pair(carrier: Record<string, unknown>, sim: Partial<SimulatorOptions> = {}) {
+    const { sim: smsc, port } = await startSimulator({ maxBinds: Number(carrier.binds), ...sim });
+    const leases = new InProcessLeases();
+    const logs: LogLine[] = [];
+    const make = (taskId: string) => {
+      const connection = new CarrierConnection({
+        carrier: carrierConfig(port, carrier),
+        password: 'secret',
+        taskId,
+        leases,
+        leaseTiming: leaseTiming(3000),
+        log: (event, data) => logs.push({ event, data }),
+        onDeliver: async () => undefined,
+        timing: FAST,
+      });
+      connections.push(connection);
+      return connection;
+    };
+    return { smsc, a: make('a'), b: make('b'), logs };
+  }
+
+  it('hold at most `binds` binds between them, spread one each, and the standby binds within seconds of a stop', async () => {
+    // Prepare: a holds both slots before b starts.
+    const { smsc, a, b, logs } = await pair({ binds: 2 });
+    a.start();
+    await waitFor(() => a.bindsUp() === 2, 'a holding both binds', 10_000);
+    b.start();
+    // Act 1: the tasks balance (the worker calls this every heartbeat with the live tasks).
+    await waitFor(() => (a.balance(2), b.bindsUp() === 1 && a.bindsUp() === 1), 'one bind each', 15_000);
+    // Act 2: a stops (SIGTERM): b takes its slot.
+    const stopped = Date.now();
+    await a.stop(1000);
+    await waitFor(() => b.bindsUp() === 2, 'b holding both binds', 10_000);
+    // Assess
+    expect(Date.now() - stopped).toBeLessThan(5000);
+    expect(smsc.peakBinds()).toBe(2);
+    expect(smsc.bindRefusals()).toBe(0);
+    expect(logs.filter((l) => l.event === 'LEASE_RELEASED').map((l) => l.data.reason)).toEqual(expect.arrayContaining(['balance', 'stop']));
+  });
+
+  it('share the tps by slot: both submitting flat out draw no throttling from an SMSC that counts the account', async () => {
+    // Prepare: tps 20 over 2 binds, 10 per slot; one bind each.
+    const { smsc, a, b } = await pair({ binds: 2, tps: 20 }, { tps: 20 });
+    a.start();
+    await waitFor(() => a.bindsUp() > 0, 'a bound', 10_000);
+    b.start();
+    await waitFor(() => (a.balance(2), a.bindsUp() === 1 && b.bindsUp() === 1 && a.status().rate > 0 && b.status().rate > 0), 'one bind each', 15_000);
+    // Act
+    const outcomes = await Promise.all([...Array.from({ length: 30 }, () => a.submit(pdusOf())), ...Array.from({ length: 30 }, () => b.submit(pdusOf()))]);
+    // Assess
+    expect(outcomes.every((o) => o.kind === 'accepted')).toBe(true);
+    expect(smsc.throttledCount()).toBe(0);
+    expect(smsc.maxSubmitsInAnyWindow(1000)).toBeLessThanOrEqual(20);
   });
 });

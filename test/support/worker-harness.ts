@@ -3,12 +3,15 @@
  * TCP: the integration tests' real SMPP peers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { SmscSimulator } from '../../simulator/smsc-simulator';
 import { startWorker, type RunningWorker } from '../../worker/main';
 import { loadWorkerSettings, localStackEnv, passwordVariable, type WorkerSettings } from '../../worker/settings';
-import { clients, http, outputs, waitFor } from './local';
+import { clients, http, outputs, ukMobile, waitFor } from './local';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
@@ -93,17 +96,26 @@ export async function send(body: Record<string, unknown>): Promise<string> {
 /** The SMSC's view of a destination: E.164 without "+". */
 export const smscAddress = (e164: string) => e164.replace(/^\+/, '');
 
+/** A log line of a worker process, as JSON. */
+export type WorkerLine = { message: string; timestamp: string } & Record<string, unknown>;
+
 /** A worker process (the built dist/worker.js, as the container runs it) with these settings; its stdout kept. */
 export interface WorkerProcess {
   child: ChildProcess;
   /** Its log lines so far. */
   output(): string;
+  /** Its log lines so far, parsed, of one event (all when none is named). */
+  lines(event?: string): WorkerLine[];
   exited: Promise<number | null>;
 }
 
 let built: Promise<unknown> | undefined;
 
-export async function spawnWorker(settings: WorkerSettings, env: Record<string, string> = {}): Promise<WorkerProcess> {
+/**
+ * Starts a worker process and resolves once it logged `until` (default BIND_UP; WORKER_STARTED
+ * for one that may stand by without a bind).
+ */
+export async function spawnWorker(settings: WorkerSettings, env: Record<string, string> = {}, until = 'BIND_UP'): Promise<WorkerProcess> {
   built ??= new Promise((r) => spawn('npm', ['run', '-s', 'build:worker'], { cwd: REPO_ROOT, stdio: 'ignore' }).once('exit', r));
   await built;
   const childEnv: Record<string, string> = {
@@ -121,6 +133,62 @@ export async function spawnWorker(settings: WorkerSettings, env: Record<string, 
   let out = '';
   child.stdout!.on('data', (d) => (out += String(d)));
   const exited = new Promise<number | null>((r) => child.once('exit', r));
-  await waitFor('the worker process bound', async () => (out.includes('BIND_UP') ? true : undefined), 20_000);
-  return { child, output: () => out, exited };
+  const lines = (event?: string): WorkerLine[] =>
+    out.split('\n').flatMap((line) => {
+      if (!line.startsWith('{')) return [];
+      const entry = JSON.parse(line) as WorkerLine;
+      return event === undefined || entry.message === event ? [entry] : [];
+    });
+  // Long enough for the leases of a worker killed just before to expire (the default TTL, 15 s).
+  await waitFor(`the worker process logged ${until}`, async () => (out.includes(`"${until}"`) ? true : undefined), 45_000);
+  return { child, output: () => out, lines, exited };
+}
+
+/**
+ * Messages ROUTED to a carrier, written straight to the table and the carrier queue as the
+ * outbox would (through the API the emulator's serial Lambda executor feeds a worker far
+ * more slowly than a carrier's TPS). Each has a destination of its own.
+ */
+export async function seedRouted(carrierId: string, count: number, text = 'seeded'): Promise<{ id: string; to: string }[]> {
+  const { dynamo, sqs } = clients();
+  const table = outputs().tableName;
+  const queueUrl = outputs().carrierQueueUrls[carrierId]!;
+  const validUntil = new Date(Date.now() + 3_600_000).toISOString();
+  const at = new Date().toISOString();
+  const messages = Array.from({ length: count }, () => ({ id: randomUUID(), to: ukMobile() }));
+  for (let i = 0; i < messages.length; i += 25) {
+    const items = messages.slice(i, i + 25).map(({ id, to }) => ({
+      PutRequest: {
+        Item: {
+          pk: `MSG#${id}`, sk: 'MSG', kind: 'message', id, tenantId: 'acme', status: 'ROUTED', to, country: 'GB', text, type: 'transactional',
+          encoding: 'GSM7', segments: 1, validUntil, createdAt: at, updatedAt: at, attempt: 1, carrierId, history: [{ status: 'ROUTED', at, attempt: 1 }],
+        },
+      },
+    }));
+    await dynamo.send(new BatchWriteCommand({ RequestItems: { [table]: items } }));
+  }
+  for (let i = 0; i < messages.length; i += 10) {
+    const entries = messages.slice(i, i + 10).map(({ id, to }, j) => ({
+      Id: String(j),
+      MessageGroupId: id,
+      MessageDeduplicationId: `${id}#1`,
+      MessageBody: JSON.stringify({ v: 1, messageId: id, tenantId: 'acme', attempt: 1, carrierId, to, text, encoding: 'GSM7', segments: 1, validUntil }),
+    }));
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+  }
+  return messages;
+}
+
+/** The message records' statuses, read consistently. */
+export async function statusesOf(ids: string[]): Promise<Map<string, string | undefined>> {
+  const { dynamo } = clients();
+  const table = outputs().tableName;
+  const out = new Map<string, string | undefined>();
+  await Promise.all(
+    ids.map(async (id) => {
+      const item = (await dynamo.send(new GetCommand({ TableName: table, Key: { pk: `MSG#${id}`, sk: 'MSG' }, ConsistentRead: true }))).Item;
+      out.set(id, typeof item?.status === 'string' ? item.status : undefined);
+    }),
+  );
+  return out;
 }

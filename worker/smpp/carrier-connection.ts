@@ -1,54 +1,57 @@
 /**
- * The SMPP side of one carrier: its binds, kept up, and the submit path through them.
+ * The SMPP side of one carrier in this task: the bind slots it holds, and the submit path
+ * through them.
  *
- * - Binds: `carrier.binds` transceivers, or a transmitter and a receiver per bind
- *   ('transmitter-receiver'). Each is kept up on its own: enquire_link every
- *   enquireLinkSeconds with a watchdog (no enquire_link_resp within the response timeout →
- *   destroy and reconnect), reconnect with exponential backoff and full jitter. A bind refused
- *   for a bind reason (0x0D/0x0E/0x0F: credentials, account, bind count) opens a circuit
- *   breaker for every bind of the carrier for a long pause: a refusing SMSC is never hammered.
- * - Submit: segment by segment, in order, each on the least-loaded bound session with room
- *   in its window (`carrier.window` outstanding submit_sm per bind), under one sliding-window
- *   limit of `carrier.tps` segments per second shared by all binds. A part waits for its
- *   response before the next is sent, so a rejected part stops the message.
+ * - Binds: one {@link BindKeeper} per bind slot (`carrier.binds` of them). A keeper binds only
+ *   under the slot's lease, so all tasks together hold at most `binds` binds; the slots this
+ *   task does not hold it waits for, as a hot standby (bind-keeper.ts, slot-lease.ts).
+ * - Rate: one sliding-window limiter whose rate is the sum of the TPS shares of the slots
+ *   held (core/domain/bind-leases.ts tpsShare): whichever tasks hold the slots, the carrier
+ *   never sees more than `carrier.tps` in a second. A slot's share (and its bind) joins one
+ *   rate window after its lease was taken, so the previous holder's last second is not
+ *   counted twice.
+ * - Submit: segment by segment, in order, each on the least-loaded bind with room in its
+ *   window (submit-window.ts). A part waits for its response before the next is sent, so a
+ *   rejected part stops the message.
  * - Outcomes: 'accepted' with one SMSC id per PDU; 'rejected' with the classified
  *   command_status (throttling also slows the limiter down); 'unknown' when no response came
  *   (timeout) or the connection was lost first — the caller must retry, never drop.
- * - deliver_sm: receipt, inbound or malformed, handed to `onDeliver`; deliver_sm_resp is
- *   sent only after onDeliver resolves (ESME_RX_T_APPN when it rejects or takes too long, so
- *   the SMSC delivers it again).
+ * - deliver_sm: classified (deliver-classifier.ts) and handed to `onDeliver`; deliver_sm_resp
+ *   is sent only after onDeliver resolves (ESME_RX_T_APPN when it rejects or takes too long,
+ *   so the SMSC delivers it again). A receipt may come on any bind of the account, whichever
+ *   task submitted its message: correlation goes through the table.
  *
  * Logs are `log(EVENT, data)` with stable event names (see {@link CarrierEvent}); message
- * text is never passed to it. Numbers are passed under `to` for the log function to mask
- * (worker/main.ts's `log` masks them like every other log line of the gateway).
+ * text is never passed to it. Numbers are passed under `to` for the log function to mask.
+ * What the worker counts or reports comes through typed {@link CarrierConnectionEvents}.
  *
  * @example
- * const connection = new CarrierConnection({ carrier, password, log, onDeliver: (d) => inbox.record(d) });
+ * const connection = new CarrierConnection({ carrier, password, taskId, leases, log, onDeliver: (d) => inbox.record(d) });
  * connection.start();
  * await connection.whenReady(10_000);
  * const outcome = await connection.submit(buildSubmitPdus(message, carrier.splitMode));
- * // on SIGTERM:
- * await connection.stop(10_000);
+ * // on SIGTERM, once the queue loop has drained:
+ * await connection.stop(10_000); // unbinds, then releases the leases
  */
 import type { CarrierConfig } from '../../core/config/schema';
-import { classifyCommandStatus, commandStatusName, formatCommandStatus } from '../../core/domain/command-status';
-import { isReceiptParseError, receiptFromTlvs, type Receipt } from '../../core/domain/receipt';
+import { leaseTiming, tpsShare, type LeaseStore, type LeaseTiming } from '../../core/domain/bind-leases';
+import { classifyCommandStatus, formatCommandStatus } from '../../core/domain/command-status';
 import type { SubmitSmParams } from '../../core/domain/submit-pdus';
-import { isUsableConcat, type ConcatInfo } from '../../core/domain/udh';
+import { BindKeeper, canSubmit, settledWithin, type BindLink, type KeeperHooks } from './bind-keeper';
+import { classifyDeliver, isReceiptType, type InboundPdu } from './deliver-classifier';
+import { InProcessLeases } from './in-process-leases';
 import { LimiterClosedError, SlidingWindowLimiter } from './rate-limiter';
-import {
-  BindRefusedError,
-  ResponseTimeoutError,
-  SessionClosedError,
-  SmppSession,
-  type BindType,
-  type DeliverSm,
-  type ResponsePdu,
-  type SessionCloseInfo,
-} from './session';
+import { ResponseTimeoutError, SessionClosedError, type BindType, type DeliverSm, type ResponsePdu } from './session';
+import { SlotLease } from './slot-lease';
+import { SubmitWindow } from './submit-window';
+
+export type { DeliverRaw, InboundPdu } from './deliver-classifier';
 
 /** Lifecycle events logged by a carrier connection. */
 export type CarrierEvent =
+  | 'LEASE_ACQUIRED'
+  | 'LEASE_LOST'
+  | 'LEASE_RELEASED'
   | 'BIND_UP'
   | 'BIND_LOST'
   | 'BIND_FAILED'
@@ -88,48 +91,41 @@ export interface CarrierTiming {
   unbindTimeoutMs?: number;
 }
 
+/** What the worker counts and reports, as it happens (the log lines say the same for people). */
+export interface CarrierConnectionEvents {
+  /** The number of binds able to submit changed. */
+  onBindsChanged?: (up: number) => void;
+  onBindUp?: (e: { slot: number; type: BindType }) => void;
+  /** A bind went down while its lease was held (not a close of our own). */
+  onBindLost?: (e: { slot: number; type: BindType; reason: string }) => void;
+  onBindRefused?: (e: { slot: number; type: BindType; commandStatus: string }) => void;
+  /** One per throttling submit_sm_resp, whatever becomes of the message. */
+  onThrottled?: (e: { slot: number; commandStatus: string }) => void;
+  onLeaseAcquired?: (e: { slot: number; token: number; takeover: boolean; previousOwner: string | undefined }) => void;
+  onLeaseLost?: (e: { slot: number; reason: string }) => void;
+  onLeaseReleased?: (e: { slot: number }) => void;
+}
+
 export interface CarrierConnectionOptions {
   carrier: CarrierConfig;
   password: string;
-  /** Must mask the numbers under `to`, `from`, `destination`, `source` (worker/main.ts's `log` does). */
+  /** Must mask the numbers under `to`, `from`, `destination`, `source` (worker/log.ts's `log` does). */
   log: (event: string, data: Record<string, unknown>) => void;
   /** Resolve once the receipt / inbound message is durably recorded: only then is deliver_sm answered. */
   onDeliver: (d: InboundPdu) => Promise<void>;
-  /** Called with the number of binds able to submit whenever it changes. */
-  onBindsChanged?: (up: number) => void;
+  events?: CarrierConnectionEvents;
+  /** Where the bind slots' leases live. Default: leases of this process alone (it holds every slot). */
+  leases?: LeaseStore;
+  /** This task's id: the owner of the leases it holds. Default 'this-process'. */
+  taskId?: string;
+  /** Default leaseTiming() (15 s TTL). */
+  leaseTiming?: LeaseTiming;
   /** Trusted CA (PEM) for a TLS SMSC with a private certificate. */
   tlsCa?: string | Buffer;
   /** Monotonic clock in ms. Default performance.now(). */
   now?: () => number;
   timing?: CarrierTiming;
 }
-
-/** The deliver_sm as received, for recording (not for logs: it holds numbers and text). */
-export interface DeliverRaw {
-  sourceAddr: string;
-  destinationAddr: string;
-  esmClass: number;
-  dataCoding: number;
-  /** Exact short_message octets (UDH included). */
-  shortMessage: Buffer;
-  messagePayload?: Buffer;
-  receiptedMessageId?: string;
-  messageState?: number;
-}
-
-export type InboundPdu =
-  | { kind: 'receipt'; receipt: Receipt; raw: DeliverRaw }
-  | {
-      kind: 'inbound';
-      /** E.164 with "+" when the SMSC marked it international (TON 1), else as sent. */
-      from: string;
-      to: string;
-      dataCoding: number;
-      text: string;
-      /** From a concatenation UDH (IEI 0x00 / 0x08) or SAR TLVs. */
-      concat?: ConcatInfo;
-    }
-  | { kind: 'malformed'; reason: string; esmClass: number; raw?: DeliverRaw };
 
 export type SubmitOutcome =
   | { kind: 'accepted'; smscIds: string[] }
@@ -138,8 +134,11 @@ export type SubmitOutcome =
 
 /** One bind's state, for health reports and metrics. */
 export interface BindStatus {
+  /** The bind slot. */
   index: number;
   type: BindType;
+  /** This task holds the slot's lease. */
+  leased: boolean;
   up: boolean;
   /** submit_sm sent and unanswered, plus segments holding a window slot while waiting for the rate limit. */
   outstanding: number;
@@ -147,15 +146,14 @@ export interface BindStatus {
 
 export interface CarrierConnectionStatus {
   bindsUp: number;
+  /** The bind slots whose leases this task holds. */
+  slots: number[];
   binds: BindStatus[];
-  /** Segments per second the limiter currently allows. */
+  /** Segments per second the limiter currently allows (the held slots' shares; 0 with none). */
   rate: number;
   /** Milliseconds until the circuit breaker lets binds try again; 0 when closed. */
   circuitOpenForMs: number;
 }
-
-/** Bind refusals that are configuration faults: credentials, system id, account or bind count. */
-const BIND_REFUSALS: ReadonlySet<number> = new Set([0x0d, 0x0e, 0x0f]);
 
 const DEFAULTS = {
   backoffBaseMs: 1000,
@@ -173,84 +171,20 @@ const MAX_PART_THROTTLE_RETRIES = 10;
 
 type ResolvedTiming = Required<CarrierTiming>;
 
-interface BindLink {
-  index: number;
-  type: BindType;
-  session: SmppSession | undefined;
-  up: boolean;
-  upSince: number;
-  /** Window slots held (sent or about to be sent on this bind). */
-  reserved: number;
-  /** Failed attempts since the last stable bind (drives the backoff). */
-  attempts: number;
-  /** Why this side is ending the session, for BIND_LOST. */
-  lostReason: string | undefined;
-  enquireTimer: NodeJS.Timeout | undefined;
-  enquiring: boolean;
-}
-
-interface SlotWaiter {
-  preferred: BindLink | undefined;
-  resolve: (link: BindLink | undefined) => void;
-  timer: NodeJS.Timeout;
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** Resolves when `promise` settles or after `ms`, whichever comes first (and leaves no timer behind). */
-async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const expiry = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, Math.max(0, ms));
-  });
-  await Promise.race([promise.then(noop, noop), expiry]);
-  clearTimeout(timer);
-}
-
-const noop = (): void => undefined;
-
-function errorReason(error: unknown): string {
-  if (error instanceof BindRefusedError) return `bind_refused_${formatCommandStatus(error.commandStatus)}`;
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? code : error.name === 'Error' ? error.message.slice(0, 120) : error.name;
-  }
-  return String(error).slice(0, 120);
-}
-
-/**
- * esm_class message type (bits 2-5) 0x04, SMSC delivery receipt, or 0x20, intermediate delivery
- * notification (same format, a non-final state): both are receipts, never inbound messages.
- */
-function isReceiptType(esmClass: number): boolean {
-  const messageType = esmClass & 0x3c;
-  return messageType === 0x04 || messageType === 0x20;
-}
-
-function e164(addr: string, ton: number): string {
-  return ton === 1 && /^[0-9]+$/.test(addr) ? `+${addr}` : addr;
-}
-
 export class CarrierConnection {
   private readonly carrier: CarrierConfig;
   private readonly opts: CarrierConnectionOptions;
+  private readonly events: CarrierConnectionEvents;
   private readonly timing: ResolvedTiming;
   private readonly now: () => number;
   private readonly limiter: SlidingWindowLimiter;
+  private readonly keepers: BindKeeper[] = [];
   private readonly links: BindLink[] = [];
-  private readonly slotWaiters: SlotWaiter[] = [];
+  private readonly window: SubmitWindow;
+  private readonly breaker = { openUntil: -Infinity };
+  /** Slots whose share is counted in the limiter (their links may submit). */
+  private readonly counted = new Set<number>();
+  private readonly joining = new Map<number, NodeJS.Timeout>();
   private readonly operations = new Set<Promise<SubmitOutcome>>();
   private readonly readyWaiters = new Set<() => void>();
   private readonly abort = new AbortController();
@@ -258,13 +192,12 @@ export class CarrierConnection {
   private started = false;
   private stopping = false;
   private stopped: Promise<void> | undefined;
-  private circuitOpenUntil = -Infinity;
   private reportedUp = 0;
-  private cursor = 0;
 
   constructor(opts: CarrierConnectionOptions) {
     this.opts = opts;
     this.carrier = opts.carrier;
+    this.events = opts.events ?? {};
     this.now = opts.now ?? (() => performance.now());
     const t = opts.timing ?? {};
     const responseTimeoutMs = t.responseTimeoutMs ?? this.carrier.responseTimeoutSeconds * 1000;
@@ -283,36 +216,44 @@ export class CarrierConnection {
       unbindTimeoutMs: t.unbindTimeoutMs ?? Math.min(responseTimeoutMs, 5000),
     };
     this.limiter = new SlidingWindowLimiter(this.carrier.tps, { marginMs: this.timing.rateMarginMs, now: this.now });
-    const types: BindType[] = this.carrier.bindMode === 'transceiver' ? ['transceiver'] : ['transmitter', 'receiver'];
-    for (let index = 0; index < this.carrier.binds; index++) {
-      for (const type of types) {
-        this.links.push({
-          index,
-          type,
-          session: undefined,
-          up: false,
-          upSince: 0,
-          reserved: 0,
-          attempts: 0,
-          lostReason: undefined,
-          enquireTimer: undefined,
-          enquiring: false,
-        });
-      }
+    this.window = new SubmitWindow(() => this.links, this.carrier.window, this.timing.slotWaitMs);
+    const leases = opts.leases ?? new InProcessLeases();
+    const taskId = opts.taskId ?? 'this-process';
+    const timing = opts.leaseTiming ?? leaseTiming();
+    const hooks: KeeperHooks = {
+      log: opts.log,
+      onTenure: (keeper, held) => this.onTenure(keeper, held),
+      onLinksChanged: () => this.linksChanged(),
+      onDeliver: (link, deliver) => this.onDeliverSm(link, deliver),
+      ...pick(this.events, ['onLeaseAcquired', 'onLeaseLost', 'onLeaseReleased', 'onBindUp', 'onBindLost', 'onBindRefused']),
+    };
+    for (let slot = 0; slot < this.carrier.binds; slot++) {
+      const lease = new SlotLease({
+        store: leases,
+        carrierId: this.carrier.id,
+        slot,
+        owner: taskId,
+        timing,
+        now: this.now,
+        onStoreError: (operation, error) => opts.log('LEASE_STORE_FAILED', { carrier: this.carrier.id, bind: slot, operation, error: error instanceof Error ? error.name : 'unknown', taskId }),
+      });
+      const keeper = new BindKeeper({ carrier: this.carrier, password: opts.password, ...(opts.tlsCa !== undefined ? { tlsCa: opts.tlsCa } : {}), lease, taskId, timing: this.timing, breaker: this.breaker, now: this.now, hooks });
+      this.keepers.push(keeper);
+      this.links.push(...keeper.links);
     }
   }
 
-  /** Opens every bind (and keeps them up until stop()). Calling it again does nothing. */
+  /** Starts every slot's keeper (each binds once it holds its lease). Calling it again does nothing. */
   start(): void {
     if (this.stopping) throw new Error(`carrier ${this.carrier.id}: start() after stop()`);
     if (this.started) return;
     this.started = true;
-    this.loops = this.links.map((link) => this.keepBound(link));
+    this.loops = this.keepers.map((keeper) => keeper.run(this.abort.signal));
   }
 
-  /** Binds able to submit (transceivers or transmitters) that are bound now. */
+  /** Binds able to submit now (bound, under a lease whose share is counted, not closing). */
   bindsUp(): number {
-    return this.links.filter((l) => l.up && l.type !== 'receiver').length;
+    return this.window.submittable();
   }
 
   /** Resolves true as soon as a bind can submit, false after `timeoutMs` without one. */
@@ -335,9 +276,10 @@ export class CarrierConnection {
   status(): CarrierConnectionStatus {
     return {
       bindsUp: this.bindsUp(),
-      binds: this.links.map((l) => ({ index: l.index, type: l.type, up: l.up, outstanding: l.reserved })),
-      rate: this.limiter.currentRate(),
-      circuitOpenForMs: Math.max(0, this.circuitOpenUntil - this.now()),
+      slots: this.keepers.filter((k) => k.leaseHeld).map((k) => k.slot),
+      binds: this.links.map((l) => ({ index: l.slot, type: l.type, leased: this.keepers[l.slot]?.leaseHeld ?? false, up: l.up, outstanding: l.reserved })),
+      rate: this.counted.size > 0 ? this.limiter.currentRate() : 0,
+      circuitOpenForMs: Math.max(0, this.breaker.openUntil - this.now()),
     };
   }
 
@@ -359,15 +301,73 @@ export class CarrierConnection {
 
   /**
    * Stops accepting submits, lets submits in progress finish (at most `drainMs`), then unbinds
-   * every session and closes. Submits still waiting after `drainMs` resolve 'unknown'.
+   * every bind and releases its lease. Submits still waiting after `drainMs` resolve 'unknown'.
    */
   stop(drainMs: number): Promise<void> {
     this.stopped ??= this.shutdown(drainMs);
     return this.stopped;
   }
 
-  // ---- submit --------------------------------------------------------------------------
+  /**
+   * Spreads the binds over the tasks: with `tasks` tasks serving the carrier (this one
+   * included, from their heartbeats), a task holding more than ceil(binds / tasks) slots gives
+   * one up, so a standby takes it and one task's crash takes at most its share of the binds
+   * down. One slot per call: the caller calls it every heartbeat.
+   */
+  balance(tasks: number): void {
+    if (this.stopping || tasks <= 1) return;
+    const fair = Math.ceil(this.carrier.binds / tasks);
+    const held = this.keepers.filter((k) => k.leaseHeld && !k.yielding);
+    if (held.length <= fair) return;
+    const leaseMs = (this.opts.leaseTiming ?? leaseTiming()).ttlMs;
+    held[held.length - 1]!.yieldLease(leaseMs);
+  }
 
+  // ---- leases and rate -----------------------------------------------------------------
+
+  /**
+   * A slot's share joins the limiter one rate window after its lease was taken (the previous
+   * holder may have sent its share until it let go), and leaves it the moment the lease is
+   * being let go. Until it joins, its bind carries nothing.
+   */
+  private onTenure(keeper: BindKeeper, held: boolean): void {
+    const slot = keeper.slot;
+    clearTimeout(this.joining.get(slot));
+    this.joining.delete(slot);
+    if (held) {
+      this.joining.set(
+        slot,
+        setTimeout(() => {
+          this.joining.delete(slot);
+          if (!keeper.leaseHeld) return;
+          this.counted.add(slot);
+          this.countedChanged();
+        }, this.limiter.windowMs),
+      );
+      return;
+    }
+    this.counted.delete(slot);
+    this.countedChanged();
+  }
+
+  private countedChanged(): void {
+    for (const link of this.links) link.counted = this.counted.has(link.slot);
+    const rate = [...this.counted].reduce((sum, slot) => sum + tpsShare(this.carrier.tps, this.carrier.binds, slot), 0);
+    // With no slot counted no bind may submit: the limiter's rate does not matter until one is.
+    if (rate > 0) this.limiter.setRate(rate);
+    this.linksChanged();
+  }
+
+  private linksChanged(): void {
+    this.window.dispatch();
+    const up = this.bindsUp();
+    if (up > 0) for (const ready of [...this.readyWaiters]) ready();
+    if (up === this.reportedUp) return;
+    this.reportedUp = up;
+    this.events.onBindsChanged?.(up);
+  }
+
+  // ---- submit --------------------------------------------------------------------------
 
   private async submitInOrder(pdus: SubmitSmParams[]): Promise<SubmitOutcome> {
     const smscIds: string[] = [];
@@ -380,7 +380,7 @@ export class CarrierConnection {
         if (sent.failure === 'timeout') {
           this.opts.log('SUBMIT_TIMEOUT', {
             carrier: this.carrier.id,
-            bind: sent.link?.index,
+            bind: sent.link?.slot,
             timeoutMs: this.timing.responseTimeoutMs,
             segment: i + 1,
             segments: pdus.length,
@@ -415,7 +415,7 @@ export class CarrierConnection {
   ): Promise<{ link: BindLink; response: ResponsePdu } | { failure: 'timeout' | 'connection_lost'; link?: BindLink }> {
     let rateSlot = false;
     for (;;) {
-      const link = await this.reserveSlot(preferred);
+      const link = await this.window.reserve(preferred);
       if (!link) return { failure: 'connection_lost' };
       try {
         // Window first, rate second: a segment holding a rate slot must go out at once, or
@@ -424,9 +424,9 @@ export class CarrierConnection {
           await this.limiter.acquire(1);
           rateSlot = true;
         }
-        const session = link.up ? link.session : undefined;
+        const session = canSubmit(link) ? link.session : undefined;
         if (!session) {
-          preferred = undefined; // the bind was lost while waiting: take another
+          preferred = undefined; // the bind was lost (or is closing) while waiting: take another
           continue;
         }
         const response = await session.request('submit_sm', pdu, this.timing.responseTimeoutMs);
@@ -436,8 +436,7 @@ export class CarrierConnection {
         if (error instanceof ResponseTimeoutError) return { failure: 'timeout', link };
         throw error;
       } finally {
-        link.reserved -= 1;
-        this.dispatchSlots();
+        this.window.free(link);
       }
     }
   }
@@ -449,7 +448,8 @@ export class CarrierConnection {
     const status = { code: info.code, name: info.name, kind: info.kind, retryable: info.retryable };
     if (info.kind === 'throttled') {
       this.limiter.slowDown(THROTTLE_FACTOR, this.timing.throttleHoldMs);
-      this.opts.log('THROTTLED', { carrier: this.carrier.id, bind: link.index, commandStatus: formatCommandStatus(code), name: info.name, rate: this.limiter.currentRate() });
+      this.opts.log('THROTTLED', { carrier: this.carrier.id, bind: link.slot, commandStatus: formatCommandStatus(code), name: info.name, rate: this.limiter.currentRate() });
+      this.events.onThrottled?.({ slot: link.slot, commandStatus: formatCommandStatus(code) });
       return status;
     }
     if (info.kind === 'bind' && link.session) {
@@ -459,7 +459,7 @@ export class CarrierConnection {
     }
     this.opts.log('SUBMIT_REJECTED', {
       carrier: this.carrier.id,
-      bind: link.index,
+      bind: link.slot,
       commandStatus: formatCommandStatus(code),
       name: info.name,
       retryable: info.retryable,
@@ -469,215 +469,14 @@ export class CarrierConnection {
     return status;
   }
 
-  /** A bound link with room in its window: the preferred one, else the least loaded. */
-  private pickLink(preferred: BindLink | undefined): BindLink | undefined {
-    const room = (l: BindLink): boolean => l.up && l.type !== 'receiver' && l.session !== undefined && l.reserved < this.carrier.window;
-    if (preferred && room(preferred)) return preferred;
-    let best: BindLink | undefined;
-    const n = this.links.length;
-    for (let k = 0; k < n; k++) {
-      const l = this.links[(this.cursor + k) % n];
-      if (l && room(l) && (best === undefined || l.reserved < best.reserved)) best = l;
-    }
-    this.cursor = (this.cursor + 1) % Math.max(1, n);
-    return best;
-  }
-
-  private reserveSlot(preferred: BindLink | undefined): Promise<BindLink | undefined> {
-    if (this.abort.signal.aborted) return Promise.resolve(undefined);
-    if (this.slotWaiters.length === 0) {
-      const link = this.pickLink(preferred);
-      if (link) {
-        link.reserved += 1;
-        return Promise.resolve(link);
-      }
-    }
-    return new Promise<BindLink | undefined>((resolve) => {
-      // Waiting behind a busy window (or the rate limit) is normal and bounded by the response
-      // timeout; waiting with no bind up at all gives up after slotWaitMs.
-      const expire = (): void => {
-        if (this.bindsUp() > 0) {
-          waiter.timer = setTimeout(expire, this.timing.slotWaitMs);
-          return;
-        }
-        const at = this.slotWaiters.indexOf(waiter);
-        if (at >= 0) this.slotWaiters.splice(at, 1);
-        resolve(undefined);
-      };
-      const waiter: SlotWaiter = { preferred, resolve, timer: setTimeout(expire, this.timing.slotWaitMs) };
-      this.slotWaiters.push(waiter);
-    });
-  }
-
-  /** Hands free window slots to waiting segments, first come first served. */
-  private dispatchSlots(): void {
-    while (this.slotWaiters.length > 0) {
-      const head = this.slotWaiters[0];
-      if (!head) return;
-      const link = this.pickLink(head.preferred);
-      if (!link) return;
-      this.slotWaiters.shift();
-      clearTimeout(head.timer);
-      link.reserved += 1;
-      head.resolve(link);
-    }
-  }
-
-  // ---- binds ---------------------------------------------------------------------------
-
-  /** Connect, bind, watch, reconnect — until stop(). */
-  private async keepBound(link: BindLink): Promise<void> {
-    const signal = this.abort.signal;
-    while (!signal.aborted) {
-      const pause = this.circuitOpenUntil - this.now();
-      if (pause > 0) {
-        await sleep(pause, signal);
-        continue;
-      }
-      const session = await this.connectAndBind(link);
-      if (signal.aborted) {
-        if (session) await session.unbind(this.timing.unbindTimeoutMs);
-        return;
-      }
-      if (!session) continue; // refused (circuit open) or failed (backoff slept)
-
-      link.session = session;
-      link.up = true;
-      link.upSince = this.now();
-      link.lostReason = undefined;
-      this.opts.log('BIND_UP', { carrier: this.carrier.id, bind: link.index, type: link.type, attempts: link.attempts });
-      this.startEnquireLink(link, session);
-      this.bindsChanged();
-      this.dispatchSlots();
-
-      const info = await session.whenClosed();
-      this.stopEnquireLink(link);
-      link.up = false;
-      link.session = undefined;
-      this.bindsChanged();
-      if (signal.aborted) return;
-
-      const upForMs = this.now() - link.upSince;
-      if (upForMs >= this.timing.stableAfterMs) link.attempts = 0;
-      const retryInMs = this.backoff(link);
-      this.opts.log('BIND_LOST', {
-        carrier: this.carrier.id,
-        bind: link.index,
-        type: link.type,
-        reason: this.lostReason(link, info),
-        upForMs: Math.round(upForMs),
-        retryInMs: Math.round(retryInMs),
-      });
-      await sleep(retryInMs, signal);
-    }
-  }
-
-  /** A bound session, or undefined after logging why not (and waiting out the backoff or opening the circuit). */
-  private async connectAndBind(link: BindLink): Promise<SmppSession | undefined> {
-    const signal = this.abort.signal;
-    let session: SmppSession | undefined;
-    try {
-      session = await SmppSession.connect({
-        host: this.carrier.host,
-        port: this.carrier.port,
-        tls: this.carrier.tls,
-        ...(this.opts.tlsCa !== undefined ? { ca: this.opts.tlsCa } : {}),
-        timeoutMs: this.timing.connectTimeoutMs,
-      });
-      session.onDeliver((deliver) => this.onDeliverSm(link, deliver));
-      await session.bind(
-        link.type,
-        { systemId: this.carrier.systemId, password: this.opts.password, systemType: this.carrier.systemType },
-        this.timing.responseTimeoutMs,
-      );
-      return session;
-    } catch (error) {
-      session?.destroy();
-      if (signal.aborted) return undefined;
-      if (error instanceof BindRefusedError && BIND_REFUSALS.has(error.commandStatus)) {
-        // A configuration fault (password, system id, account, bind count): alarm and pause
-        // every bind of the carrier; retrying at once can get the account blocked.
-        this.circuitOpenUntil = this.now() + this.timing.breakerPauseMs;
-        this.opts.log('BIND_REFUSED', {
-          carrier: this.carrier.id,
-          bind: link.index,
-          type: link.type,
-          commandStatus: formatCommandStatus(error.commandStatus),
-          name: commandStatusName(error.commandStatus),
-          pauseMs: this.timing.breakerPauseMs,
-        });
-        return undefined;
-      }
-      const retryInMs = this.backoff(link);
-      this.opts.log('BIND_FAILED', {
-        carrier: this.carrier.id,
-        bind: link.index,
-        type: link.type,
-        reason: errorReason(error),
-        attempt: link.attempts,
-        retryInMs: Math.round(retryInMs),
-      });
-      await sleep(retryInMs, signal);
-      return undefined;
-    }
-  }
-
-  /** Full jitter: uniform in [0, min(cap, base * 2^attempts)]; counts the attempt. */
-  private backoff(link: BindLink): number {
-    const ceiling = Math.min(this.timing.backoffCapMs, this.timing.backoffBaseMs * 2 ** Math.min(link.attempts, 30));
-    link.attempts += 1;
-    return Math.random() * ceiling;
-  }
-
-  private lostReason(link: BindLink, info: SessionCloseInfo): string {
-    if (link.lostReason) return link.lostReason;
-    if (info.unboundByPeer) return 'unbound_by_smsc';
-    if (info.error) return errorReason(info.error);
-    return 'connection_closed';
-  }
-
-  private startEnquireLink(link: BindLink, session: SmppSession): void {
-    link.enquireTimer = setInterval(() => {
-      if (link.enquiring || session.state !== 'bound') return;
-      link.enquiring = true;
-      session.enquireLink(this.timing.responseTimeoutMs).then(
-        () => {
-          link.enquiring = false;
-        },
-        (error: unknown) => {
-          link.enquiring = false;
-          if (error instanceof ResponseTimeoutError && session.state !== 'closed') {
-            // The SMSC (or the path to it) is dead while the socket looks open: start over.
-            link.lostReason = 'enquire_link_timeout';
-            session.destroy();
-          }
-        },
-      );
-    }, this.timing.enquireLinkMs);
-  }
-
-  private stopEnquireLink(link: BindLink): void {
-    if (link.enquireTimer) clearInterval(link.enquireTimer);
-    link.enquireTimer = undefined;
-    link.enquiring = false;
-  }
-
-  private bindsChanged(): void {
-    const up = this.bindsUp();
-    if (up > 0) for (const ready of [...this.readyWaiters]) ready();
-    if (up === this.reportedUp) return;
-    this.reportedUp = up;
-    this.opts.onBindsChanged?.(up);
-  }
-
   // ---- deliver_sm ----------------------------------------------------------------------
 
   private async onDeliverSm(link: BindLink, deliver: DeliverSm): Promise<number> {
-    const inbound = this.classifyDeliver(deliver);
+    const inbound = classifyDeliver(deliver);
     if (inbound.kind === 'malformed') {
       this.opts.log(isReceiptType(deliver.esmClass) ? 'RECEIPT_MALFORMED' : 'INBOUND_MALFORMED', {
         carrier: this.carrier.id,
-        bind: link.index,
+        bind: link.slot,
         reason: inbound.reason,
         esmClass: inbound.esmClass,
         dataCoding: deliver.dataCoding,
@@ -693,7 +492,7 @@ export class CarrierConnection {
     } catch (error) {
       this.opts.log('DELIVER_FAILED', {
         carrier: this.carrier.id,
-        bind: link.index,
+        bind: link.slot,
         kind: inbound.kind,
         error: error instanceof Error ? `${error.name}: ${error.message.slice(0, 200)}` : 'unknown',
       });
@@ -703,60 +502,25 @@ export class CarrierConnection {
     }
   }
 
-  private classifyDeliver(d: DeliverSm): InboundPdu {
-    const raw: DeliverRaw = {
-      sourceAddr: d.sourceAddr,
-      destinationAddr: d.destinationAddr,
-      esmClass: d.esmClass,
-      dataCoding: d.dataCoding,
-      shortMessage: d.shortMessage,
-      ...(d.messagePayload !== undefined ? { messagePayload: d.messagePayload } : {}),
-      ...(d.receiptedMessageId !== undefined ? { receiptedMessageId: d.receiptedMessageId } : {}),
-      ...(d.messageState !== undefined ? { messageState: d.messageState } : {}),
-    };
-    if (isReceiptType(d.esmClass)) {
-      const receipt = receiptFromTlvs(d.receiptedMessageId, d.messageState, d.text);
-      if (isReceiptParseError(receipt)) return { kind: 'malformed', reason: `receipt: ${receipt.reason}`, esmClass: d.esmClass, raw };
-      return { kind: 'receipt', receipt, raw };
-    }
-    if (d.decodeProblem !== undefined) return { kind: 'malformed', reason: d.decodeProblem, esmClass: d.esmClass, raw };
-    if (d.text === undefined) {
-      return { kind: 'malformed', reason: `unsupported data_coding 0x${d.dataCoding.toString(16).padStart(2, '0')}`, esmClass: d.esmClass, raw };
-    }
-    const concat = d.udh?.concat ?? (d.sar && isUsableConcat(d.sar) ? d.sar : undefined);
-    return {
-      kind: 'inbound',
-      from: e164(d.sourceAddr, d.sourceAddrTon),
-      to: e164(d.destinationAddr, d.destAddrTon),
-      dataCoding: d.dataCoding,
-      text: d.text,
-      ...(concat ? { concat } : {}),
-    };
-  }
-
   // ---- stop ----------------------------------------------------------------------------
 
   private async shutdown(drainMs: number): Promise<void> {
     this.stopping = true;
     // Let submits in progress (and the later parts of multi-part messages) finish.
     if (this.operations.size > 0) await settledWithin(Promise.allSettled([...this.operations]), drainMs);
-    this.abort.abort();
     this.limiter.close();
-    for (const waiter of this.slotWaiters.splice(0)) {
-      clearTimeout(waiter.timer);
-      waiter.resolve(undefined);
-    }
-    await Promise.all(
-      this.links.map(async (link) => {
-        this.stopEnquireLink(link);
-        const session = link.session;
-        if (session && session.state !== 'closed') {
-          if (!(await session.unbind(this.timing.unbindTimeoutMs))) session.destroy();
-        }
-      }),
-    );
-    // A bind still connecting finishes (and unbinds) on its own within the connect timeout.
-    await settledWithin(Promise.allSettled(this.loops), this.timing.unbindTimeoutMs);
+    this.window.close();
+    for (const timer of this.joining.values()) clearTimeout(timer);
+    this.joining.clear();
+    // Each keeper unbinds, then releases its lease at once (a standby binds within seconds).
+    this.abort.abort();
+    await settledWithin(Promise.allSettled(this.loops), this.timing.connectTimeoutMs + 2 * this.timing.unbindTimeoutMs);
     for (const ready of [...this.readyWaiters]) this.readyWaiters.delete(ready);
   }
+}
+
+function pick<T extends object, K extends keyof T>(from: T, keys: K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const key of keys) if (from[key] !== undefined) out[key] = from[key];
+  return out;
 }

@@ -47,10 +47,11 @@ const RECOVERY_TICK_MS = 250;
 
 export class SlidingWindowLimiter {
   /** Acquisitions per window at full rate. */
-  readonly limit: number;
+  limit = 1;
   /** The window at full rate, margin included. */
-  readonly windowMs: number;
+  windowMs = 1000;
 
+  private readonly marginMs: number;
   private readonly now: () => number;
   /** Times of the last `limit` acquisitions, oldest first. */
   private readonly stamps: number[] = [];
@@ -69,14 +70,26 @@ export class SlidingWindowLimiter {
    *   more is rounded down (never over the limit); below 1, one acquisition per 1000/rate ms.
    */
   constructor(limitPerSecond: number, options: SlidingWindowLimiterOptions = {}) {
+    const marginMs = options.marginMs ?? 20;
+    if (!(marginMs >= 0)) throw new RangeError(`marginMs must be >= 0, got ${marginMs}`);
+    this.marginMs = marginMs;
+    this.now = options.now ?? (() => performance.now());
+    this.setRate(limitPerSecond);
+  }
+
+  /**
+   * Changes the full rate (a task gaining or losing a bind slot's share of the carrier's TPS).
+   * The window keeps its real grant times, so a lower rate holds back at once, and a higher
+   * one admits only what the window has room for.
+   */
+  setRate(limitPerSecond: number): void {
     if (!(limitPerSecond > 0) || !Number.isFinite(limitPerSecond)) {
       throw new RangeError(`limitPerSecond must be a positive number, got ${limitPerSecond}`);
     }
-    const marginMs = options.marginMs ?? 20;
-    if (!(marginMs >= 0)) throw new RangeError(`marginMs must be >= 0, got ${marginMs}`);
     this.limit = Math.max(1, Math.floor(limitPerSecond));
-    this.windowMs = (limitPerSecond >= 1 ? 1000 : 1000 / limitPerSecond) + marginMs;
-    this.now = options.now ?? (() => performance.now());
+    this.windowMs = (limitPerSecond >= 1 ? 1000 : 1000 / limitPerSecond) + this.marginMs;
+    while (this.stamps.length > this.limit) this.stamps.shift();
+    if (this.waiters.length > 0) this.pump();
   }
 
   /**
@@ -188,7 +201,7 @@ export class SlidingWindowLimiter {
       // and the SMSC counts it then); the pacing continues from its slot on the schedule, so
       // lateness does not drift into a lower rate.
       this.stamps.push(Math.max(freeAt, now));
-      if (this.stamps.length > this.limit) this.stamps.shift();
+      while (this.stamps.length > this.limit) this.stamps.shift();
       this.nextDue = freeAt + spacing;
       const head = this.waiters[0];
       if (head === undefined) return;
