@@ -47,7 +47,8 @@ export interface CarrierWorkerDeps {
 }
 
 /** `throttled`: the SMSC asked to slow down; the message is offered again within the same attempt. */
-export type DeliveryOutcome = 'submitted' | 'failed' | 'expired' | 'retry' | 'throttled' | 'skipped';
+/** `released`: no bind took it, nothing was sent; it is back on the queue for the same attempt. */
+export type DeliveryOutcome = 'submitted' | 'failed' | 'expired' | 'retry' | 'throttled' | 'skipped' | 'released';
 
 /**
  * Throttling (the carrier's "slow down") is a short wait within the same
@@ -225,6 +226,14 @@ export class CarrierWorker {
       await messages.transition(envelope.messageId, 'FAILED', { reason, expectedAttempt: envelope.attempt, carrierId: carrier.id });
       log('MESSAGE_FAILED', { messageId: envelope.messageId, carrierId: carrier.id, reason });
       return done('failed');
+    }
+    if (outcome.kind === 'unsent') {
+      // No bind of this task took it (they were handed to another task, or lost): nothing reached the
+      // SMSC, so it goes back on the queue for whichever task holds the binds, the same attempt.
+      log('SUBMIT_RELEASED', { messageId: envelope.messageId, carrierId: carrier.id, attempt: envelope.attempt });
+      await this.release([message]);
+      this.deps.onOutcome?.('released', envelope, Date.now() - started, acceptedAt);
+      return;
     }
     const why = outcome.kind === 'rejected' ? outcome.status.name : outcome.reason;
     const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? '1');

@@ -427,8 +427,8 @@ describe('CarrierConnection: failures', () => {
     expect(attempts.every((s) => s === 0x0e)).toBe(true);
     expect(h.events('BIND_REFUSED')[0]?.data).toMatchObject({ commandStatus: '0x0000000E', name: 'ESME_RINVPASWD', pauseMs: 1500 });
     expect(h.connection.status().circuitOpenForMs).toBeGreaterThan(0);
-    // Nothing to submit on: the outcome is unknown and nothing reached the SMSC.
-    expect(await h.connection.submit(pdusOf())).toEqual({ kind: 'unknown', reason: 'connection_lost', acceptedSmscIds: [] });
+    // Nothing to submit on: nothing reached the SMSC, and the outcome says so.
+    expect(await h.connection.submit(pdusOf())).toEqual({ kind: 'unsent' });
     expect(h.sim.submits()).toHaveLength(0);
   });
 
@@ -507,7 +507,7 @@ describe('CarrierConnection: keep-alive, stop, bind modes, inbound', () => {
     expect(unbinds).toHaveLength(1);
     expect(h.sim.binds()).toHaveLength(0);
     expect(h.connection.bindsUp()).toBe(0);
-    expect(await h.connection.submit(pdusOf())).toEqual({ kind: 'unknown', reason: 'connection_lost', acceptedSmscIds: [] });
+    expect(await h.connection.submit(pdusOf())).toEqual({ kind: 'unsent' });
     expect(h.sim.submits()).toHaveLength(3);
   });
 

@@ -15,7 +15,9 @@
  *   rejected part stops the message.
  * - Outcomes: 'accepted' with one SMSC id per PDU; 'rejected' with the classified
  *   command_status (throttling also slows the limiter down); 'unknown' when no response came
- *   (timeout) or the connection was lost first — the caller must retry, never drop.
+ *   (timeout) or the connection was lost first — the caller must retry, never drop; 'unsent'
+ *   when no bind took its first segment (none held, or all being handed over) — the caller
+ *   gives it back to the queue for whichever task holds the binds.
  * - deliver_sm: classified (deliver-classifier.ts) and handed to `onDeliver`; deliver_sm_resp
  *   is sent only after onDeliver resolves (ESME_RX_T_APPN when it rejects or takes too long,
  *   so the SMSC delivers it again). A receipt may come on any bind of the account, whichever
@@ -130,7 +132,9 @@ export interface CarrierConnectionOptions {
 export type SubmitOutcome =
   | { kind: 'accepted'; smscIds: string[] }
   | { kind: 'rejected'; status: { code: number; name: string; kind: string; retryable: boolean }; acceptedSmscIds: string[] }
-  | { kind: 'unknown'; reason: 'timeout' | 'connection_lost'; acceptedSmscIds: string[] };
+  | { kind: 'unknown'; reason: 'timeout' | 'connection_lost'; acceptedSmscIds: string[] }
+  /** Nothing of it reached the SMSC: no bind took it in time (none held, or they were being handed over), or the connection stopped. */
+  | { kind: 'unsent' };
 
 /** One bind's state, for health reports and metrics. */
 export interface BindStatus {
@@ -287,10 +291,10 @@ export class CarrierConnection {
    * Submits the PDUs of one message in order (see the module comment). Never rejects for
    * SMSC or network trouble: every such case is an outcome. Rejects only when the package
    * cannot encode a PDU (e.g. a short_message over 254 octets), a programming error.
-   * After stop() it resolves 'unknown' / 'connection_lost' with nothing sent.
+   * After stop() it resolves 'unsent'.
    */
   submit(pdus: SubmitSmParams[]): Promise<SubmitOutcome> {
-    if (!this.started || this.stopping) return Promise.resolve({ kind: 'unknown', reason: 'connection_lost', acceptedSmscIds: [] });
+    if (!this.started || this.stopping) return Promise.resolve({ kind: 'unsent' });
     if (pdus.length === 0) return Promise.resolve({ kind: 'accepted', smscIds: [] });
     const operation = this.submitInOrder(pdus);
     this.operations.add(operation);
@@ -387,6 +391,7 @@ export class CarrierConnection {
             to: pdu.destination_addr,
           });
         }
+        if (sent.failure === 'not_sent') return i === 0 ? { kind: 'unsent' } : { kind: 'unknown', reason: 'connection_lost', acceptedSmscIds: smscIds };
         return { kind: 'unknown', reason: sent.failure, acceptedSmscIds: smscIds };
       }
       const { link, response } = sent;
@@ -412,11 +417,11 @@ export class CarrierConnection {
   private async sendSegment(
     pdu: SubmitSmParams,
     preferred: BindLink | undefined,
-  ): Promise<{ link: BindLink; response: ResponsePdu } | { failure: 'timeout' | 'connection_lost'; link?: BindLink }> {
+  ): Promise<{ link: BindLink; response: ResponsePdu } | { failure: 'timeout' | 'connection_lost' | 'not_sent'; link?: BindLink }> {
     let rateSlot = false;
     for (;;) {
       const link = await this.window.reserve(preferred);
-      if (!link) return { failure: 'connection_lost' };
+      if (!link) return { failure: 'not_sent' };
       try {
         // Window first, rate second: a segment holding a rate slot must go out at once, or
         // segments released together by the window would burst past the SMSC's limit.
@@ -432,7 +437,8 @@ export class CarrierConnection {
         const response = await session.request('submit_sm', pdu, this.timing.responseTimeoutMs);
         return { link, response };
       } catch (error) {
-        if (error instanceof LimiterClosedError || error instanceof SessionClosedError) return { failure: 'connection_lost', link };
+        if (error instanceof LimiterClosedError) return { failure: 'not_sent', link };
+        if (error instanceof SessionClosedError) return { failure: 'connection_lost', link };
         if (error instanceof ResponseTimeoutError) return { failure: 'timeout', link };
         throw error;
       } finally {
