@@ -222,7 +222,7 @@ class MemoryStore {
     this.counter.wrote('message');
     const now = new Date();
     const submitted = this.apply(envelope.messageId, 'SUBMITTED', { expectedAttempt: envelope.attempt, carrierId: envelope.carrierId, now, set: { smscIds, segmentReceipts: {}, submittedAt: now.toISOString() }, remove: ['text'] });
-    if (!submitted.applied) return { applied: false, settled: Promise.resolve() };
+    if (!submitted.applied) return { applied: false, current: submitted.current?.status ?? 'MISSING', settled: Promise.resolve() };
     let settle!: () => void;
     const settled = new Promise<void>((r) => (settle = r));
     const p = { open: new Set(keys.map((key) => `${envelope.carrierId}#${key}`)), settle, timer: undefined as NodeJS.Timeout | undefined };
