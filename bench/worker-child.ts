@@ -2,7 +2,7 @@
  * The gateway's SMPP worker in its own process, measured over one run of N messages
  * with receipts against a simulator on loopback. Two variants:
  *
- * - `memory`: CarrierConnection + CarrierWorker + deliverHandler (worker/main.ts) exactly as
+ * - `memory`: CarrierConnection + CarrierWorker + deliverHandler (worker/deliver-handler.ts) exactly as
  *   the worker wires them, but the narrow store interfaces CarrierWorker takes
  *   (messages.transition, delivery.readRecords/recordSubmitted, scheduleRetry), the receipt side
  *   (DeliveryStore.applyReceipt) and the SQS client are in-memory stand-ins that count every
@@ -43,8 +43,9 @@ import type { Receipt } from '../core/domain/receipt';
 import { aggregateSegments, statusForReceipt } from '../core/domain/receipt-outcome';
 import { planTransition, transitionAllowed, type TransitionOptions, type TransitionResult } from '../core/domain/transition';
 import { CarrierWorker } from '../worker/carrier-worker';
+import { deliverHandler } from '../worker/deliver-handler';
 import { log as workerLog } from '../worker/log';
-import { deliverHandler, startWorker } from '../worker/main';
+import { startWorker } from '../worker/main';
 import { CarrierConnection } from '../worker/smpp/carrier-connection';
 import { ensureTable, throughput, type ThroughputResult } from './common';
 import { itemSize } from './cost';
@@ -221,7 +222,7 @@ class MemoryStore {
     this.counter.wrote('message');
     const now = new Date();
     const submitted = this.apply(envelope.messageId, 'SUBMITTED', { expectedAttempt: envelope.attempt, carrierId: envelope.carrierId, now, set: { smscIds, segmentReceipts: {}, submittedAt: now.toISOString() }, remove: ['text'] });
-    if (!submitted.applied) return { applied: false, settled: Promise.resolve() };
+    if (!submitted.applied) return { applied: false, current: submitted.current?.status ?? 'MISSING', settled: Promise.resolve() };
     let settle!: () => void;
     const settled = new Promise<void>((r) => (settle = r));
     const p = { open: new Set(keys.map((key) => `${envelope.carrierId}#${key}`)), settle, timer: undefined as NodeJS.Timeout | undefined };

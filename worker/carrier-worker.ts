@@ -11,14 +11,15 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { DeliveryStore } from '../core/aws/delivery-store';
+import type { DeliveryStore, Submitted } from '../core/aws/delivery-store';
 import type { MessageStore, RetryTimer } from '../core/aws/message-store';
 import { decideRetry, type RetryPolicy } from '../core/domain/deadlines';
 import type { CarrierConfig } from '../core/config/schema';
 import { CarrierEnvelope, routingFieldsOf } from '../core/domain/envelopes';
-import type { MessageRecord } from '../core/domain/message';
+import type { MessageRecord, MessageStatus } from '../core/domain/message';
 import { normaliseSmscId } from '../core/domain/receipt';
 import { buildSubmitPdus } from '../core/domain/submit-pdus';
+import { OUTRANKED_BY_SUBMISSION } from '../core/domain/transition';
 import type { Log } from './log';
 import { QueueDeleter } from './queue-deleter';
 import type { CarrierConnection, SubmitOutcome } from './smpp/carrier-connection';
@@ -41,10 +42,18 @@ export interface CarrierWorkerDeps {
    * createdAt), when the record was read.
    */
   onOutcome?: (outcome: DeliveryOutcome, envelope: CarrierEnvelope, latencyMs: number, acceptedAt?: Date) => void;
+  /**
+   * Called when the SMSC accepted a message whose record moved on while it did, for metrics
+   * (LateSubmissions, UnrecordedSubmissions): SUBMITTED recorded over a cancel or expiry, or not recorded.
+   */
+  onLateSubmission?: (late: LateSubmission, envelope: CarrierEnvelope) => void;
   /** @default 20 (SQS long-poll maximum) */
   waitTimeSeconds?: number;
   now?: () => Date;
 }
+
+/** A submission whose record moved on meanwhile: SUBMITTED recorded over a cancel or an expiry, or not recorded (what the record was instead). */
+export type LateSubmission = { recordedOver: MessageStatus } | { notRecorded: MessageStatus | 'MISSING' };
 
 /** `throttled`: the SMSC asked to slow down; the message is offered again within the same attempt. */
 /** `released`: no bind took it, nothing was sent; it is back on the queue for the same attempt. */
@@ -215,6 +224,7 @@ export class CarrierWorker {
       const keys = outcome.smscIds.map((id) => normaliseSmscId(id, carrier.receiptIdFormat, 'response'));
       const submitted = await delivery.recordSubmitted({ envelope, smscIds: outcome.smscIds, keys, historyLength: record.history.length });
       log('MESSAGE_SUBMITTED', { messageId: envelope.messageId, attempt: envelope.attempt, carrierId: carrier.id, segments: pdus.length, latencyMs: Date.now() - started });
+      this.reportLate(envelope, submitted);
       this.deps.onOutcome?.('submitted', envelope, Date.now() - started, acceptedAt);
       // The queue message stays until no SMSC-id mapping of it is only in memory: if this process dies
       // first, it comes back and the mappings are restored (above).
@@ -259,6 +269,23 @@ export class CarrierWorker {
     const scheduled = await this.deps.scheduleRetry(timer, envelope.attempt, `${outcome.kind === 'unknown' ? 'outcome_unknown' : 'transient'}: ${why}`, carrier.id);
     log('SUBMIT_RETRY', { messageId: envelope.messageId, carrierId: carrier.id, reason: why, nextAttempt: decision.nextAttempt, dueAt: decision.dueAt.toISOString(), scheduled, acceptedSegments: outcome.acceptedSmscIds.length });
     return done('retry');
+  }
+
+  /**
+   * The SMSC accepted a message whose record moved on while it did. A cancel or an expiry that came
+   * meanwhile is replaced by SUBMITTED (the message was sent, and its receipts decide it); anything
+   * else came from another submission of this attempt, which recorded itself: this one's receipts
+   * will find no message.
+   */
+  private reportLate(envelope: CarrierEnvelope, submitted: Submitted): void {
+    const at = { messageId: envelope.messageId, attempt: envelope.attempt, carrierId: this.deps.carrier.id };
+    if (submitted.applied && submitted.replaced) {
+      this.deps.log('SUBMITTED_OVER_FINAL', { ...at, replaced: submitted.replaced, reason: OUTRANKED_BY_SUBMISSION[submitted.replaced] });
+      this.deps.onLateSubmission?.({ recordedOver: submitted.replaced }, envelope);
+    } else if (!submitted.applied) {
+      this.deps.log('SUBMITTED_NOT_RECORDED', { ...at, status: submitted.current });
+      this.deps.onLateSubmission?.({ notRecorded: submitted.current }, envelope);
+    }
   }
 
   /** Hands messages back to the queue for another worker, visible again at once. */

@@ -9,72 +9,20 @@
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { BindLeaseStore } from '../core/aws/bind-lease-store';
 import { CarrierHealth, liveTasks } from '../core/aws/carrier-health';
 import { dynamo, sns, sqs } from '../core/aws/clients';
 import { DeliveryStore } from '../core/aws/delivery-store';
-import { InboundStore, type InboundMessage } from '../core/aws/inbound-store';
+import { InboundStore } from '../core/aws/inbound-store';
 import { MessageStore } from '../core/aws/message-store';
 import type { CarrierConfig } from '../core/config/schema';
 import { leaseTiming } from '../core/domain/bind-leases';
-import { normaliseSmscId } from '../core/domain/receipt';
 import { CarrierWorker, type DeliveryOutcome } from './carrier-worker';
+import { deliverHandler } from './deliver-handler';
 import { createLog, log, type Log } from './log';
 import { MetricsPublisher } from './metrics';
 import { loadWorkerSettings, localStackEnv, type WorkerSettings } from './settings';
-import { CarrierConnection, type InboundPdu } from './smpp/carrier-connection';
-
-/** The inbound event published on the inbound topic (schema version 1). */
-export type InboundEvent = { version: 1; type: 'inbound' } & InboundMessage;
-
-/** Records what a deliver_sm carried; resolves only once it is durable (the caller answers after that). */
-export function deliverHandler(
-  carrier: CarrierConfig,
-  deps: { delivery: DeliveryStore; inbound: InboundStore; sns: SNSClient; inboundTopicArn: string; log: Log; metrics?: Pick<MetricsPublisher, 'count' | 'observe'> },
-) {
-  return async (pdu: InboundPdu): Promise<void> => {
-    if (pdu.kind === 'receipt') {
-      const key = normaliseSmscId(pdu.receipt.smscId, carrier.receiptIdFormat, 'receipt');
-      const result = await deps.delivery.applyReceipt(carrier.id, key, pdu.receipt);
-      deps.log(result.outcome === 'pending' ? 'RECEIPT_UNMATCHED' : 'RECEIPT_APPLIED', { carrierId: carrier.id, smscId: key, state: pdu.receipt.state, ...result });
-      if (result.outcome === 'pending') deps.metrics?.count(carrier.id, 'UnmatchedReceipts');
-      // Counted once per message: only the receipt that made it final carries a status.
-      if (result.outcome === 'applied' && result.status) {
-        deps.metrics?.count(carrier.id, result.status === 'DELIVERED' ? 'Delivered' : 'Undelivered');
-        if (result.submittedAt) deps.metrics?.observe(carrier.id, 'ReceiptLatency', Date.now() - Date.parse(result.submittedAt));
-      }
-      return;
-    }
-    if (pdu.kind === 'malformed') {
-      // Recorded (reason only, never the text) and answered, so the SMSC does not resend it forever.
-      await deps.delivery.recordMalformed(carrier.id, pdu.reason, pdu.esmClass);
-      deps.log('RECEIPT_MALFORMED', { carrierId: carrier.id, reason: pdu.reason, esmClass: pdu.esmClass });
-      return;
-    }
-    const complete = await deps.inbound.addPart({
-      carrierId: carrier.id,
-      from: pdu.from,
-      to: pdu.to,
-      text: pdu.text,
-      dataCoding: pdu.dataCoding,
-      ...(pdu.concat ? { concat: pdu.concat } : {}),
-    });
-    if (!complete) {
-      deps.log('INBOUND_PART_STORED', { carrierId: carrier.id, from: pdu.from, part: pdu.concat?.sequence, of: pdu.concat?.total });
-      return;
-    }
-    const event: InboundEvent = { version: 1, type: 'inbound', ...complete.message };
-    try {
-      await deps.sns.send(new PublishCommand({ TopicArn: deps.inboundTopicArn, Message: JSON.stringify(event), MessageAttributes: { carrierId: { DataType: 'String', StringValue: carrier.id } } }));
-    } catch (err) {
-      await complete.release();
-      throw err;
-    }
-    await complete.confirm();
-    deps.log('INBOUND_PUBLISHED', { carrierId: carrier.id, inboundId: event.id, from: event.from, parts: event.parts });
-  };
-}
+import { CarrierConnection } from './smpp/carrier-connection';
 
 export interface RunningWorker {
   settings: WorkerSettings;
@@ -165,6 +113,7 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
         waitTimeSeconds: settings.pollWaitSeconds,
         log: logger,
         onOutcome: (outcome, _envelope, _latencyMs, acceptedAt) => recordOutcome(metrics, config.id, outcome, acceptedAt),
+        onLateSubmission: (late) => metrics.count(config.id, 'recordedOver' in late ? 'LateSubmissions' : 'UnrecordedSubmissions'),
       }),
     );
   }

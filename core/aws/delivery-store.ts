@@ -68,9 +68,11 @@ export class DeliveryStore {
   }
 
   /**
-   * After every segment was accepted: records SUBMITTED for this attempt. `applied` is false when the
-   * message was no longer ROUTED for it; `settled` says when the carrier-queue message may be deleted
-   * (its SMSC-id mappings are written, or need not be: pending-mappings.ts).
+   * After every segment was accepted: records SUBMITTED for this attempt, over a cancel or an expiry
+   * that came meanwhile (`replaced`: the message was sent). `applied` is false when the record is on
+   * another attempt, or another submission of this one decided it; `settled` says when the
+   * carrier-queue message may be deleted (its SMSC-id mappings are written, or need not be:
+   * pending-mappings.ts).
    */
   recordSubmitted(message: SubmittedMessage): Promise<Submitted> {
     return this.submitted.record(message);

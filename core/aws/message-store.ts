@@ -8,7 +8,7 @@ import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient, Ge
 import { dueShard } from '../domain/deadlines';
 import type { RoutingFields } from '../domain/envelopes';
 import type { MessageRecord, MessageStatus } from '../domain/message';
-import { planTransition, type TransitionOptions, type TransitionPlan, type TransitionResult } from '../domain/transition';
+import { planLateSubmission, planTransition, type TransitionOptions, type TransitionPlan, type TransitionResult } from '../domain/transition';
 import { dynamo } from './clients';
 import { isConditionalCheckFailed, isTransactionCanceled, ItemKind, messageKey, recordOf, retryTimerKey } from './table-keys';
 
@@ -111,6 +111,11 @@ export class MessageStore {
   /** The plan of a change to this store's records (final records are kept retentionDays). */
   plan(to: MessageStatus, options: TransitionOptions = {}): TransitionPlan {
     return planTransition(to, options, this.retentionDays);
+  }
+
+  /** The plan of SUBMITTED over a cancel or expiry that came while the SMSC accepted this attempt (planLateSubmission). */
+  planLateSubmission(current: Pick<MessageRecord, 'id' | 'status' | 'attempt'>, options: TransitionOptions & { expectedAttempt: number }): TransitionPlan | undefined {
+    return planLateSubmission(current, options, this.retentionDays);
   }
 
   /** Moves a message to `to` if its current status allows it (and the attempt matches, when given). */

@@ -1,7 +1,9 @@
 /**
  * The message record and its status model. Pure code: the DynamoDB repository
  * turns `PREDECESSORS` into the condition expression that guards every write, so
- * a late or duplicate event can never move a message backwards.
+ * a late or duplicate event can never move a message backwards. The one step out
+ * of a final status is the SMSC's acceptance of an attempt that a cancel or an
+ * expiry overtook (planLateSubmission, core/domain/transition.ts): it was sent.
  */
 import type { Encoding } from './encoding';
 import type { MessageType } from './envelopes';
@@ -38,7 +40,9 @@ export function isFinal(status: MessageStatus): boolean {
 /**
  * For each status, the statuses a message may be in when it moves there.
  * ROUTED is reachable from RETRYING (the next attempt, which may pick another
- * carrier); SUBMITTED only from ROUTED; receipts only move SUBMITTED messages.
+ * carrier); SUBMITTED only from ROUTED (and over a cancel or an expiry that came
+ * while the SMSC accepted the same attempt: planLateSubmission in transition.ts);
+ * receipts only move SUBMITTED messages.
  * RETRYING only from ROUTED: a submitted message is never attempted again (its
  * text goes with SUBMITTED unless retainText is on, and its receipts decide it).
  */

@@ -10,6 +10,7 @@
  *   const plan = planTransition('SUBMITTED', { expectedAttempt: 1, carrierId: 'c-a', now }, 30);
  *   transitionAllowed(plan, record) ? applyTransition(record, plan) : record;
  */
+import { dueShard } from './deadlines';
 import { isFinal, PREDECESSORS, type MessageRecord, type MessageStatus, type StatusChange } from './message';
 
 const DAY_SECONDS = 86_400;
@@ -73,6 +74,41 @@ export function planTransition(to: MessageStatus, options: TransitionOptions, re
     },
     remove: [...(final ? ['dueShard', 'dueAt'] : []), ...(options.remove ?? [])],
   };
+}
+
+/**
+ * The final statuses that an SMSC's acceptance outranks, with the reason SUBMITTED then records: a
+ * cancel through the API, or the sweeper's expiry at the end of validity, written while the worker
+ * was submitting the same attempt. The SMSC accepted it, so the message was sent: it will be
+ * delivered (and charged) or not, and its receipts say which. Recording SUBMITTED over the cancel
+ * tells the client so, where keeping CANCELED would hide a sent message. Nothing else moves a final
+ * message: a FAILED or a RETRYING of the same attempt came from another submission of it, which
+ * recorded what it saw.
+ */
+export const OUTRANKED_BY_SUBMISSION: Readonly<Partial<Record<MessageStatus, string>>> = {
+  CANCELED: 'cancel_too_late',
+  EXPIRED: 'expired_too_late',
+};
+
+/**
+ * The plan of SUBMITTED over a cancel or expiry that came while the SMSC was accepting this attempt
+ * (OUTRANKED_BY_SUBMISSION), or undefined when the record is not such a one: another status, or
+ * another attempt. The message is back in the due index (the final status took it out), so the
+ * sweeper makes it UNKNOWN if its receipts never come.
+ *
+ * @example
+ *   planLateSubmission(canceled, { expectedAttempt: 1, carrierId: 'sim-a', set: { smscIds } }, 30);
+ *   // → SUBMITTED from CANCELED, history entry { status: 'SUBMITTED', reason: 'cancel_too_late', … }
+ */
+export function planLateSubmission(
+  current: Pick<MessageRecord, 'id' | 'status' | 'attempt'>,
+  options: TransitionOptions & { expectedAttempt: number },
+  retentionDays: number,
+): TransitionPlan | undefined {
+  const reason = OUTRANKED_BY_SUBMISSION[current.status];
+  if (reason === undefined || current.attempt !== options.expectedAttempt) return undefined;
+  const plan = planTransition('SUBMITTED', { ...options, reason, set: { ...options.set, dueShard: dueShard(current.id) } }, retentionDays);
+  return { ...plan, from: [current.status] };
 }
 
 /** Whether the plan applies to a message in this state (the condition of the store's write). */

@@ -52,6 +52,10 @@ export const WorkerMetric = {
   ReceiptLatency: 'ReceiptLatency',
   /** Receipts with no known SMSC id when they arrived (held until the id is known). */
   UnmatchedReceipts: 'UnmatchedReceipts',
+  /** Messages the SMSC accepted after a cancel or an expiry made them final meanwhile: recorded SUBMITTED over it (cancel_too_late, expired_too_late). */
+  LateSubmissions: 'LateSubmissions',
+  /** Messages the SMSC accepted whose record another submission of the attempt had decided: not recorded (a duplicate submission). */
+  UnrecordedSubmissions: 'UnrecordedSubmissions',
   /** Bind leases taken over after their holder let them expire (it crashed, or lost the table), not released. */
   LeaseTakeovers: 'LeaseTakeovers',
 } as const;

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { transitionUpdate } from '../../core/aws/message-store';
 import { PREDECESSORS, STATUSES } from '../../core/domain/message';
-import { applyTransition, planTransition, transitionAllowed, transitionInMemory } from '../../core/domain/transition';
+import { dueShard } from '../../core/domain/deadlines';
+import { applyTransition, planLateSubmission, planTransition, transitionAllowed, transitionInMemory } from '../../core/domain/transition';
 import { messageRecord, NOW } from '../support/factories';
 
 describe('planTransition', () => {
@@ -86,5 +87,43 @@ describe('transitionUpdate (the store’s conditional write)', () => {
     // Every placeholder used is defined, and every one defined is used.
     const used = new Set(`${update.UpdateExpression} ${update.ConditionExpression}`.match(/#\w+/g));
     expect(new Set(Object.keys(update.ExpressionAttributeNames))).toEqual(used);
+  });
+});
+
+describe('planLateSubmission (the SMSC accepted an attempt that a cancel or an expiry made final meanwhile)', () => {
+  const submission = { expectedAttempt: 1, carrierId: 'c-a', set: { smscIds: ['4711'] }, now: NOW };
+
+  it.each([
+    ['CANCELED', 'cancel_too_late'],
+    ['EXPIRED', 'expired_too_late'],
+  ] as const)('records SUBMITTED over %s, says why, and puts the message back in the due index', (status, reason) => {
+    // Prepare
+    const final = messageRecord({ status, attempt: 1, history: [{ status: 'ROUTED', at: NOW.toISOString() }, { status, at: NOW.toISOString() }] });
+
+    // Act
+    const plan = planLateSubmission(final, submission, 30)!;
+    const next = applyTransition(final, plan);
+
+    // Assess
+    expect(transitionAllowed(plan, final)).toBe(true);
+    expect(next).toMatchObject({ status: 'SUBMITTED', reason, carrierId: 'c-a', smscIds: ['4711'], dueShard: dueShard(final.id) });
+    expect(next.history.map((c) => [c.status, c.reason])).toEqual([['ROUTED', undefined], [status, undefined], ['SUBMITTED', reason]]);
+    expect(plan.remove).not.toContain('dueShard');
+  });
+
+  it('applies only to the status it was planned from, on the same attempt', () => {
+    const plan = planLateSubmission(messageRecord({ status: 'CANCELED', attempt: 1 }), submission, 30)!;
+    expect(transitionAllowed(plan, messageRecord({ status: 'CANCELED', attempt: 2 }))).toBe(false);
+    expect(transitionAllowed(plan, messageRecord({ status: 'EXPIRED', attempt: 1 }))).toBe(false);
+    expect(transitionAllowed(plan, messageRecord({ status: 'DELIVERED', attempt: 1 }))).toBe(false);
+  });
+
+  it.each(STATUSES.filter((s) => s !== 'CANCELED' && s !== 'EXPIRED'))('does not outrank %s', (status) => {
+    expect(planLateSubmission(messageRecord({ status, attempt: 1 }), submission, 30)).toBeUndefined();
+  });
+
+  it('does not outrank a cancel or an expiry of another attempt', () => {
+    expect(planLateSubmission(messageRecord({ status: 'CANCELED', attempt: 0 }), submission, 30)).toBeUndefined();
+    expect(planLateSubmission(messageRecord({ status: 'EXPIRED', attempt: 2 }), submission, 30)).toBeUndefined();
   });
 });

@@ -1,0 +1,131 @@
+/**
+ * What the worker does with a deliver_sm, with in-memory stand-ins for the
+ * stores and the topic: a receipt is correlated by its normalised SMSC id and
+ * counted once, an unreadable PDU is recorded by its reason, and an inbound
+ * message is published once all its parts are in — its parts released when the
+ * publish fails, so the SMSC's resend publishes it.
+ */
+import type { PublishCommand } from '@aws-sdk/client-sns';
+import { describe, expect, it, vi } from 'vitest';
+import type { InboundPart } from '../../core/aws/inbound-store';
+import type { ReceiptResult } from '../../core/aws/receipt-writes';
+import type { Receipt } from '../../core/domain/receipt';
+import { deliverHandler } from '../../worker/deliver-handler';
+import type { InboundEvent } from '../../worker/inbound-handler';
+import type { InboundPdu } from '../../worker/smpp/carrier-connection';
+
+const CARRIER = { id: 'sim-b', receiptIdFormat: 'hex' as const };
+const NOW = Date.parse('2026-12-01T12:00:05.000Z');
+
+function receipt(overrides: Partial<Receipt> = {}): InboundPdu {
+  return { kind: 'receipt', receipt: { smscId: '1234', state: 'DELIVERED', final: true, ...overrides }, raw: { sourceAddr: '447700900123', destinationAddr: '447700900000', esmClass: 4, dataCoding: 0, shortMessage: Buffer.alloc(0) } };
+}
+
+function inboundPart(concat?: { reference: number; total: number; sequence: number }): InboundPdu {
+  return { kind: 'inbound', from: '+447700900123', to: '447700900000', dataCoding: 0, text: 'STOP', ...(concat ? { concat } : {}) };
+}
+
+/** The handler with recording stand-ins: the receipt store answers `result`; the inbound store completes a message on its last part. */
+function handlerWith(options: { result?: ReceiptResult; publishFails?: boolean } = {}) {
+  const applied: { carrierId: string; key: string; receipt: Receipt }[] = [];
+  const malformed: { carrierId: string; reason: string; esmClass: number }[] = [];
+  const parts: InboundPart[] = [];
+  const claims: string[] = [];
+  const published: InboundEvent[] = [];
+  const logs: { event: string; data: Record<string, unknown> }[] = [];
+  const metrics = { count: vi.fn(), observe: vi.fn() };
+  const onDeliver = deliverHandler(CARRIER, {
+    delivery: {
+      applyReceipt: async (carrierId, key, r) => {
+        applied.push({ carrierId, key, receipt: r });
+        return options.result ?? { outcome: 'pending' };
+      },
+      recordMalformed: async (carrierId, reason, esmClass) => void malformed.push({ carrierId, reason, esmClass }),
+    },
+    inbound: {
+      addPart: async (part) => {
+        parts.push(part);
+        if (part.concat && part.concat.sequence < part.concat.total) return undefined;
+        const message = { id: 'in-1', carrierId: part.carrierId, from: part.from, to: part.to, text: part.text, parts: parts.length, receivedAt: new Date(NOW).toISOString() };
+        return { message, confirm: async () => void claims.push('confirmed'), release: async () => void claims.push('released') };
+      },
+    },
+    sns: {
+      send: async (command: PublishCommand) => {
+        if (options.publishFails) throw Object.assign(new Error('topic unavailable'), { name: 'InternalErrorException' });
+        published.push(JSON.parse(command.input.Message!));
+        return {};
+      },
+    } as never,
+    inboundTopicArn: 'arn:aws:sns:us-east-1:000000000000:inbound',
+    log: (event, data = {}) => logs.push({ event, data }),
+    metrics,
+    now: () => NOW,
+  });
+  return { onDeliver, applied, malformed, parts, claims, published, logs, metrics };
+}
+
+describe('a receipt', () => {
+  it('is applied under its SMSC id as the carrier formats it, and its message counted once with its latency', async () => {
+    // Prepare
+    const h = handlerWith({ result: { outcome: 'applied', messageId: 'm-1', status: 'DELIVERED', submittedAt: '2026-12-01T12:00:00.000Z' } });
+
+    // Act
+    await h.onDeliver(receipt({ smscId: ' 01234 ' }));
+
+    // Assess
+    expect(h.applied).toEqual([{ carrierId: 'sim-b', key: '1234', receipt: expect.objectContaining({ state: 'DELIVERED' }) }]);
+    expect(h.metrics.count.mock.calls).toEqual([['sim-b', 'Delivered']]);
+    expect(h.metrics.observe.mock.calls).toEqual([['sim-b', 'ReceiptLatency', 5_000]]);
+    expect(h.logs).toEqual([{ event: 'RECEIPT_APPLIED', data: { carrierId: 'sim-b', smscId: '1234', state: 'DELIVERED', outcome: 'applied', messageId: 'm-1', status: 'DELIVERED', submittedAt: '2026-12-01T12:00:00.000Z' } }]);
+  });
+
+  it('that did not make its message final counts nothing', async () => {
+    const h = handlerWith({ result: { outcome: 'applied', messageId: 'm-1' } });
+    await h.onDeliver(receipt({ state: 'ENROUTE', final: false }));
+    expect(h.metrics.count).not.toHaveBeenCalled();
+  });
+
+  it('with an SMSC id not known yet is logged as unmatched and counted', async () => {
+    const h = handlerWith({ result: { outcome: 'pending' } });
+    await h.onDeliver(receipt());
+    expect(h.logs.map((l) => l.event)).toEqual(['RECEIPT_UNMATCHED']);
+    expect(h.metrics.count.mock.calls).toEqual([['sim-b', 'UnmatchedReceipts']]);
+  });
+});
+
+describe('an unreadable deliver_sm', () => {
+  it('is recorded by its reason and esm_class only', async () => {
+    const h = handlerWith();
+    await h.onDeliver({ kind: 'malformed', reason: 'receipt without an id', esmClass: 4 });
+    expect(h.malformed).toEqual([{ carrierId: 'sim-b', reason: 'receipt without an id', esmClass: 4 }]);
+    expect(h.logs).toEqual([{ event: 'RECEIPT_MALFORMED', data: { carrierId: 'sim-b', reason: 'receipt without an id', esmClass: 4 } }]);
+  });
+});
+
+describe('an inbound message', () => {
+  it('is published once its last part is in, then its parts are confirmed', async () => {
+    // Prepare
+    const h = handlerWith();
+
+    // Act
+    await h.onDeliver(inboundPart({ reference: 7, total: 2, sequence: 1 }));
+    await h.onDeliver(inboundPart({ reference: 7, total: 2, sequence: 2 }));
+
+    // Assess
+    expect(h.parts).toEqual([
+      { carrierId: 'sim-b', from: '+447700900123', to: '447700900000', text: 'STOP', dataCoding: 0, concat: { reference: 7, total: 2, sequence: 1 } },
+      { carrierId: 'sim-b', from: '+447700900123', to: '447700900000', text: 'STOP', dataCoding: 0, concat: { reference: 7, total: 2, sequence: 2 } },
+    ]);
+    expect(h.published).toEqual([{ version: 1, type: 'inbound', id: 'in-1', carrierId: 'sim-b', from: '+447700900123', to: '447700900000', text: 'STOP', parts: 2, receivedAt: '2026-12-01T12:00:05.000Z' }]);
+    expect(h.claims).toEqual(['confirmed']);
+    expect(h.logs.map((l) => l.event)).toEqual(['INBOUND_PART_STORED', 'INBOUND_PUBLISHED']);
+  });
+
+  it('whose publish fails releases its parts and fails, so deliver_sm goes unanswered and comes again', async () => {
+    const h = handlerWith({ publishFails: true });
+    await expect(h.onDeliver(inboundPart())).rejects.toThrow('topic unavailable');
+    expect(h.claims).toEqual(['released']);
+    expect(h.logs).toEqual([]);
+  });
+});
