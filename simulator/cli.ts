@@ -26,7 +26,8 @@ const USAGE = `Usage: npx tsx simulator/cli.ts [options]
   --reject-with STATUS        answer every submit_sm with this command_status (e.g. 0x45)
   --drop-after-submits N      drop the connection on the Nth submit_sm, once
   --max-binds N               refuse binds beyond N with ESME_RBINDFAIL
-  --verbose                   log sessions and events to stdout
+  --verbose                   log sessions and events to stdout, and on exit what the account's
+                              limits are judged by (peak binds, most submit_sm in a second, refusals)
   --help                      this text
 `;
 
@@ -117,6 +118,13 @@ async function main(): Promise<void> {
 
   const simulator = new SmscSimulator(options);
   const shutdown = (): void => {
+    if (args.verbose) {
+      process.stdout.write(
+        `peak binds ${simulator.peakBinds()}${args['max-binds'] !== undefined ? ` (max-binds ${args['max-binds']})` : ''}, ` +
+          `most submit_sm in any second ${simulator.maxSubmitsInAnyWindow()}${args.tps !== undefined ? ` (tps ${args.tps})` : ''}, ` +
+          `binds refused as one too many ${simulator.bindRefusals()}\n`,
+      );
+    }
     void simulator.stop().then(() => process.exit(0));
   };
   process.once('SIGINT', shutdown);

@@ -5,13 +5,17 @@
  * (text format and TLVs, hex/decimal id mismatch, receipts racing ahead of submit_sm_resp)
  * and inbound (MO) messages, single or concatenated.
  *
- * It records every PDU it receives, so tests can assess what the gateway sent.
+ * It records every PDU it receives, so tests can assess what the gateway sent, and counts
+ * what a carrier account's limits are about: the most binds open at once, the most submit_sm
+ * in any second, and the binds it refused for being one too many.
  *
  * @example
  * const sim = new SmscSimulator({ systemId: 'gw', password: 'secret', tps: 10 });
  * const port = await sim.start();          // port 0: any free port on 127.0.0.1
  * // ... bind a client to smpp://127.0.0.1:${port}, submit ...
  * sim.submits();                           // what was submitted and what was answered
+ * sim.peakBinds();                         // the most binds open at once
+ * sim.maxSubmitsInAnyWindow();             // the most submit_sm received in any 1000 ms
  * await sim.stop();
  */
 import { EventEmitter } from 'node:events';
@@ -20,6 +24,7 @@ import * as smpp from 'smpp';
 import { readPduBody } from '../core/domain/pdu-body';
 import { decodeGsm7, decodeUcs2, encodeGsm7, encodeUcs2, isGsm7, splitText, type Encoding } from '../core/domain/encoding';
 import { concatUdh, ESM_CLASS_UDHI, parseUdh } from '../core/domain/udh';
+import { maxInAnyWindow } from './sliding-window';
 
 export type ReceiptStat = 'DELIVRD' | 'UNDELIV' | 'EXPIRED' | 'REJECTD';
 
@@ -246,6 +251,10 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
   /** performance.now() of each submit_sm answered in the last second (not throttled ones). */
   private window: number[] = [];
   private dropCountdown: number | undefined;
+  /** The most bound sessions open at once since start or reset(). */
+  private peakBound = 0;
+  /** Binds refused with ESME_RBINDFAIL or ESME_RALYBND since start or reset(). */
+  private refusedBinds = 0;
   private nextConnectionId = 1;
   private nextMessageId = FIRST_MESSAGE_ID;
   private nextInboundReference = 1;
@@ -333,11 +342,32 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
     return [...this.connections].flatMap((c) => (c.bound && !c.closed ? [{ session: c.id, ...c.bound }] : []));
   }
 
-  /** Forgets recorded PDUs and submits (not the behaviour, nor the id counter). */
+  /** The most bound sessions open at once since start, or since reset() (from the binds open then). */
+  peakBinds(): number {
+    return this.peakBound;
+  }
+
+  /**
+   * The most submit_sm received in any sliding window of `windowMs` (default 1000): every one
+   * counts, whatever it was answered (throttled, refused, dropped), since each reached the SMSC.
+   * From the records' `at`, so since start or reset().
+   */
+  maxSubmitsInAnyWindow(windowMs = 1000): number {
+    return maxInAnyWindow(this.submitRecords.map((s) => s.at), windowMs);
+  }
+
+  /** Binds refused for being one too many: ESME_RBINDFAIL (beyond maxBinds) and ESME_RALYBND (bound already), since start or reset(). */
+  bindRefusals(): number {
+    return this.refusedBinds;
+  }
+
+  /** Forgets recorded PDUs, submits and bind refusals, and counts peak binds from those open now (not the behaviour, nor the id counter). */
   reset(): void {
     this.records.length = 0;
     this.submitRecords.length = 0;
     this.window = [];
+    this.peakBound = this.binds().length;
+    this.refusedBinds = 0;
   }
 
   /**
@@ -449,6 +479,7 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
     else if (o.maxBinds !== undefined && this.binds().length >= o.maxBinds) status = STATUS.bindFailed;
 
     this.emit('bind', { session: connection.id, type, systemId, commandStatus: status });
+    if (status === STATUS.bindFailed || status === STATUS.alreadyBound) this.refusedBinds++;
     if (status === STATUS.alreadyBound) {
       this.send(connection, pdu.response({ command_status: status }));
       return;
@@ -459,6 +490,7 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
       return;
     }
     connection.bound = { type, systemId };
+    this.peakBound = Math.max(this.peakBound, this.binds().length);
     this.send(connection, pdu.response({ system_id: 'SMSCSIM' }));
     this.log(`session ${connection.id} bound as ${type}`);
     if (type !== 'transmitter') this.flushPendingReceipts();

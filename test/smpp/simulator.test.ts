@@ -2,7 +2,7 @@
  * The SMSC simulator against a bare `smpp` client over loopback TCP (port 0).
  */
 import * as smpp from 'smpp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeGsm7, encodeUcs2 } from '../../core/domain/encoding';
 import { isReceiptParseError, normaliseSmscId, parseReceiptText, receiptFromTlvs, type Receipt } from '../../core/domain/receipt';
 import { concatUdh } from '../../core/domain/udh';
@@ -21,6 +21,7 @@ let simulators: SmscSimulator[] = [];
 let clients: Client[] = [];
 
 afterEach(async () => {
+  vi.useRealTimers();
   for (const c of clients) c.session.destroy();
   await Promise.all(simulators.map((s) => s.stop()));
   simulators = [];
@@ -386,6 +387,84 @@ describe('SmscSimulator: refusals and faults', () => {
     expect(client.pdus.filter((p) => p.command === 'submit_sm_resp')).toHaveLength(1);
     expect(afterwards.map((r) => r.command_status)).toEqual([0, 0, 0]);
     expect(sim.submits().map((s) => s.commandStatus)).toEqual([0, -1, 0, 0, 0]);
+  });
+});
+
+describe('SmscSimulator: what a carrier account limits', () => {
+  it('counts the most binds open at once, not those opened over time', async () => {
+    // Prepare
+    const { sim, port } = await startSimulator();
+    const [first, second, third] = [await connect(port), await connect(port), await connect(port)];
+
+    // Act: two at once, one of them leaves, a third takes its place
+    await bind(first!);
+    await bind(second!);
+    await request(first!, 'unbind');
+    await withTimeout(first!.closed, 2000, 'close after unbind');
+    await bind(third!);
+
+    // Assess
+    expect(sim.binds()).toHaveLength(2);
+    expect(sim.peakBinds()).toBe(2);
+  });
+
+  it('counts peak binds again from those open at reset()', async () => {
+    const { sim, port } = await startSimulator();
+    const [first, second] = [await connect(port), await connect(port)];
+    await bind(first!);
+    await bind(second!);
+    const closed = new Promise((resolve) => sim.once('close', resolve));
+    second!.session.destroy();
+    await withTimeout(closed, 2000, 'the simulator to see the second client go');
+
+    sim.reset();
+    const afterReset = sim.peakBinds();
+    await bind(await connect(port));
+
+    expect(afterReset).toBe(1);
+    expect(sim.peakBinds()).toBe(2);
+  });
+
+  it('counts binds refused for being one too many (ESME_RBINDFAIL, ESME_RALYBND), not those refused for credentials', async () => {
+    // Prepare
+    const { sim, port } = await startSimulator({ maxBinds: 1 });
+    const [first, second, third] = [await connect(port), await connect(port), await connect(port)];
+
+    // Act
+    await bind(first!);
+    const beyondMax = await bind(second!);
+    const again = await bind(first!);
+    const wrongPassword = await bind(third!, 'transceiver', 'wrong');
+
+    // Assess
+    expect([beyondMax, again, wrongPassword].map((r) => r.command_status)).toEqual([0x0d, 0x05, 0x0e]);
+    expect(sim.bindRefusals()).toBe(2);
+    expect(sim.peakBinds()).toBe(1);
+    sim.reset();
+    expect(sim.bindRefusals()).toBe(0);
+  });
+
+  it('counts the most submit_sm received in any sliding window, whatever they were answered', async () => {
+    // Prepare: the records' clock set by the test (the throttle keeps its own, real one)
+    const { sim, port } = await startSimulator({ tps: 2, receiptDelayMs: -1 });
+    const client = await connect(port);
+    await bind(client);
+    vi.useFakeTimers({ toFake: ['Date'], now: 0 });
+
+    // Act: three at 0 ms (the third throttled), two at 999 ms, one at 1999 ms
+    const atZero = await Promise.all([submit(client), submit(client), submit(client)]);
+    vi.setSystemTime(999);
+    await Promise.all([submit(client), submit(client)]);
+    vi.setSystemTime(1999);
+    await submit(client);
+
+    // Assess
+    expect(atZero.map((r) => r.command_status)).toContain(0x58);
+    expect(sim.maxSubmitsInAnyWindow()).toBe(5); // 0 to 999; 1999 is a full second after 999
+    expect(sim.maxSubmitsInAnyWindow(999)).toBe(3);
+    expect(sim.maxSubmitsInAnyWindow(2000)).toBe(6);
+    sim.reset();
+    expect(sim.maxSubmitsInAnyWindow()).toBe(0);
   });
 });
 
