@@ -222,6 +222,8 @@ describe('parseGatewayConfig — a good config', () => {
     expect(config.stackName).toBe('SmsGateway');
     expect(config.limits).toEqual({ maxSegments: 10, maxBatchSize: 100, defaultValiditySeconds: 86_400 });
     expect(config.carriers[0]).toMatchObject({ tls: false, binds: 1, window: 10, tps: 10, receiptIdFormat: 'as-is', maxAttempts: 5 });
+    // Two worker tasks: one holds the binds, the other stands by in another zone.
+    expect(config.worker).toMatchObject({ desiredCount: 2, cpu: 512, memoryMiB: 1024 });
     expect(config.routes.map((r) => [r.id, r.default])).toEqual([
       ['uk', false],
       ['de', false],
