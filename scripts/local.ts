@@ -83,7 +83,8 @@ export function localWorkers(workers: string | undefined, env: NodeJS.ProcessEnv
   const base = env.HEALTH_PORT ?? String(DEFAULT_HEALTH_PORT);
   const last = Number(base) + Number(count) - 1;
   if (!/^[0-9]+$/.test(base) || Number(base) < 1 || last > 65535) {
-    throw new LocalUsageError(`HEALTH_PORT=${base}: must be a port number from 1 to ${65536 - Number(count)}, the first of ${count} consecutive health ports`);
+    const several = Number(count) > 1 ? `, the first of ${count} consecutive health ports` : '';
+    throw new LocalUsageError(`HEALTH_PORT=${base}: must be a port number from 1 to ${65536 - Number(count)}${several}`);
   }
   return Array.from({ length: Number(count) }, (_, i) => ({ taskId: `local-${i + 1}`, healthPort: Number(base) + i }));
 }

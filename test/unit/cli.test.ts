@@ -15,7 +15,7 @@ import type { Io } from '../../cli/io';
 import { main } from '../../cli/main';
 import { formatDlqTable, formatEvent, formatMessage } from '../../cli/output';
 import type { PartialLocalOutputs } from '../../core/config/local-outputs';
-import { describeBehaviour, describeWorkerLine, localWorkers, MAX_LOCAL_WORKERS, parseSimulateSpecs } from '../../scripts/local';
+import { describeBehaviour, describeWorkerLine, LocalUsageError, localWorkers, MAX_LOCAL_WORKERS, parseSimulateSpecs } from '../../scripts/local';
 
 // ---------------------------------------------------------------- fixtures
 
@@ -317,11 +317,11 @@ describe('localWorkers (npm run local --workers)', () => {
   });
 
   it.each(['0', '-1', '2x', '1.5', '', ' 2', String(MAX_LOCAL_WORKERS + 1)])('refuses --workers %j, naming the range', (value) => {
-    expect(() => localWorkers(value, {})).toThrow(`--workers ${value}: must be a whole number from 1 to ${MAX_LOCAL_WORKERS}`);
+    expect(() => localWorkers(value, {})).toThrow(new LocalUsageError(`--workers ${value}: must be a whole number from 1 to ${MAX_LOCAL_WORKERS}`));
   });
 
   it('refuses a HEALTH_PORT that is not a port, or leaves no room for the next workers\' ports', () => {
-    expect(() => localWorkers('1', { HEALTH_PORT: 'http' })).toThrow('HEALTH_PORT=http: must be a port number from 1 to 65535');
+    expect(() => localWorkers('1', { HEALTH_PORT: 'http' })).toThrow(new LocalUsageError('HEALTH_PORT=http: must be a port number from 1 to 65535'));
     expect(() => localWorkers('2', { HEALTH_PORT: '65535' })).toThrow('HEALTH_PORT=65535: must be a port number from 1 to 65534, the first of 2 consecutive health ports');
   });
 });
