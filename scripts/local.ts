@@ -221,7 +221,7 @@ export function describeWorkerLine(line: string): string | undefined {
       return `${bindOf(e.slot)}: lease acquired by ${String(e.taskId)}${takeover}`;
     }
     case 'LEASE_RELEASED':
-      return `${bindOf(e.slot)}: lease released by ${String(e.taskId)}`;
+      return `${bindOf(e.slot)}: lease released by ${String(e.taskId)}${why(e.reason)}`;
     case 'LEASE_LOST':
       return `${bindOf(e.slot)}: lease lost by ${String(e.taskId)}${why(e.reason)}`;
     case 'MESSAGE_SUBMITTED':

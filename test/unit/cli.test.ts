@@ -336,8 +336,9 @@ describe('describeWorkerLine (npm run local)', () => {
   });
 
   it('says when a task released a lease, or lost it and why', () => {
-    expect(line({ message: 'LEASE_RELEASED', carrierId: 'sim-b', slot: 1 })).toBe('sim-b bind 1: lease released by local-2');
-    expect(line({ message: 'LEASE_LOST', carrierId: 'sim-b', slot: 0, reason: 'renewal failed' })).toBe('sim-b bind 0: lease lost by local-2 (renewal failed)');
+    expect(line({ message: 'LEASE_RELEASED', carrierId: 'sim-b', slot: 1, reason: 'stop' })).toBe('sim-b bind 1: lease released by local-2 (stop)');
+    expect(line({ message: 'LEASE_RELEASED', carrierId: 'sim-b', slot: 1, reason: 'balance' })).toBe('sim-b bind 1: lease released by local-2 (balance)');
+    expect(line({ message: 'LEASE_LOST', carrierId: 'sim-b', slot: 0, reason: 'renewals_failed' })).toBe('sim-b bind 0: lease lost by local-2 (renewals_failed)');
   });
 
   it('names the bind slot of a bind that came up, was lost or was refused', () => {
