@@ -54,10 +54,10 @@ const TASK_SIZES = [
  * errs on the safe side.
  *
  * Per task, whatever `worker.desiredCount` is. Tasks share each carrier's binds through bind
- * leases, and a task's limiter admits the TPS shares of the slots it holds; nothing spreads the
- * slots evenly, so one task may hold every bind of every carrier (it started first, or the others
- * stand by, are being replaced, or are gone) and be handed the whole rate. More tasks add
- * standbys, not capacity: only a larger task does.
+ * leases, and a task's limiter admits the TPS shares of the slots it holds. The leases are spread
+ * over the live tasks, but a carrier of one bind has one holder, and while the other tasks are
+ * being replaced or are gone one task holds every bind of every carrier and is handed the whole
+ * rate. More tasks add standbys, not capacity: only a larger task does.
  *
  * No warning where no task runs: `desiredCount: 0`, and local deploys (the worker runs as a
  * local process there, not as a Fargate task of `worker.cpu`).
