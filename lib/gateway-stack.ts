@@ -298,6 +298,7 @@ export class GatewayStack extends Stack {
       functions: { api: apiFn.function, router: routerFn.function, outbox: outboxFn.function, webhook: webhookFn.function, sweeper: sweeperFn.function },
       ingest: this.ingest,
       carrierQueues: this.carrierQueues,
+      carrierBinds: Object.fromEntries(config.carriers.map((c) => [c.id, c.binds])),
       webhooks: this.webhooks,
       outboxFailures,
       workerService: this.worker.service,

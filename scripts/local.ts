@@ -2,13 +2,14 @@
  * npm run local — the whole gateway on this machine, no AWS account, no Docker:
  * the emulator (MiniStack, or AWS_ENDPOINT_URL), the stack (deploy:local), an
  * SMSC simulator for every carrier marked `simulated: true`, and the SMPP
- * worker process with the stack outputs. Prints the API URL, a dev key and a
- * curl to paste; shows each message's lifecycle as it happens; Ctrl-C stops
- * everything it started.
+ * worker processes (one by default) with the stack outputs. Prints the API URL,
+ * a dev key and a curl to paste; shows each message's lifecycle as it happens;
+ * Ctrl-C stops everything it started.
  *
- *   npm run local -- --simulate sim-a:tps=20 --simulate sim-b:drop-after=50,receipt-before-response
+ *   npm run local -- --workers 2 --simulate sim-a:tps=20 --simulate sim-b:drop-after=50,receipt-before-response
  *
- * gives a simulated carrier a behaviour (see SIMULATE_USAGE).
+ * starts two workers, which share the carriers' binds through bind leases, and
+ * gives a simulated carrier a behaviour (see USAGE).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -19,7 +20,17 @@ import { SmscSimulator, type ReceiptStat, type SimulatorOptions } from '../simul
 import { deployLocal } from './deploy-local';
 import { ensureEmulator, localAwsEnv, REPO_ROOT } from './emulator';
 
-export const SIMULATE_USAGE = `Usage: npm run local -- [--simulate <carrier>:<behaviour>[,<behaviour>…]]…
+/** The most worker processes `--workers` starts: enough to watch leases change hands, few enough for a laptop. */
+export const MAX_LOCAL_WORKERS = 8;
+
+/** The first worker's health port when HEALTH_PORT does not name one; the next ones count up from it. */
+const DEFAULT_HEALTH_PORT = 8081;
+
+export const USAGE = `Usage: npm run local -- [--workers N] [--simulate <carrier>:<behaviour>[,<behaviour>…]]…
+
+  --workers N                worker processes to start, 1 to ${MAX_LOCAL_WORKERS} (default 1). Each has its own task id
+                             (local-1, local-2, …) and health port (HEALTH_PORT, default ${DEFAULT_HEALTH_PORT}, then
+                             one up for each next worker); they share each carrier's binds through bind leases.
 
 Behaviours of a simulated carrier's SMSC (repeat --simulate for several carriers):
   tps=N                      more than N submit_sm in any second are throttled (ESME_RTHROTTLED)
@@ -33,14 +44,49 @@ Behaviours of a simulated carrier's SMSC (repeat --simulate for several carriers
   no-receipt-tlvs            receipts carry their text only
   max-binds=N                refuse binds beyond N (ESME_RBINDFAIL)
 
-Example: npm run local -- --simulate sim-a:tps=20 --simulate sim-b:drop-after=50,receipt-before-response
+Example: npm run local -- --workers 2 --simulate sim-a:tps=20,max-binds=2 --simulate sim-b:drop-after=50,receipt-before-response
 `;
 
-export class SimulateSpecError extends Error {
+/** A command line `npm run local` cannot run: reported with USAGE, exit code 2, before anything starts. */
+export class LocalUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LocalUsageError';
+  }
+}
+
+export class SimulateSpecError extends LocalUsageError {
   constructor(message: string) {
     super(message);
     this.name = 'SimulateSpecError';
   }
+}
+
+/** One worker process of a local run: the TASK_ID and HEALTH_PORT it is started with. */
+export interface LocalWorker {
+  readonly taskId: string;
+  readonly healthPort: number;
+}
+
+/**
+ * The worker processes `--workers` asks for: `local-1`, `local-2`, … on consecutive health
+ * ports from HEALTH_PORT (default 8081). Both values are checked strictly, so `--workers 2x`
+ * or `--workers 0` fails before the deploy.
+ *
+ * @example localWorkers('2', {}) // [{ taskId: 'local-1', healthPort: 8081 }, { taskId: 'local-2', healthPort: 8082 }]
+ */
+export function localWorkers(workers: string | undefined, env: NodeJS.ProcessEnv): LocalWorker[] {
+  const count = workers ?? '1';
+  if (!/^[0-9]+$/.test(count) || Number(count) < 1 || Number(count) > MAX_LOCAL_WORKERS) {
+    throw new LocalUsageError(`--workers ${count}: must be a whole number from 1 to ${MAX_LOCAL_WORKERS}`);
+  }
+  const base = env.HEALTH_PORT ?? String(DEFAULT_HEALTH_PORT);
+  const last = Number(base) + Number(count) - 1;
+  if (!/^[0-9]+$/.test(base) || Number(base) < 1 || last > 65535) {
+    const several = Number(count) > 1 ? `, the first of ${count} consecutive health ports` : '';
+    throw new LocalUsageError(`HEALTH_PORT=${base}: must be a port number from 1 to ${65536 - Number(count)}${several}`);
+  }
+  return Array.from({ length: Number(count) }, (_, i) => ({ taskId: `local-${i + 1}`, healthPort: Number(base) + i }));
 }
 
 const RECEIPT_STATS: readonly ReceiptStat[] = ['DELIVRD', 'UNDELIV', 'EXPIRED', 'REJECTD'];
@@ -144,7 +190,13 @@ export function describeBehaviour(o: Partial<SimulatorOptions>): string {
 const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
-/** One line per lifecycle event the worker logs; everything else stays in the JSON log. */
+/**
+ * One line per lifecycle event the worker logs; everything else stays in the JSON log. Binds
+ * and leases name the carrier's bind slot, so the lines say which task holds which bind:
+ *
+ * @example describeWorkerLine('{"message":"LEASE_ACQUIRED","carrierId":"sim-a","slot":0,"taskId":"local-2","takeover":true,"previousOwner":"local-1"}')
+ *   // 'sim-a bind 0: lease acquired by local-2 (takeover from local-1)'
+ */
 export function describeWorkerLine(line: string): string | undefined {
   let e: Record<string, unknown>;
   try {
@@ -153,13 +205,25 @@ export function describeWorkerLine(line: string): string | undefined {
     return undefined;
   }
   const id = typeof e.messageId === 'string' ? e.messageId.slice(0, 8) : '';
+  const bindOf = (slot: unknown): string => `${String(e.carrierId)}${typeof slot === 'number' ? ` bind ${slot}` : ''}`;
+  const why = (detail: unknown): string => (typeof detail === 'string' ? ` (${detail})` : '');
   switch (e.message) {
     case 'WORKER_STARTED':
       return `worker started for ${(e.carriers as string[]).join(', ')}`;
     case 'BIND_UP':
+      return `${bindOf(e.bind)}: bind up`;
     case 'BIND_LOST':
+      return `${bindOf(e.bind)}: bind lost${why(e.reason)}`;
     case 'BIND_REFUSED':
-      return `${String(e.carrierId)}: ${String(e.message).toLowerCase().replace('_', ' ')}`;
+      return `${bindOf(e.bind)}: bind refused${why(e.name)}`;
+    case 'LEASE_ACQUIRED': {
+      const takeover = e.takeover === true ? ` (takeover${typeof e.previousOwner === 'string' ? ` from ${e.previousOwner}` : ''})` : '';
+      return `${bindOf(e.slot)}: lease acquired by ${String(e.taskId)}${takeover}`;
+    }
+    case 'LEASE_RELEASED':
+      return `${bindOf(e.slot)}: lease released by ${String(e.taskId)}${why(e.reason)}`;
+    case 'LEASE_LOST':
+      return `${bindOf(e.slot)}: lease lost by ${String(e.taskId)}${why(e.reason)}`;
     case 'MESSAGE_SUBMITTED':
       return `${id} SUBMITTED via ${String(e.carrierId)} (${String(e.segments)} segment${e.segments === 1 ? '' : 's'}, ${String(e.latencyMs)} ms)`;
     case 'RECEIPT_APPLIED':
@@ -180,19 +244,25 @@ export function describeWorkerLine(line: string): string | undefined {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { simulate: { type: 'string', multiple: true }, help: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { workers: { type: 'string' }, simulate: { type: 'string', multiple: true }, help: { type: 'boolean' } },
+    strict: true,
+  });
   if (values.help) {
-    process.stdout.write(SIMULATE_USAGE);
+    process.stdout.write(USAGE);
     return;
   }
   const config = loadGatewayConfig(configPath());
   const simulated = config.carriers.filter((c) => c.simulated);
   // Checked before anything starts: a typo fails in a second, not after the deploy.
   const behaviours = parseSimulateSpecs(values.simulate ?? [], simulated.map((c) => c.id));
+  const wanted = localWorkers(values.workers, process.env);
 
   const emulator = await ensureEmulator();
   const simulators: SmscSimulator[] = [];
-  let worker: ChildProcess | undefined;
+  const workers: ChildProcess[] = [];
+  const running = () => workers.filter((w) => w.exitCode === null && w.signalCode === null);
   let sweeper: NodeJS.Timeout | undefined;
   let stopping = false;
   const stop = async (code = 0) => {
@@ -200,20 +270,22 @@ async function main(argv: string[]): Promise<void> {
     stopping = true;
     console.log('stopping…');
     clearInterval(sweeper);
-    if (worker && worker.exitCode === null && worker.signalCode === null) {
-      const exited = new Promise((r) => worker!.once('exit', r));
-      worker.kill('SIGTERM');
-      // The worker drains for up to its DRAIN_SECONDS; a second Ctrl-C (or 30 s) ends it.
-      const forced = setTimeout(() => worker!.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(forced);
-    }
+    await Promise.all(
+      running().map(async (worker) => {
+        const exited = new Promise((r) => worker.once('exit', r));
+        worker.kill('SIGTERM');
+        // A worker drains for up to its DRAIN_SECONDS, then unbinds and releases its leases; a second Ctrl-C (or 30 s) ends it.
+        const forced = setTimeout(() => worker.kill('SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(forced);
+      }),
+    );
     await Promise.all(simulators.map((s) => s.stop()));
     emulator.stop();
     process.exit(code);
   };
   // Installed before the deploy, so Ctrl-C at any point stops what was started so far.
-  process.on('SIGINT', () => (stopping ? worker?.kill('SIGKILL') : void stop(130)));
+  process.on('SIGINT', () => (stopping ? running().forEach((w) => w.kill('SIGKILL')) : void stop(130)));
   process.on('SIGTERM', () => void stop(143));
 
   try {
@@ -241,16 +313,27 @@ async function main(argv: string[]): Promise<void> {
     }
 
     if (spawnSync('npm', ['run', '-s', 'build:worker'], { cwd: REPO_ROOT, stdio: 'inherit' }).status !== 0) throw new Error('building the worker failed');
-    worker = spawn(process.execPath, ['dist/worker.js'], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-      // DEBUG: the line per message step this command shows (worker/log.ts).
-      env: { ...process.env, ...localAwsEnv(emulator.endpoint), GATEWAY_CONFIG: configPath(), HEALTH_PORT: process.env.HEALTH_PORT ?? '8081', LOG_LEVEL: process.env.LOG_LEVEL ?? 'DEBUG' },
-    });
-    createInterface({ input: worker.stdout! }).on('line', (line) => {
-      const text = describeWorkerLine(line);
-      if (text) console.log(`${dim(new Date().toISOString().slice(11, 23))} ${text}`);
-    });
+    for (const { taskId, healthPort } of wanted) {
+      const worker = spawn(process.execPath, ['dist/worker.js'], {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+        // DEBUG: the line per message step this command shows (worker/log.ts).
+        env: { ...process.env, ...localAwsEnv(emulator.endpoint), GATEWAY_CONFIG: configPath(), TASK_ID: taskId, HEALTH_PORT: String(healthPort), LOG_LEVEL: process.env.LOG_LEVEL ?? 'DEBUG' },
+      });
+      workers.push(worker);
+      // With several workers, each line says whose it is.
+      const label = wanted.length > 1 ? `${bold(`[${taskId}]`)} ` : '';
+      createInterface({ input: worker.stdout! }).on('line', (line) => {
+        const text = describeWorkerLine(line);
+        if (text) console.log(`${dim(new Date().toISOString().slice(11, 23))} ${label}${text}`);
+      });
+      worker.once('exit', (code, signal) => {
+        if (!stopping) {
+          console.error(`the worker ${taskId} exited (${code ?? signal}); stopping`);
+          void stop(1);
+        }
+      });
+    }
 
     // Retries are due when the sweeper runs. On AWS a retry timer's TTL expiry starts it at
     // once (stream REMOVE record); MiniStack's TTL emits no stream records and EventBridge
@@ -283,22 +366,15 @@ Send a message:
 
 Then: curl -s '${outputs.apiUrl}/v1/messages/<id>' -H 'x-api-key: ${outputs.apiKey}'
 Or with the CLI: npx smsgw send +447400123456 'Hello' --wait   (npx smsgw tail, npx smsgw dlq list)
-Ctrl-C stops the worker, the simulators${emulator.started ? ' and MiniStack' : ''}.
+Ctrl-C stops the worker${wanted.length > 1 ? `s (${wanted.map((w) => `${w.taskId} on health port ${w.healthPort}`).join(', ')})` : ''}, the simulators${emulator.started ? ' and MiniStack' : ''}.
 `);
-
-    worker.once('exit', (code) => {
-      if (!stopping) {
-        console.error(`the worker exited (${code}); stopping`);
-        void stop(1);
-      }
-    });
   }
 }
 
 if (require.main !== undefined && require.main === module) {
   main(process.argv.slice(2)).catch((err: unknown) => {
     console.error((err as Error).message);
-    if (err instanceof SimulateSpecError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`\n${SIMULATE_USAGE}`);
-    process.exit(err instanceof SimulateSpecError ? 2 : 1);
+    if (err instanceof LocalUsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`\n${USAGE}`);
+    process.exit(err instanceof LocalUsageError ? 2 : 1);
   });
 }

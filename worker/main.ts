@@ -17,6 +17,7 @@ import { InboundStore } from '../core/aws/inbound-store';
 import { MessageStore } from '../core/aws/message-store';
 import type { CarrierConfig } from '../core/config/schema';
 import { leaseTiming } from '../core/domain/bind-leases';
+import { WORKER_METRICS_INTERVAL_MS } from '../core/util/metric-names';
 import { CarrierWorker, type DeliveryOutcome } from './carrier-worker';
 import { deliverHandler } from './deliver-handler';
 import { createLog, log, type Log } from './log';
@@ -180,15 +181,14 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
   return { settings, connections, workers, health, stop };
 }
 
-const METRICS_INTERVAL_MS = 10_000;
 
 function defaultMetrics(logger: Log): MetricsPublisher {
   return new MetricsPublisher({
     client: new CloudWatchClient({}),
-    intervalMs: METRICS_INTERVAL_MS,
+    intervalMs: WORKER_METRICS_INTERVAL_MS,
     onError: (err) => logger('METRICS_FAILED', { error: err.name }),
     // At INFO, this line per carrier and interval stands for the per-message lines (worker/log.ts).
-    onCounts: (carrierId, counts) => logger('DELIVERY_SUMMARY', { carrierId, seconds: METRICS_INTERVAL_MS / 1000, ...counts }),
+    onCounts: (carrierId, counts) => logger('DELIVERY_SUMMARY', { carrierId, seconds: WORKER_METRICS_INTERVAL_MS / 1000, ...counts }),
   });
 }
 

@@ -18,7 +18,7 @@
  * await metrics.stop();
  */
 import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { METRICS_NAMESPACE, MetricDimension, type WorkerCounter, type WorkerGauge, type WorkerTiming } from '../core/util/metric-names';
+import { METRICS_NAMESPACE, MetricDimension, WORKER_METRICS_INTERVAL_MS, type WorkerCounter, type WorkerGauge, type WorkerTiming } from '../core/util/metric-names';
 
 /** PutMetricData accepts at most 1000 metric data per request. */
 export const MAX_DATA_PER_CALL = 1000;
@@ -93,7 +93,7 @@ export class MetricsPublisher {
 
   start(): void {
     if (this.timer) return;
-    const interval = this.options.intervalMs ?? 10_000;
+    const interval = this.options.intervalMs ?? WORKER_METRICS_INTERVAL_MS;
     this.timer = setInterval(() => void this.flush(), interval);
     this.timer.unref();
   }

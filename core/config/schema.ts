@@ -162,7 +162,12 @@ export const GatewayConfig = z.strictObject({
   network: NetworkConfig.prefault({}),
   worker: z
     .strictObject({
-      desiredCount: z.number().int().min(0).max(20).default(1),
+      /**
+       * Fargate tasks of the SMPP worker. Two by default, in two availability zones: they share
+       * each carrier's binds through bind leases, so the second stands by to take over the binds
+       * of the first when it stops or its zone fails, and never adds binds of its own.
+       */
+      desiredCount: z.number().int().min(0).max(20).default(2),
       cpu: z.number().int().default(512),
       memoryMiB: z.number().int().default(1024),
       /** DEBUG adds a log line per message step (submission, receipt); INFO logs a summary per carrier every 10 s instead. */

@@ -53,10 +53,11 @@ const TASK_SIZES = [
  * while a long message's later segments skip its per-message reads and writes, so the count
  * errs on the safe side.
  *
- * Per task, whatever `worker.desiredCount` is: today every task opens every carrier's binds and
- * its limiter admits the carrier's full tps, so any one task may be handed the whole rate (and
- * is, while another is replaced). Once tasks share the binds and split the TPS (bind leases),
- * the check becomes desiredCount times this.
+ * Per task, whatever `worker.desiredCount` is. Tasks share each carrier's binds through bind
+ * leases, and a task's limiter admits the TPS shares of the slots it holds. The leases are spread
+ * over the live tasks, but a carrier of one bind has one holder, and while the other tasks are
+ * being replaced or are gone one task holds every bind of every carrier and is handed the whole
+ * rate. More tasks add standbys, not capacity: only a larger task does.
  *
  * No warning where no task runs: `desiredCount: 0`, and local deploys (the worker runs as a
  * local process there, not as a Fargate task of `worker.cpu`).
@@ -75,7 +76,7 @@ export function workerSizingWarnings(config: GatewayConfig, { local = false }: {
   return [
     `worker: carriers[].tps add up to ${format(demand)} segments per second (${perCarrier}), more than one worker task carries at worker.cpu ${cpu}: ` +
       `about ${format(capacity)} per second (${WORKER_MESSAGES_PER_SECOND_PER_VCPU} messages per second per vCPU, measured by npm run bench with the AWS SDK store). ` +
-      `Every task opens all binds and may send at each carrier's full tps, so one task must carry the sum whatever worker.desiredCount is, until tasks share the binds. ` +
+      `Tasks share the binds through leases, and one task may hold every bind of every carrier (the others standing by, or gone), so one task must carry the sum whatever worker.desiredCount is. ` +
       `A task short of CPU answers its SMSCs late and lets the carrier queues back up: ${remedy}.`,
   ];
 }

@@ -1,8 +1,8 @@
 /**
- * Metric names, shared by the code that emits them (Lambdas through EMF, the
- * SMPP worker through PutMetricData), the alarms and dashboard in
- * lib/constructs/operations.ts, and README#operations. No imports: the CDK app,
- * the Lambdas and the worker all read this file.
+ * Metric names (and the worker's publishing interval), shared by the code that
+ * emits them (Lambdas through EMF, the SMPP worker through PutMetricData), the
+ * alarms and dashboard in lib/constructs/operations.ts, and README#operations.
+ * No imports: the CDK app, the Lambdas and the worker all read this file.
  */
 export const METRICS_NAMESPACE = 'SmsGateway';
 
@@ -27,6 +27,13 @@ export const LambdaMetric = {
   /** Router: messages that ended REJECTED, by Reason (no_route). */
   MessagesRejected: 'MessagesRejected',
 } as const;
+
+/**
+ * How often each worker task publishes its metrics (PutMetricData, worker/metrics.ts). A gauge
+ * such as BindsUp gets one sample per task per interval, so the dashboard adds the tasks' binds
+ * up as the minute's Sum divided by the samples one task sends in a minute.
+ */
+export const WORKER_METRICS_INTERVAL_MS = 10_000;
 
 /** Emitted by the SMPP worker, per Carrier. */
 export const WorkerMetric = {

@@ -11,7 +11,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { OperationsConfig } from '../../core/config/schema';
-import { LambdaMetric, METRICS_NAMESPACE, MetricDimension, WorkerMetric } from '../../core/util/metric-names';
+import { LambdaMetric, METRICS_NAMESPACE, MetricDimension, WORKER_METRICS_INTERVAL_MS, WorkerMetric } from '../../core/util/metric-names';
 import type { QueueWithDlq } from './queue-with-dlq';
 
 export interface GatewayOperationsProps {
@@ -23,13 +23,18 @@ export interface GatewayOperationsProps {
   readonly ingest: QueueWithDlq;
   /** Carrier id → its queue and DLQ. */
   readonly carrierQueues: Readonly<Record<string, QueueWithDlq>>;
+  /**
+   * Carrier id → its configured `binds`, drawn as a line on the carrier's binds-held graph.
+   * @default no line (a carrier left out is drawn without one)
+   */
+  readonly carrierBinds?: Readonly<Record<string, number>>;
   readonly webhooks: QueueWithDlq;
   /** Stream records the outbox could not enqueue. */
   readonly outboxFailures: sqs.IQueue;
   readonly workerService: ecs.FargateService;
   /**
    * Worker tasks meant to run. At 0 the bind and task-count alarms are left out
-   * (nothing is meant to be bound). @default 1
+   * (nothing is meant to be bound). @default 2
    */
   readonly workerDesiredCount?: number;
   /**
@@ -97,7 +102,7 @@ export class GatewayOperations extends Construct {
 
     const minute = Duration.minutes(1);
     const carriers = Object.keys(props.carrierQueues);
-    const workerExpected = (props.workerDesiredCount ?? 1) > 0;
+    const workerExpected = (props.workerDesiredCount ?? 2) > 0;
 
     // Dead-letter queues: anything in one is a message that needs a person.
     const dlqs: Array<[string, sqs.IQueue]> = [
@@ -122,6 +127,9 @@ export class GatewayOperations extends Construct {
         description: `Carrier ${c}: the oldest queued message waited over ${config.queueAgeSeconds} s for submission.`,
       });
       if (workerExpected) {
+        // Every task reports its own BindsUp under the same Carrier dimension, so the Maximum is
+        // the most any one task held: under 1 means no task holds a bind of the carrier. Standby
+        // tasks (no lease) and draining ones report 0 and do not hide a task that is bound.
         this.alarm(`BindsDown-${c}`, this.carrierMetric(WorkerMetric.BindsUp, c, 'Maximum', minute), {
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -129,7 +137,7 @@ export class GatewayOperations extends Construct {
           datapointsToAlarm: 2,
           // No worker reporting is the worst case of "no bind".
           treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-          description: `Carrier ${c}: no bind up in any worker task for over a minute.`,
+          description: `Carrier ${c}: no worker task has held a bind for over a minute (or no task reports at all).`,
         });
       }
       this.alarm(`DeliveryRatio-${c}`, this.deliveryRatio(c, config.deliveryRatioMinMessages), {
@@ -233,6 +241,23 @@ export class GatewayOperations extends Construct {
     });
   }
 
+  /**
+   * The binds all worker tasks together hold, per minute. Each task publishes its own BindsUp
+   * every WORKER_METRICS_INTERVAL_MS, so a minute's Sum holds that many samples of each task:
+   * divided by their number it is the tasks' total (a sample that lands in the next minute makes
+   * a minute read a fraction off). The Maximum would be one task's share only.
+   */
+  private bindsHeld(carrierId: string): cloudwatch.MathExpression {
+    const period = Duration.minutes(1);
+    const samplesPerPeriod = period.toMilliseconds() / WORKER_METRICS_INTERVAL_MS;
+    return new cloudwatch.MathExpression({
+      expression: `m / ${samplesPerPeriod}`,
+      usingMetrics: { m: this.carrierMetric(WorkerMetric.BindsUp, carrierId, 'Sum', period) },
+      period,
+      label: `Binds held ${carrierId}`,
+    });
+  }
+
   /** Desired minus running tasks of the worker service (Container Insights). */
   private tasksMissing(service: ecs.FargateService): cloudwatch.MathExpression {
     const metric = (name: string) =>
@@ -257,6 +282,17 @@ export class GatewayOperations extends Construct {
     const perCarrier = (name: string, statistic: string) => carriers.map((c) => this.carrierMetric(name, c, statistic, minute, c));
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8, right?: cloudwatch.IMetric[]) =>
       new cloudwatch.GraphWidget({ title, left, ...(right ? { right } : {}), width, height: 6 });
+    const bindsHeld = (c: string) => {
+      const configured = props.carrierBinds?.[c];
+      return new cloudwatch.GraphWidget({
+        title: `Binds held by all tasks: ${c}${configured !== undefined ? ` (of ${configured} configured)` : ''}`,
+        left: [this.bindsHeld(c)],
+        leftYAxis: { min: 0, showUnits: false },
+        ...(configured !== undefined ? { leftAnnotations: [{ value: configured, label: 'binds configured', color: cloudwatch.Color.RED }] } : {}),
+        width: 6,
+        height: 6,
+      });
+    };
     const queues: Array<[string, QueueWithDlq]> = [['ingest', props.ingest], ...carriers.map((c): [string, QueueWithDlq] => [c, props.carrierQueues[c]!]), ['webhooks', props.webhooks]];
 
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `${this.prefix}-gateway`, defaultInterval: Duration.hours(3) });
@@ -272,8 +308,9 @@ export class GatewayOperations extends Construct {
       ),
       graph('Not delivered (per minute)', [total(WorkerMetric.Undelivered, 'Undelivered'), total(WorkerMetric.Failed, 'Failed'), total(WorkerMetric.Retries, 'Retries'), gw(LambdaMetric.MessagesRejected, 'Sum', 'Rejected: no route', { [MetricDimension.Reason]: 'no_route' })], 12),
     );
+    dashboard.addWidgets(...carriers.map(bindsHeld), graph('Lease takeovers (per carrier, per minute)', perCarrier(WorkerMetric.LeaseTakeovers, 'Sum'), 6));
     dashboard.addWidgets(
-      graph('Binds up (per carrier)', perCarrier(WorkerMetric.BindsUp, 'Maximum'), 6),
+      graph('Binds up in one task, most (per carrier)', perCarrier(WorkerMetric.BindsUp, 'Maximum'), 6),
       graph('Window in use (per carrier)', perCarrier(WorkerMetric.WindowInUse, 'Maximum'), 6),
       graph('Throttled (per carrier, per minute)', perCarrier(WorkerMetric.Throttled, 'Sum'), 6),
       graph('Delivery ratio, 15 min (per carrier)', carriers.map((c, i) => this.deliveryRatio(c, 1, c, String(i))), 6),

@@ -46,7 +46,10 @@ export interface SmppWorkerServiceProps {
   /** The config's retainText: keep a message's text after SUBMITTED. */
   readonly retainText: boolean;
   readonly lifecycle: { receiptTimeoutSeconds: number; retryBaseSeconds: number; retryMaxSeconds: number };
-  /** @default 1 */
+  /**
+   * Tasks to run. They share each carrier's binds through bind leases: one holds a bind, the
+   * others stand by to take it over, in another availability zone. @default 2
+   */
   readonly desiredCount?: number;
   /** @default 512 */
   readonly cpu?: number;
@@ -73,11 +76,25 @@ export interface SmppWorkerServiceProps {
 }
 
 /**
+ * What a worker task does between SIGTERM and its exit, at most, in seconds; ECS's stop
+ * timeout is their sum, so SIGKILL never cuts a release short (docs/design.md#deploying-with-bind-leases):
+ * - poll: the long poll in progress is not aborted (POLL_WAIT_SECONDS),
+ * - drain: the submissions in flight get their submit_sm_resp (DRAIN_SECONDS),
+ * - unbind: unbind_resp on every bind (at most 5 s, worker/smpp),
+ * - releaseLeases: one conditional write per lease held, so a standby binds at once instead of
+ *   after the lease TTL,
+ * - flush: the pending SMSC-id mappings, the queue deletions, the last heartbeat and metrics.
+ */
+export const WORKER_STOP_BUDGET_SECONDS = { poll: 20, drain: 25, unbind: 5, releaseLeases: 5, flush: 5 } as const;
+
+/**
  * The SMPP worker as an ECS Fargate service on arm64: private subnets with NAT
- * egress, least-privilege task role (its carrier queues, the table, the
- * inbound topic), SMPP passwords injected from Secrets Manager, circuit
- * breaker with rollback, and a stop timeout long enough to drain the window.
- * The task role may also put metrics, in the gateway's namespace only.
+ * egress in two availability zones, tasks spread and rebalanced across them,
+ * least-privilege task role (its carrier queues, the table, the inbound topic),
+ * SMPP passwords injected from Secrets Manager, deployments that start the new
+ * tasks before stopping the old (circuit breaker with rollback), and a stop
+ * timeout long enough to drain, unbind and release the bind leases. The task
+ * role may also put metrics, in the gateway's namespace only.
  */
 export class SmppWorkerService extends Construct {
   public readonly vpc: ec2.Vpc;
@@ -90,8 +107,8 @@ export class SmppWorkerService extends Construct {
   /** The NAT gateways' public IPs where the stack allocates them; named allocations are the operator's own. */
   public readonly egressIps: string[];
 
-  /** Seconds ECS waits after SIGTERM before SIGKILL: the worker drains within DRAIN_SECONDS of it. */
-  public static readonly STOP_TIMEOUT_SECONDS = 60;
+  /** Seconds ECS waits after SIGTERM before SIGKILL: the sum of WORKER_STOP_BUDGET_SECONDS. */
+  public static readonly STOP_TIMEOUT_SECONDS = Object.values(WORKER_STOP_BUDGET_SECONDS).reduce((a, b) => a + b, 0);
 
   constructor(scope: Construct, id: string, props: SmppWorkerServiceProps) {
     super(scope, id);
@@ -150,8 +167,9 @@ export class SmppWorkerService extends Construct {
         RECEIPT_TIMEOUT_SECONDS: String(props.lifecycle.receiptTimeoutSeconds),
         RETRY_BASE_SECONDS: String(props.lifecycle.retryBaseSeconds),
         RETRY_MAX_SECONDS: String(props.lifecycle.retryMaxSeconds),
-        // Within the stop timeout: the poll in progress (up to 20 s), the drain, then unbind.
-        DRAIN_SECONDS: String(SmppWorkerService.STOP_TIMEOUT_SECONDS - 35),
+        // Their parts of the stop timeout (WORKER_STOP_BUDGET_SECONDS).
+        POLL_WAIT_SECONDS: String(WORKER_STOP_BUDGET_SECONDS.poll),
+        DRAIN_SECONDS: String(WORKER_STOP_BUDGET_SECONDS.drain),
         HEALTH_PORT: '8080',
         LOG_LEVEL: props.logLevel ?? 'INFO',
       },
@@ -170,18 +188,29 @@ export class SmppWorkerService extends Construct {
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: this.vpc, description: 'SMPP worker: outbound to carriers and AWS APIs only', allowAllOutbound: true });
     const subnets = this.vpc.selectSubnets({ subnetType: nat ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC });
+    // A standby in the zone of the lease holder is no standby when that zone goes.
+    if (new Set(subnets.availabilityZones).size < 2) {
+      throw new Error(`SmppWorkerService: the worker's subnets span ${subnets.availabilityZones.length} availability zone(s); its tasks need at least 2 to stand in for each other`);
+    }
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: props.image === 'none' ? 0 : (props.desiredCount ?? 1),
+      desiredCount: props.image === 'none' ? 0 : (props.desiredCount ?? 2),
       assignPublicIp: !nat,
       vpcSubnets: subnets,
       securityGroups: [securityGroup],
+      // A deployment starts the new tasks first (up to 200%) and stops an old one only once they are
+      // healthy (never under 100%): they come up as hot standbys, and bind as the old tasks release
+      // their leases on SIGTERM. Leases, not ECS, keep the binds within the carrier's limit.
       circuitBreaker: { enable: true, rollback: true },
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       enableExecuteCommand: false,
     });
+    // ECS spreads a service's tasks across its zones; rebalancing moves them back after a zone
+    // outage or a scale-in left them in one. FargateService has no property for it (Ec2Service has):
+    // set it on the resource, explicitly, since an update leaves an existing service's setting alone.
+    (this.service.node.defaultChild as ecs.CfnService).availabilityZoneRebalancing = 'ENABLED';
 
     // Tasks started before their subnets' default routes exist cannot pull the image, read their secrets or reach a
     // carrier: the deployment fails its health checks and the circuit breaker rolls it back. Start after the routes.

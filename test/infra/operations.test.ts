@@ -6,16 +6,22 @@
 import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseGatewayConfig } from '../../core/config/load';
+import { WORKER_METRICS_INTERVAL_MS } from '../../core/util/metric-names';
 import { GatewayStack } from '../../lib/gateway-stack';
 import { awsConfig, templateApp } from '../support/gateway-configs';
 
 let stack: GatewayStack;
 let template: Template;
 const CARRIERS = ['sim-a', 'sim-b'];
+/** Binds configured per carrier: sim-b's account allows two. */
+const BINDS: Record<string, number> = { 'sim-a': 1, 'sim-b': 2 };
 const FUNCTIONS = ['api', 'router', 'outbox', 'webhook', 'sweeper'];
 
 beforeAll(() => {
-  stack = new GatewayStack(templateApp(), 'Ops', { config: awsConfig({ alertEmail: 'oncall@example.com', queueAgeSeconds: 600 }), env: { account: '123456789012', region: 'eu-west-1' } });
+  const config = awsConfig({ alertEmail: 'oncall@example.com', queueAgeSeconds: 600 });
+  const withBinds = parseGatewayConfig({ ...config, carriers: config.carriers.map((c) => ({ ...c, binds: BINDS[c.id] })) });
+  stack = new GatewayStack(templateApp(), 'Ops', { config: withBinds, env: { account: '123456789012', region: 'eu-west-1' } });
   template = Template.fromStack(stack as Stack);
 }, 120_000);
 
@@ -100,12 +106,17 @@ describe('alarms', () => {
     }
   });
 
-  it('fire when a carrier has no bind for over a minute, and when no worker reports at all', () => {
+  it('fire when no worker task has held a bind of a carrier for over a minute (the most any task reports is under 1), and when no task reports at all', () => {
     for (const c of CARRIERS) {
       const a = alarm(`BindsDown-${c}`);
       expect(metricOf(a)).toEqual({ namespace: 'SmsGateway', name: 'BindsUp', dimensions: [{ Name: 'Carrier', Value: c }], statistic: 'Maximum' });
       expect(a).toMatchObject({ Threshold: 1, ComparisonOperator: 'LessThanThreshold', Period: 60, EvaluationPeriods: 2, DatapointsToAlarm: 2, TreatMissingData: 'breaching' });
+      expect(a.AlarmDescription).toBe(`Carrier ${c}: no worker task has held a bind for over a minute (or no task reports at all).`);
     }
+  });
+
+  it('leave lease takeovers to the dashboard: one after a task crash is the design working', () => {
+    expect(stack.operations.alarms.map((a) => a.node.id)).not.toContainEqual(expect.stringMatching(/Lease/));
   });
 
   it('judge the delivery ratio per carrier over 15 minutes, only with traffic', () => {
@@ -157,7 +168,40 @@ describe('alarms', () => {
   });
 });
 
+/** The dashboard's widgets, with the tokens in its body (the region) as placeholders. */
+function dashboardWidgets(): Array<{ properties: Record<string, any> }> {
+  const [dash] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+  const body = dash!.Properties.DashboardBody;
+  const text = typeof body === 'string' ? body : (body['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : 'token')).join('');
+  return JSON.parse(text).widgets;
+}
+
+function widget(title: string) {
+  const found = dashboardWidgets().filter((w) => w.properties.title === title);
+  expect(found, `widget "${title}"`).toHaveLength(1);
+  return found[0]!.properties;
+}
+
 describe('dashboard', () => {
+  it('draws per carrier the binds all tasks hold against the binds configured', () => {
+    for (const c of CARRIERS) {
+      // Prepare
+      const graph = widget(`Binds held by all tasks: ${c} (of ${BINDS[c]} configured)`);
+      // Act: every task's BindsUp samples in a minute, over the samples one task sends in it
+      const [[held], [namespace, name, dimension, carrier, options]] = graph.metrics;
+      // Assess
+      expect(held).toMatchObject({ expression: `m / ${60_000 / WORKER_METRICS_INTERVAL_MS}`, period: 60 });
+      expect([namespace, name, dimension, carrier]).toEqual(['SmsGateway', 'BindsUp', 'Carrier', c]);
+      expect(options).toMatchObject({ id: 'm', stat: 'Sum', period: 60, visible: false });
+      expect(graph.annotations.horizontal).toEqual([expect.objectContaining({ value: BINDS[c], label: 'binds configured' })]);
+    }
+  });
+
+  it('graphs the lease takeovers of each carrier per minute', () => {
+    const graph = widget('Lease takeovers (per carrier, per minute)');
+    expect(graph.metrics).toEqual(CARRIERS.map((c) => ['SmsGateway', 'LeaseTakeovers', 'Carrier', c, expect.objectContaining({ stat: 'Sum', period: 60 })]));
+  });
+
   it('shows the flow, carrier health, latency, queues and the alarms', () => {
     const [dash] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(dash!.Properties.DashboardBody);

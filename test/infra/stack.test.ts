@@ -7,6 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../../core/config/load';
+import { WORKER_STOP_BUDGET_SECONDS } from '../../lib/constructs/smpp-worker-service';
 import { GatewayStack } from '../../lib/gateway-stack';
 import { loadWorkerSettings } from '../../worker/settings';
 import { awsConfig, EIP_ALLOCATION_IDS, templateApp, withOptionalSettings } from '../support/gateway-configs';
@@ -19,6 +20,9 @@ let template: Template;
 /** The same config with the optional network and operations settings on: named Elastic IPs, the API Gateway account role. */
 let optionalApp: App;
 let optional: Template;
+/** config/example-production.yaml, and config/local.yaml as a local deploy makes it. */
+let production: Template;
+let local: Template;
 
 beforeAll(() => {
   app = templateApp();
@@ -26,7 +30,27 @@ beforeAll(() => {
   template = Template.fromStack(stack);
   optionalApp = templateApp();
   optional = Template.fromStack(new GatewayStack(optionalApp, 'Optional', { config: withOptionalSettings(awsConfig()), env: ENV }));
+  production = Template.fromStack(new GatewayStack(templateApp(), 'Production', { config: loadGatewayConfig('config/example-production.yaml'), env: ENV }));
+  local = Template.fromStack(new GatewayStack(templateApp(), 'Local', { config: loadGatewayConfig('config/local.yaml'), local: true, env: ENV }));
 }, 120_000);
+
+/** The worker container's definition, and its environment as ECS sets it (tokens as placeholders, secrets as their variables). */
+function workerContainer(of: Template): { container: Record<string, any>; env: NodeJS.ProcessEnv } {
+  const [task] = Object.values(of.findResources('AWS::ECS::TaskDefinition'));
+  const container = task!.Properties.ContainerDefinitions[0];
+  const env: NodeJS.ProcessEnv = { GATEWAY_CONFIG: '/nonexistent/gateway.yaml' };
+  for (const { Name, Value } of container.Environment) env[Name] = typeof Value === 'string' ? Value : `token-${Name}`;
+  for (const { Name } of container.Secrets) env[Name] = 'from-secrets-manager';
+  env.CARRIER_QUEUE_URLS = JSON.stringify(Object.fromEntries(awsConfig().carriers.map((c) => [c.id, `https://sqs/${c.id}.fifo`])));
+  return { container, env };
+}
+
+/** The worker service's only AWS::ECS::Service. */
+function workerService(of: Template): Record<string, any> {
+  const services = Object.values(of.findResources('AWS::ECS::Service'));
+  expect(services).toHaveLength(1);
+  return services[0]!.Properties;
+}
 
 describe('message table', () => {
   it('is on-demand with TTL, point-in-time recovery, encryption and a stream with both images', () => {
@@ -213,14 +237,44 @@ describe('SMPP worker', () => {
     expect(service!.DependsOn).toEqual(expect.arrayContaining(natRoutes));
   });
 
+  it('runs two tasks in production, over subnets in two availability zones, rebalanced across them', () => {
+    // Prepare
+    const service = workerService(production);
+    const subnetIds: Array<{ Ref: string }> = service.NetworkConfiguration.AwsvpcConfiguration.Subnets;
+    // Act
+    const zones = subnetIds.map(({ Ref }) => JSON.stringify(production.toJSON().Resources[Ref].Properties.AvailabilityZone));
+    // Assess
+    expect(service.DesiredCount).toBe(2);
+    expect(new Set(zones).size).toBeGreaterThanOrEqual(2);
+    expect(service.AvailabilityZoneRebalancing).toBe('ENABLED');
+  });
+
+  it('runs no task in a local deploy, where npm run local starts the worker as a process', () => {
+    expect(workerService(local).DesiredCount).toBe(0);
+  });
+
+  it('deploys new tasks before stopping old ones, so they stand by to take the leases the old ones release', () => {
+    expect(workerService(production).DeploymentConfiguration).toMatchObject({
+      MinimumHealthyPercent: 100,
+      MaximumPercent: 200,
+      DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+    });
+  });
+
+  it('gives a stopping task time for the poll in progress, the drain, unbind, the lease release and the last writes', () => {
+    // Prepare: the worker's own reading of its environment
+    const { container, env } = workerContainer(template);
+    const { pollWaitSeconds, drainSeconds } = loadWorkerSettings(env);
+    // Act
+    const { unbind, releaseLeases, flush } = WORKER_STOP_BUDGET_SECONDS;
+    // Assess
+    expect(container.StopTimeout).toBe(pollWaitSeconds + drainSeconds + unbind + releaseLeases + flush);
+    expect(container.StopTimeout).toBeLessThanOrEqual(120); // Fargate's longest
+  });
+
   it('gives the worker every setting in its environment, so the container starts without a config file', () => {
-    // Prepare: the container's environment as ECS sets it (tokens as placeholders), and its secrets as their variables.
-    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
-    const container = task!.Properties.ContainerDefinitions[0];
-    const env: NodeJS.ProcessEnv = { GATEWAY_CONFIG: '/nonexistent/gateway.yaml' };
-    for (const { Name, Value } of container.Environment) env[Name] = typeof Value === 'string' ? Value : `token-${Name}`;
-    for (const { Name } of container.Secrets) env[Name] = 'from-secrets-manager';
-    env.CARRIER_QUEUE_URLS = JSON.stringify(Object.fromEntries(awsConfig().carriers.map((c) => [c.id, `https://sqs/${c.id}.fifo`])));
+    // Prepare
+    const { env } = workerContainer(template);
     // Act
     const settings = loadWorkerSettings(env);
     // Assess
@@ -259,6 +313,13 @@ describe('a deploy to AWS', () => {
   it('refuses a plaintext carrier password', () => {
     const config = loadGatewayConfig('config/local.yaml');
     expect(() => new GatewayStack(templateApp(), 'Plain', { config })).toThrow(/sim-a, sim-b: a plaintext password is for local use only/);
+  });
+
+  it('refuses a region of one availability zone, where the worker tasks could not stand in for each other', () => {
+    const oneZone = templateApp({ [`availability-zones:account=${ENV.account}:region=${ENV.region}`]: ['eu-west-1a'] });
+    expect(() => new GatewayStack(oneZone, 'OneZone', { config: awsConfig(), env: ENV })).toThrow(
+      "SmppWorkerService: the worker's subnets span 1 availability zone(s); its tasks need at least 2 to stand in for each other",
+    );
   });
 });
 

@@ -15,7 +15,7 @@ import type { Io } from '../../cli/io';
 import { main } from '../../cli/main';
 import { formatDlqTable, formatEvent, formatMessage } from '../../cli/output';
 import type { PartialLocalOutputs } from '../../core/config/local-outputs';
-import { describeBehaviour, parseSimulateSpecs } from '../../scripts/local';
+import { describeBehaviour, describeWorkerLine, LocalUsageError, localWorkers, MAX_LOCAL_WORKERS, parseSimulateSpecs } from '../../scripts/local';
 
 // ---------------------------------------------------------------- fixtures
 
@@ -299,5 +299,56 @@ describe('parseSimulateSpecs', () => {
     ['sim-a:warp=9', "--simulate sim-a:warp=9: unknown behaviour 'warp' (tps, drop-after, receipt-before-response, receipt-delay, response-delay, receipt-stat, reject-with, id-format, no-receipt-tlvs, max-binds)"],
   ])('refuses %s with a message naming the problem', (spec, message) => {
     expect(() => parseSimulateSpecs([spec], carriers)).toThrow(message);
+  });
+});
+
+describe('localWorkers (npm run local --workers)', () => {
+  it('starts one worker by default, local-1 on health port 8081', () => {
+    expect(localWorkers(undefined, {})).toEqual([{ taskId: 'local-1', healthPort: 8081 }]);
+  });
+
+  it('gives each of several workers its own task id and the next health port from HEALTH_PORT', () => {
+    expect(localWorkers('3', { HEALTH_PORT: '9000' })).toEqual([
+      { taskId: 'local-1', healthPort: 9000 },
+      { taskId: 'local-2', healthPort: 9001 },
+      { taskId: 'local-3', healthPort: 9002 },
+    ]);
+    expect(localWorkers(String(MAX_LOCAL_WORKERS), {})).toHaveLength(MAX_LOCAL_WORKERS);
+  });
+
+  it.each(['0', '-1', '2x', '1.5', '', ' 2', String(MAX_LOCAL_WORKERS + 1)])('refuses --workers %j, naming the range', (value) => {
+    expect(() => localWorkers(value, {})).toThrow(new LocalUsageError(`--workers ${value}: must be a whole number from 1 to ${MAX_LOCAL_WORKERS}`));
+  });
+
+  it('refuses a HEALTH_PORT that is not a port, or leaves no room for the next workers\' ports', () => {
+    expect(() => localWorkers('1', { HEALTH_PORT: 'http' })).toThrow(new LocalUsageError('HEALTH_PORT=http: must be a port number from 1 to 65535'));
+    expect(() => localWorkers('2', { HEALTH_PORT: '65535' })).toThrow('HEALTH_PORT=65535: must be a port number from 1 to 65534, the first of 2 consecutive health ports');
+  });
+});
+
+describe('describeWorkerLine (npm run local)', () => {
+  const line = (fields: Record<string, unknown>) => describeWorkerLine(JSON.stringify({ level: 'INFO', timestamp: '2026-12-01T15:00:00.000Z', taskId: 'local-2', ...fields }));
+
+  it('says which task acquired which bind\'s lease, and whose it took over', () => {
+    expect(line({ message: 'LEASE_ACQUIRED', carrierId: 'sim-a', slot: 0, token: 7, takeover: false })).toBe('sim-a bind 0: lease acquired by local-2');
+    expect(line({ message: 'LEASE_ACQUIRED', carrierId: 'sim-a', slot: 0, token: 8, takeover: true, previousOwner: 'local-1' })).toBe('sim-a bind 0: lease acquired by local-2 (takeover from local-1)');
+    expect(line({ message: 'LEASE_ACQUIRED', carrierId: 'sim-a', slot: 1, token: 9, takeover: true })).toBe('sim-a bind 1: lease acquired by local-2 (takeover)');
+  });
+
+  it('says when a task released a lease, or lost it and why', () => {
+    expect(line({ message: 'LEASE_RELEASED', carrierId: 'sim-b', slot: 1, reason: 'stop' })).toBe('sim-b bind 1: lease released by local-2 (stop)');
+    expect(line({ message: 'LEASE_RELEASED', carrierId: 'sim-b', slot: 1, reason: 'balance' })).toBe('sim-b bind 1: lease released by local-2 (balance)');
+    expect(line({ message: 'LEASE_LOST', carrierId: 'sim-b', slot: 0, reason: 'renewals_failed' })).toBe('sim-b bind 0: lease lost by local-2 (renewals_failed)');
+  });
+
+  it('names the bind slot of a bind that came up, was lost or was refused', () => {
+    expect(line({ message: 'BIND_UP', carrierId: 'sim-a', bind: 1, type: 'transceiver', attempts: 1 })).toBe('sim-a bind 1: bind up');
+    expect(line({ message: 'BIND_LOST', carrierId: 'sim-a', bind: 0, type: 'transceiver', reason: 'closed by the SMSC' })).toBe('sim-a bind 0: bind lost (closed by the SMSC)');
+    expect(line({ message: 'BIND_REFUSED', carrierId: 'sim-a', bind: 0, type: 'transceiver', commandStatus: '0x0000000D', name: 'ESME_RBINDFAIL' })).toBe('sim-a bind 0: bind refused (ESME_RBINDFAIL)');
+  });
+
+  it('keeps the JSON log\'s other lines, and anything that is not JSON, to itself', () => {
+    expect(line({ message: 'HEARTBEAT_FAILED', carrierId: 'sim-a' })).toBeUndefined();
+    expect(describeWorkerLine('npm warn something')).toBeUndefined();
   });
 });

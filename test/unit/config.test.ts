@@ -222,6 +222,8 @@ describe('parseGatewayConfig — a good config', () => {
     expect(config.stackName).toBe('SmsGateway');
     expect(config.limits).toEqual({ maxSegments: 10, maxBatchSize: 100, defaultValiditySeconds: 86_400 });
     expect(config.carriers[0]).toMatchObject({ tls: false, binds: 1, window: 10, tps: 10, receiptIdFormat: 'as-is', maxAttempts: 5 });
+    // Two worker tasks: one holds the binds, the other stands by in another zone.
+    expect(config.worker).toMatchObject({ desiredCount: 2, cpu: 512, memoryMiB: 1024 });
     expect(config.routes.map((r) => [r.id, r.default])).toEqual([
       ['uk', false],
       ['de', false],
@@ -350,7 +352,7 @@ describe('configWarnings — the worker task is sized for its carriers', () => {
       `worker: carriers[].tps add up to ${n(perTask + 0.5)} segments per second (c-a ${n(perTask - 10)}, c-b 10.5), more than one worker task carries at worker.cpu 512: about ${n(perTask)} per second (${WORKER_MESSAGES_PER_SECOND_PER_VCPU} messages per second per vCPU, `,
     );
     expect(warnings[0]!.startsWith('worker: ')).toBe(true);
-    expect(warnings[0]).toContain('whatever worker.desiredCount is, until tasks share the binds');
+    expect(warnings[0]).toContain('one task may hold every bind of every carrier (the others standing by, or gone), so one task must carry the sum whatever worker.desiredCount is.');
     expect(warnings[0]).toMatch(/raise worker\.cpu to 1024 \(with worker\.memoryMiB 2048 or more\) or lower carriers\[\]\.tps\.$/);
   });
 
@@ -358,7 +360,7 @@ describe('configWarnings — the worker task is sized for its carriers', () => {
     expect(configWarnings(sized([Math.ceil(workerTaskCapacity(256)), 10], { cpu: 256, memoryMiB: 512 }))[0]).toMatch(/raise worker\.cpu to 512 \(with worker\.memoryMiB 1024 or more\)/);
   });
 
-  it('holds per task however many tasks run, since each may be handed every carrier\'s full rate', () => {
+  it('holds per task however many tasks run, since one task may hold every bind and so every carrier\'s full rate', () => {
     expect(configWarnings(sized([Math.ceil(perTask), 10], { desiredCount: 3 }))).toHaveLength(1);
   });
 
