@@ -49,6 +49,11 @@ export const CarrierConfig = z
     window: z.number().int().min(1).max(1000).default(10),
     /** Segments per second allowed by the carrier account (all binds together). */
     tps: z.number().positive().max(10000).default(10),
+    /**
+     * Milliseconds added to the one-second rate window: absorbs the jitter between our send
+     * times and the SMSC's count (a busy host, a long path), at the cost of that fraction of tps.
+     */
+    rateMarginMs: z.number().int().min(0).max(500).default(15),
     receiptIdFormat: ReceiptIdFormat.default('as-is'),
     splitMode: SplitMode.default('udh'),
     enquireLinkSeconds: z.number().int().min(5).max(600).default(30),

@@ -16,6 +16,12 @@ import { seedRouted, smscAddress, spawnWorker, statusesOf, workerSettings, type 
 const BINDS = 2;
 const TPS = 40;
 const WINDOW = 10;
+/**
+ * Three worker processes, the emulator and this process (the SMSC) share two cores, and
+ * whichever of them is descheduled delays PDUs by tens of milliseconds on its side of the
+ * count: the margin an operator would set for such a path (carriers[].rateMarginMs).
+ */
+const RATE_MARGIN_MS = 100;
 /** The default lease TTL: a crashed task's binds are taken over within it (plus a poll and a bind). */
 const LEASE_TTL_SECONDS = 15;
 
@@ -48,7 +54,7 @@ afterAll(async () => {
 /** A worker process with sim-a at binds 2 / tps 40; resolves once it has started (it may stand by). */
 async function startTask(): Promise<WorkerProcess> {
   const base = workerSettings({ 'sim-a': simA.port!, 'sim-b': simB.port! }, TPS);
-  const settings = { ...base, carriers: base.carriers.map((c) => (c.config.id === 'sim-a' ? { ...c, config: { ...c.config, binds: BINDS, window: WINDOW } } : c)) };
+  const settings = { ...base, carriers: base.carriers.map((c) => (c.config.id === 'sim-a' ? { ...c, config: { ...c.config, binds: BINDS, window: WINDOW, rateMarginMs: RATE_MARGIN_MS } } : c)) };
   const worker = await spawnWorker(
     settings,
     {

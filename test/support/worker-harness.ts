@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { SmscSimulator } from '../../simulator/smsc-simulator';
 import { startWorker, type RunningWorker } from '../../worker/main';
 import { loadWorkerSettings, localStackEnv, passwordVariable, type WorkerSettings } from '../../worker/settings';
@@ -179,16 +179,21 @@ export async function seedRouted(carrierId: string, count: number, text = 'seede
   return messages;
 }
 
-/** The message records' statuses, read consistently. */
+/**
+ * The message records' statuses, read consistently, 100 a request: cheap enough to poll beside
+ * an in-process SMSC simulator without starving it (its TPS count would see the delay).
+ */
 export async function statusesOf(ids: string[]): Promise<Map<string, string | undefined>> {
   const { dynamo } = clients();
   const table = outputs().tableName;
-  const out = new Map<string, string | undefined>();
-  await Promise.all(
-    ids.map(async (id) => {
-      const item = (await dynamo.send(new GetCommand({ TableName: table, Key: { pk: `MSG#${id}`, sk: 'MSG' }, ConsistentRead: true }))).Item;
-      out.set(id, typeof item?.status === 'string' ? item.status : undefined);
-    }),
-  );
+  const out = new Map<string, string | undefined>(ids.map((id) => [id, undefined]));
+  for (let i = 0; i < ids.length; i += 100) {
+    let keys: Record<string, unknown>[] = ids.slice(i, i + 100).map((id) => ({ pk: `MSG#${id}`, sk: 'MSG' }));
+    while (keys.length > 0) {
+      const res = await dynamo.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'id, #s', ExpressionAttributeNames: { '#s': 'status' } } } }));
+      for (const item of res.Responses?.[table] ?? []) out.set(String(item.id), typeof item.status === 'string' ? item.status : undefined);
+      keys = (res.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+    }
+  }
   return out;
 }

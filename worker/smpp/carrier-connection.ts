@@ -87,7 +87,7 @@ export interface CarrierTiming {
   deliverTimeoutMs?: number;
   /** How long the rate stays halved after throttling before it recovers. Default 5000. */
   throttleHoldMs?: number;
-  /** Safety margin added to the 1000 ms rate window (absorbs timer and transit jitter). Default 15. */
+  /** Safety margin added to the 1000 ms rate window (absorbs timer and transit jitter). Default carrier.rateMarginMs. */
   rateMarginMs?: number;
   /** Wait for unbind_resp on stop. Default min(response timeout, 5000). */
   unbindTimeoutMs?: number;
@@ -166,7 +166,6 @@ const DEFAULTS = {
   stableAfterMs: 30_000,
   deliverTimeoutMs: 30_000,
   throttleHoldMs: 5000,
-  rateMarginMs: 15,
 } as const;
 
 const THROTTLE_FACTOR = 0.5;
@@ -216,7 +215,7 @@ export class CarrierConnection {
       stableAfterMs: t.stableAfterMs ?? DEFAULTS.stableAfterMs,
       deliverTimeoutMs: t.deliverTimeoutMs ?? DEFAULTS.deliverTimeoutMs,
       throttleHoldMs: t.throttleHoldMs ?? DEFAULTS.throttleHoldMs,
-      rateMarginMs: t.rateMarginMs ?? DEFAULTS.rateMarginMs,
+      rateMarginMs: t.rateMarginMs ?? this.carrier.rateMarginMs,
       unbindTimeoutMs: t.unbindTimeoutMs ?? Math.min(responseTimeoutMs, 5000),
     };
     this.limiter = new SlidingWindowLimiter(this.carrier.tps, { marginMs: this.timing.rateMarginMs, now: this.now });
