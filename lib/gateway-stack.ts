@@ -14,6 +14,7 @@ import type { Construct } from 'constructs';
 import { KeyPrefix } from '../core/aws/table-keys';
 import { toRuntimeConfig } from '../core/config/runtime';
 import { checkCallbackUrl } from '../core/domain/webhook';
+import { CARRIER_QUEUE_MAX_RECEIVES } from '../core/domain/deadlines';
 import type { GatewayConfig } from '../core/config/schema';
 import { problemBody, type ProblemType } from '../core/http/problem';
 import { GatewayFunction } from './constructs/gateway-function';
@@ -122,7 +123,8 @@ export class GatewayStack extends Stack {
         fifo: true,
         // Longer than the worker's response timeout plus its drain time.
         visibilityTimeout: Duration.seconds(Math.max(60, carrier.responseTimeoutSeconds * 4)),
-        maxReceiveCount: 10,
+        // Above the throttled receives the worker allows: a throttled message is retried, not moved to the DLQ.
+        maxReceiveCount: CARRIER_QUEUE_MAX_RECEIVES,
       });
     }
     const carrierQueueUrls = JSON.stringify(Object.fromEntries(Object.entries(this.carrierQueues).map(([id, q]) => [id, q.queue.queueUrl])));

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { DeliveryStore, Submitted } from '../core/aws/delivery-store';
 import type { MessageStore, RetryTimer } from '../core/aws/message-store';
-import { decideRetry, type RetryPolicy } from '../core/domain/deadlines';
+import { decideRetry, MAX_THROTTLED_RECEIVES, type RetryPolicy } from '../core/domain/deadlines';
 import type { CarrierConfig } from '../core/config/schema';
 import { CarrierEnvelope, routingFieldsOf } from '../core/domain/envelopes';
 import type { MessageRecord, MessageStatus } from '../core/domain/message';
@@ -67,7 +67,7 @@ export type DeliveryOutcome = 'submitted' | 'failed' | 'expired' | 'retry' | 'th
 export function throttleDelaySeconds(receiveCount: number): number {
   return Math.min(20, receiveCount);
 }
-export const MAX_THROTTLED_RECEIVES = 20;
+export { MAX_THROTTLED_RECEIVES };
 
 export class CarrierWorker {
   private readonly inFlight = new Set<Promise<void>>();

@@ -55,3 +55,13 @@ export function decideRetry(
   if (dueAt.getTime() >= Date.parse(validUntil)) return { action: 'expire', reason: `validity_elapsed before attempt ${nextAttempt} (${why})` };
   return { action: 'retry', nextAttempt, dueAt };
 }
+
+/** Receives of a carrier-queue message that throttling may take before it counts as a transient failure (worker/carrier-worker.ts). */
+export const MAX_THROTTLED_RECEIVES = 20;
+
+/**
+ * The carrier queues' maxReceiveCount: above MAX_THROTTLED_RECEIVES, and room for a few more
+ * receives (messages handed back at a bind handover, a crashed task's in-flight ones), so that
+ * the worker, not the redrive policy, decides a throttled message's fate.
+ */
+export const CARRIER_QUEUE_MAX_RECEIVES = MAX_THROTTLED_RECEIVES + 10;

@@ -7,6 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../../core/config/load';
+import { CARRIER_QUEUE_MAX_RECEIVES, MAX_THROTTLED_RECEIVES } from '../../core/domain/deadlines';
 import { WORKER_STOP_BUDGET_SECONDS } from '../../lib/constructs/smpp-worker-service';
 import { GatewayStack } from '../../lib/gateway-stack';
 import { loadWorkerSettings } from '../../worker/settings';
@@ -174,6 +175,12 @@ describe('outbox', () => {
     const expected = [gateway.ingest.queue, ...Object.values(gateway.carrierQueues).map((q) => q.queue), gateway.outboxFailures].map((q) => stack.getLogicalId(q.node.defaultChild as CfnElement));
     expect([...new Set(queues)].sort()).toEqual(expected.sort());
     expect(Object.keys(gateway.carrierQueues).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('lets the worker decide a throttled message’s fate: the carrier queues move a message to their DLQ only after more receives than throttling takes', () => {
+    const carrierQueues = Object.values(template.findResources('AWS::SQS::Queue')).filter((q) => q.Properties.RedrivePolicy?.maxReceiveCount === CARRIER_QUEUE_MAX_RECEIVES);
+    expect(carrierQueues.length).toBe(Object.keys((stack as GatewayStack).carrierQueues).length);
+    expect(CARRIER_QUEUE_MAX_RECEIVES).toBeGreaterThan(MAX_THROTTLED_RECEIVES);
   });
 
   it('knows the carrier queues by carrier id', () => {
