@@ -654,4 +654,28 @@ describe('CarrierConnection: bind leases shared by two connections', () => {
     expect(smsc.throttledCount()).toBe(0);
     expect(smsc.maxSubmitsInAnyWindow(1000)).toBeLessThanOrEqual(20);
   });
+
+  it('after a takeover, take ESME_RBINDFAIL for the previous holder’s bind still open at the SMSC: back off and bind once it is gone, without opening the breaker', async () => {
+    // Prepare: a frozen holder ("ghost") whose lease expired while its bind stays open; the SMSC allows one bind.
+    const { sim: smsc, port } = await startSimulator({ maxBinds: 1 });
+    const ghost = new CarrierConnection({ carrier: carrierConfig(port), password: 'secret', log: () => undefined, onDeliver: async () => undefined, timing: FAST });
+    connections.push(ghost);
+    ghost.start();
+    await waitFor(() => ghost.bindsUp() === 1, 'the ghost bound', 10_000);
+    const leases = new InProcessLeases();
+    await leases.acquire('sim', 0, 'ghost', 1, 0);
+    const logs: LogLine[] = [];
+    const taker = new CarrierConnection({ carrier: carrierConfig(port), password: 'secret', taskId: 'taker', leases, leaseTiming: leaseTiming(3000), log: (event, data) => logs.push({ event, data }), onDeliver: async () => undefined, timing: FAST });
+    connections.push(taker);
+    // Act: the taker takes the lease over and is refused; then the ghost's bind goes.
+    taker.start();
+    await waitFor(() => logs.some((l) => l.event === 'BIND_REFUSED'), 'a refused bind', 10_000);
+    await ghost.stop(0);
+    await waitFor(() => taker.bindsUp() === 1, 'the taker bound', 10_000);
+    // Assess
+    expect(logs.find((l) => l.event === 'LEASE_ACQUIRED')?.data).toMatchObject({ takeover: true, previousOwner: 'ghost' });
+    expect(logs.find((l) => l.event === 'BIND_REFUSED')?.data).toMatchObject({ commandStatus: '0x0000000D', afterTakeover: true });
+    expect(taker.status().circuitOpenForMs).toBe(0);
+    expect(smsc.peakBinds()).toBe(1);
+  });
 });

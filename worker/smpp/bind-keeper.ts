@@ -24,6 +24,13 @@ import { sleep, SlotLease, type LeaseLossReason } from './slot-lease';
 
 /** Bind refusals that are configuration faults: credentials, system id, account or bind count. */
 const BIND_REFUSALS: ReadonlySet<number> = new Set([0x0d, 0x0e, 0x0f]);
+const ESME_RBINDFAIL = 0x0d;
+/**
+ * After a takeover, ESME_RBINDFAIL is first taken for the previous holder's bind still open at
+ * the SMSC (a frozen or partitioned task's socket, until the SMSC's own keep-alive drops it):
+ * retried with backoff for this long before it counts as a configuration fault.
+ */
+const ZOMBIE_BIND_GRACE_MS = 180_000;
 
 /** One SMPP session of a slot, as the submit path sees it. */
 export interface BindLink {
@@ -104,6 +111,8 @@ export class BindKeeper {
   private yieldRequested = false;
   private endTenure: (() => void) | undefined;
   private cooldownMs = 0;
+  /** When this tenure began with a takeover (undefined: the lease was free or released). */
+  private takenOverAt: number | undefined;
 
   constructor(opts: BindKeeperOptions) {
     this.opts = opts;
@@ -159,6 +168,7 @@ export class BindKeeper {
       if (!got) return;
       hooks.log('LEASE_ACQUIRED', { ...ids, slot: this.slot, token: got.token, takeover: got.takeover, ...(got.previousOwner ? { previousOwner: got.previousOwner } : {}) });
       hooks.onLeaseAcquired?.({ slot: this.slot, token: got.token, takeover: got.takeover, previousOwner: got.previousOwner });
+      this.takenOverAt = got.takeover ? this.opts.now() : undefined;
       const tenure = new AbortController();
       const endTenure = (): void => tenure.abort();
       this.endTenure = endTenure;
@@ -275,6 +285,15 @@ export class BindKeeper {
     } catch (error) {
       session?.destroy();
       if (signal.aborted) return undefined;
+      if (error instanceof BindRefusedError && error.commandStatus === ESME_RBINDFAIL && this.takenOverAt !== undefined && now() - this.takenOverAt < ZOMBIE_BIND_GRACE_MS) {
+        // Just taken over from a task that let its lease expire: a frozen or cut-off holder's bind
+        // may still count at the SMSC until the SMSC drops it. Not a configuration fault: back off
+        // and bind again, without pausing every bind of the carrier.
+        const retryInMs = Math.max(this.timing.backoffBaseMs, this.backoff(link));
+        hooks.log('BIND_REFUSED', { carrier: this.carrier.id, bind: link.slot, type: link.type, commandStatus: formatCommandStatus(error.commandStatus), name: commandStatusName(error.commandStatus), afterTakeover: true, retryInMs: Math.round(retryInMs), taskId });
+        await sleep(retryInMs, signal);
+        return undefined;
+      }
       if (error instanceof BindRefusedError && BIND_REFUSALS.has(error.commandStatus)) {
         // A configuration fault (password, system id, account, bind count): alarm and pause
         // every bind of the carrier; retrying at once can get the account blocked.
