@@ -202,14 +202,20 @@ export const BAD_REQUEST_KINDS: readonly { name: string; arbitrary: fc.Arbitrary
 /** Every kind, mixed. */
 export const badRequests: fc.Arbitrary<FuzzRequest> = fc.oneof(...BAD_REQUEST_KINDS.map((k) => k.arbitrary));
 
+/** The messages an answer says were accepted (and so must be stored): 0 for anything but a 202. */
+export function acceptedBy(req: FuzzRequest, res: { status: number; body: string }): number {
+  if (res.status !== 202) return 0;
+  if (!req.path.endsWith('/batch')) return 1;
+  return (JSON.parse(res.body) as { accepted?: number }).accepted ?? -1;
+}
+
 /** What is wrong with an answer to `req`, given how many messages it stored; empty when nothing is. */
 export function answerProblems(req: FuzzRequest, res: { status: number; contentType: string | undefined; body: string }, stored: number): string[] {
   const wrong: string[] = [];
   if (res.status >= 500) return [`answered ${res.status}: ${res.body.slice(0, 300)}`];
   if (res.status < 400) {
     if (req.expect === 'rejected') wrong.push(`accepted (${res.status}) a request that must be refused`);
-    const body = JSON.parse(res.body) as { accepted?: number; dryRun?: boolean };
-    const accepted = res.status === 202 ? (req.path.endsWith('/batch') ? (body.accepted ?? -1) : 1) : 0;
+    const accepted = acceptedBy(req, res);
     if (stored !== accepted) wrong.push(`stored ${stored} messages for ${accepted} accepted`);
     return wrong;
   }
