@@ -205,13 +205,19 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
     parts: `request count 1 (batch 0.01) + put ${putWru} + worker ${round(workerWru, 2)} (message writes ${round(written('message'), 2)} × ${messageWru}, mappings ${round(written('mapping'), 3)}, other ${round(written('other'), 3)})`,
   };
   const hours = p('hoursPerMonth');
-  const heartbeatWrites = 2 * ((hours * 3600) / 5); // 2 carriers, every 5 s
+  const tasks = 2; // worker.desiredCount's default
+  const every5s = (hours * 3600) / 5;
+  const heartbeatWrites = 2 * tasks * every5s; // 2 carriers, each task, every 5 s
   const fixedMonthly = [
-    { item: 'Fargate arm64 task, 0.5 vCPU / 1 GB', dollars: 0.5 * hours * p('fargateArm64PerVcpuHour') + 1 * hours * p('fargateArm64PerGbHour') },
+    { item: `Fargate arm64 tasks: ${tasks} (worker.desiredCount) x 0.5 vCPU / 1 GB`, dollars: tasks * (0.5 * hours * p('fargateArm64PerVcpuHour') + 1 * hours * p('fargateArm64PerGbHour')) },
     { item: 'NAT gateway (hours)', dollars: hours * p('natGatewayPerHour') },
     { item: 'Secrets Manager: 2 carrier passwords + 2 tenant webhook secrets', dollars: 4 * p('secretsManagerPerSecretMonth') },
     { item: 'custom metrics (EMF): ~19 names x ~2 dimension values', dollars: 38 * p('cloudwatchCustomMetricPerMonth') },
-    { item: 'heartbeats: 2 carriers x PutItem every 5 s (the outbox filter drops their stream records)', dollars: heartbeatWrites * wrUnit },
+    { item: `heartbeats: 2 carriers x ${tasks} tasks x PutItem every 5 s (the outbox filter drops their stream records)`, dollars: heartbeatWrites * wrUnit },
+    {
+      item: `bind leases: 2 carriers x 1 bind, a renewal every 5 s by its holder, a read a second by the standby, and a heartbeat Query per carrier and task every 5 s to spread the binds (0.5 RRU)`,
+      dollars: 2 * every5s * wrUnit + 2 * hours * 3600 * 0.5 * rrUnit + 2 * tasks * every5s * 0.5 * rrUnit,
+    },
     { item: 'carrier health: a Query per carrier every 5 s per warm api and router instance (2 carriers, ~2 instances, 0.5 RRU)', dollars: 2 * 2 * ((hours * 3600) / 5) * 0.5 * rrUnit },
     { item: 'idle long polls: 5 Lambda pollers x 2 queues + worker, every 20 s', dollars: 11 * ((hours * 3600) / 20) * fifo },
     { item: 'sweeper: 1 invocation/min', dollars: hours * 60 * (perReq(p('lambdaPerMillionRequests')) + gbs(50) * lambdaGbS) },
