@@ -162,11 +162,11 @@ export class BindKeeper {
    */
   async run(stop: AbortSignal): Promise<void> {
     const { lease, hooks, taskId } = this.opts;
-    const ids = { carrier: this.carrier.id, bind: this.slot, taskId };
+    const ids = { carrier: this.carrier.id, slot: this.slot, taskId };
     while (!stop.aborted) {
       const got = await lease.acquire(stop);
       if (!got) return;
-      hooks.log('LEASE_ACQUIRED', { ...ids, slot: this.slot, token: got.token, takeover: got.takeover, ...(got.previousOwner ? { previousOwner: got.previousOwner } : {}) });
+      hooks.log('LEASE_ACQUIRED', { ...ids, token: got.token, takeover: got.takeover, ...(got.previousOwner ? { previousOwner: got.previousOwner } : {}) });
       hooks.onLeaseAcquired?.({ slot: this.slot, token: got.token, takeover: got.takeover, previousOwner: got.previousOwner });
       this.takenOverAt = got.takeover ? this.opts.now() : undefined;
       const tenure = new AbortController();
@@ -187,13 +187,13 @@ export class BindKeeper {
       await this.close(lost ? lease.fenceBudgetMs : yielded ? this.timing.responseTimeoutMs + this.timing.unbindTimeoutMs : this.timing.unbindTimeoutMs);
       await settledWithin(Promise.allSettled(loops), this.timing.connectTimeoutMs + this.timing.unbindTimeoutMs);
       if (lost) {
-        hooks.log('LEASE_LOST', { ...ids, slot: this.slot, reason: lost });
+        hooks.log('LEASE_LOST', { ...ids, reason: lost });
         hooks.onLeaseLost?.({ slot: this.slot, reason: lost });
         this.yieldRequested = false;
         continue;
       }
       await lease.release();
-      hooks.log('LEASE_RELEASED', { ...ids, slot: this.slot, reason: yielded ? 'balance' : 'stop' });
+      hooks.log('LEASE_RELEASED', { ...ids, reason: yielded ? 'balance' : 'stop' });
       hooks.onLeaseReleased?.({ slot: this.slot });
       this.yieldRequested = false;
       if (yielded) await sleep(this.cooldownMs, stop);

@@ -196,6 +196,8 @@ export class CarrierConnection {
   private stopping = false;
   private stopped: Promise<void> | undefined;
   private reportedUp = 0;
+  /** How long a yielded slot is left to the other tasks (see balance). */
+  private readonly leaseTtlMs: number;
 
   constructor(opts: CarrierConnectionOptions) {
     this.opts = opts;
@@ -223,6 +225,7 @@ export class CarrierConnection {
     const leases = opts.leases ?? new InProcessLeases();
     const taskId = opts.taskId ?? 'this-process';
     const timing = opts.leaseTiming ?? leaseTiming();
+    this.leaseTtlMs = timing.ttlMs;
     const hooks: KeeperHooks = {
       log: opts.log,
       onTenure: (keeper, held) => this.onTenure(keeper, held),
@@ -238,7 +241,7 @@ export class CarrierConnection {
         owner: taskId,
         timing,
         now: this.now,
-        onStoreError: (operation, error) => opts.log('LEASE_STORE_FAILED', { carrier: this.carrier.id, bind: slot, operation, error: error instanceof Error ? error.name : 'unknown', taskId }),
+        onStoreError: (operation, error) => opts.log('LEASE_STORE_FAILED', { carrier: this.carrier.id, slot, operation, error: error instanceof Error ? error.name : 'unknown', taskId }),
       });
       const keeper = new BindKeeper({ carrier: this.carrier, password: opts.password, ...(opts.tlsCa !== undefined ? { tlsCa: opts.tlsCa } : {}), lease, taskId, timing: this.timing, breaker: this.breaker, now: this.now, hooks });
       this.keepers.push(keeper);
@@ -322,8 +325,7 @@ export class CarrierConnection {
     const fair = Math.ceil(this.carrier.binds / tasks);
     const held = this.keepers.filter((k) => k.leaseHeld && !k.yielding);
     if (held.length <= fair) return;
-    const leaseMs = (this.opts.leaseTiming ?? leaseTiming()).ttlMs;
-    held[held.length - 1]!.yieldLease(leaseMs);
+    held[held.length - 1]!.yieldLease(this.leaseTtlMs);
   }
 
   // ---- leases and rate -----------------------------------------------------------------
