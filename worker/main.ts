@@ -63,7 +63,9 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
       .write({
         carrierId: config.id,
         taskId: settings.taskId,
-        bindsUp: draining ? 0 : connection.bindsUp(),
+        // While it drains its binds still submit what it holds, and a standby takes them over within
+        // seconds: the carrier stays healthy through a handover. `draining` keeps it out of the spreading.
+        bindsUp: connection.bindsUp(),
         bindsConfigured: config.binds,
         slots: connection.status().slots,
         ...(draining ? { draining: true } : {}),
@@ -150,7 +152,7 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
     [...connections].flatMap(([carrierId, c]) => {
       const status = c.status();
       return [
-        { carrierId, name: 'BindsUp' as const, value: draining ? 0 : status.bindsUp },
+        { carrierId, name: 'BindsUp' as const, value: status.bindsUp },
         { carrierId, name: 'WindowInUse' as const, value: status.binds.reduce((sum, b) => sum + b.outstanding, 0) },
       ];
     }),
