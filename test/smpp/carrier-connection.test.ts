@@ -678,4 +678,31 @@ describe('CarrierConnection: bind leases shared by two connections', () => {
     expect(taker.status().circuitOpenForMs).toBe(0);
     expect(smsc.peakBinds()).toBe(1);
   });
+
+  it('hand a slot this task cannot bind (its path to the SMSC is broken) to another task that can', async () => {
+    // Prepare: a holds the only slot but its SMSC address answers nothing; b reaches the SMSC.
+    const { sim: smsc, port } = await startSimulator({ maxBinds: 1 });
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+    const deadPort = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const leases = new InProcessLeases();
+    const logs: LogLine[] = [];
+    const make = (taskId: string, carrierPort: number) => {
+      const c = new CarrierConnection({ carrier: carrierConfig(carrierPort), password: 'secret', taskId, leases, leaseTiming: leaseTiming(3000), log: (event, data) => logs.push({ event, data: { ...data, taskId } }), onDeliver: async () => undefined, timing: { ...FAST, yieldUnboundAfterMs: 500 } });
+      connections.push(c);
+      return c;
+    };
+    const a = make('a', deadPort);
+    const b = make('b', port);
+    a.start();
+    await waitFor(() => a.status().slots.length === 1, 'a holding the slot', 10_000);
+    b.start();
+    // Act: the tasks balance every heartbeat.
+    await waitFor(() => (a.balance(2), b.bindsUp() === 1), 'b bound', 15_000);
+    // Assess
+    expect(logs.find((l) => l.event === 'LEASE_RELEASED' && l.data.taskId === 'a')?.data).toMatchObject({ reason: 'cannot_bind' });
+    expect(a.bindsUp()).toBe(0);
+    expect(smsc.peakBinds()).toBe(1);
+  });
 });

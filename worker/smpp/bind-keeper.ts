@@ -59,6 +59,9 @@ export function canSubmit(link: BindLink): boolean {
   return link.up && !link.draining && link.counted && link.type !== 'receiver' && link.session !== undefined;
 }
 
+/** Why a task gives a slot up while it could keep it: to spread the binds, or because it cannot bind it. */
+export type YieldReason = 'balance' | 'cannot_bind';
+
 export interface KeeperTiming {
   backoffBaseMs: number;
   backoffCapMs: number;
@@ -109,6 +112,9 @@ export class BindKeeper {
   private readonly carrier: CarrierConfig;
   private readonly timing: KeeperTiming;
   private yieldRequested = false;
+  private yieldReason: YieldReason = 'balance';
+  /** Since when, in this tenure, no session of the slot has been bound (undefined: one is). */
+  private unboundSince: number | undefined;
   private endTenure: (() => void) | undefined;
   private cooldownMs = 0;
   /** When this tenure began with a takeover (undefined: the lease was free or released). */
@@ -140,6 +146,11 @@ export class BindKeeper {
     return this.opts.lease.held;
   }
 
+  /** Milliseconds the slot has been held without a bound session (0 while one is bound, or not held). */
+  unboundForMs(): number {
+    return this.leaseHeld && this.unboundSince !== undefined ? this.opts.now() - this.unboundSince : 0;
+  }
+
   /** Giving the slot up to balance the binds over the tasks (see {@link yieldLease}). */
   get yielding(): boolean {
     return this.yieldRequested;
@@ -149,9 +160,10 @@ export class BindKeeper {
    * Gives the slot up for another task: its submits drain, it unbinds and releases the lease,
    * then it stays away for `cooldownMs` so that a standby takes the slot, not this task again.
    */
-  yieldLease(cooldownMs: number): void {
+  yieldLease(cooldownMs: number, reason: YieldReason = 'balance'): void {
     if (!this.leaseHeld || this.yieldRequested) return;
     this.cooldownMs = cooldownMs;
+    this.yieldReason = reason;
     this.yieldRequested = true;
     this.endTenure?.();
   }
@@ -174,6 +186,7 @@ export class BindKeeper {
       this.endTenure = endTenure;
       stop.addEventListener('abort', endTenure, { once: true });
       for (const link of this.links) link.draining = false;
+      this.unboundSince = this.opts.now();
       hooks.onTenure(this, true);
       const loops = this.links.map((link) => this.keepBound(link, tenure.signal));
       const lost = await lease.hold(tenure.signal);
@@ -193,7 +206,7 @@ export class BindKeeper {
         continue;
       }
       await lease.release();
-      hooks.log('LEASE_RELEASED', { ...ids, reason: yielded ? 'balance' : 'stop' });
+      hooks.log('LEASE_RELEASED', { ...ids, reason: yielded ? this.yieldReason : 'stop' });
       hooks.onLeaseReleased?.({ slot: this.slot });
       this.yieldRequested = false;
       if (yielded) await sleep(this.cooldownMs, stop);
@@ -242,12 +255,14 @@ export class BindKeeper {
       hooks.log('BIND_UP', { carrier: this.carrier.id, bind: link.slot, type: link.type, attempts: link.attempts, taskId });
       hooks.onBindUp?.({ slot: link.slot, type: link.type });
       this.startEnquireLink(link, session);
+      if (this.links.every((l) => l.up)) this.unboundSince = undefined;
       hooks.onLinksChanged();
 
       const info = await session.whenClosed();
       this.stopEnquireLink(link);
       link.up = false;
       link.session = undefined;
+      this.unboundSince ??= now();
       hooks.onLinksChanged();
       const upForMs = now() - link.upSince;
       if (upForMs >= this.timing.stableAfterMs) link.attempts = 0;

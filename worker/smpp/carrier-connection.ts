@@ -91,6 +91,8 @@ export interface CarrierTiming {
   rateMarginMs?: number;
   /** Wait for unbind_resp on stop. Default min(response timeout, 5000). */
   unbindTimeoutMs?: number;
+  /** A slot held this long without a bound session is handed to another task, when there is one (balance). Default 30000. */
+  yieldUnboundAfterMs?: number;
 }
 
 /** What the worker counts and reports, as it happens (the log lines say the same for people). */
@@ -166,6 +168,7 @@ const DEFAULTS = {
   stableAfterMs: 30_000,
   deliverTimeoutMs: 30_000,
   throttleHoldMs: 5000,
+  yieldUnboundAfterMs: 30_000,
 } as const;
 
 const THROTTLE_FACTOR = 0.5;
@@ -219,6 +222,7 @@ export class CarrierConnection {
       throttleHoldMs: t.throttleHoldMs ?? DEFAULTS.throttleHoldMs,
       rateMarginMs: t.rateMarginMs ?? this.carrier.rateMarginMs,
       unbindTimeoutMs: t.unbindTimeoutMs ?? Math.min(responseTimeoutMs, 5000),
+      yieldUnboundAfterMs: t.yieldUnboundAfterMs ?? DEFAULTS.yieldUnboundAfterMs,
     };
     this.limiter = new SlidingWindowLimiter(this.carrier.tps, { marginMs: this.timing.rateMarginMs, now: this.now });
     this.window = new SubmitWindow(() => this.links, this.carrier.window, this.timing.slotWaitMs);
@@ -318,10 +322,19 @@ export class CarrierConnection {
    * Spreads the binds over the tasks: with `tasks` tasks serving the carrier (this one
    * included, from their heartbeats), a task holding more than ceil(binds / tasks) slots gives
    * one up, so a standby takes it and one task's crash takes at most its share of the binds
-   * down. One slot per call: the caller calls it every heartbeat.
+   * down; and a slot it has not managed to bind for `yieldUnboundAfterMs` goes too. One slot
+   * per call: the caller calls it every heartbeat.
    */
   balance(tasks: number): void {
     if (this.stopping || tasks <= 1) return;
+    // A slot this task has held for a while without managing to bind it (its path to the SMSC is
+    // broken, say its zone's) goes to another task, whose path may work. Not while the breaker is
+    // open: a refused bind is a configuration fault, the same for every task.
+    const stuck = this.keepers.find((k) => !k.yielding && k.unboundForMs() >= this.timing.yieldUnboundAfterMs);
+    if (stuck && this.breaker.openUntil <= this.now()) {
+      stuck.yieldLease(this.leaseTtlMs, 'cannot_bind');
+      return;
+    }
     const fair = Math.ceil(this.carrier.binds / tasks);
     const held = this.keepers.filter((k) => k.leaseHeld && !k.yielding);
     if (held.length <= fair) return;
