@@ -235,7 +235,7 @@ export class CarrierConnection {
       onTenure: (keeper, held) => this.onTenure(keeper, held),
       onLinksChanged: () => this.linksChanged(),
       onDeliver: (link, deliver) => this.onDeliverSm(link, deliver),
-      ...pick(this.events, ['onLeaseAcquired', 'onLeaseLost', 'onLeaseReleased', 'onBindUp', 'onBindLost', 'onBindRefused']),
+      ...this.events,
     };
     for (let slot = 0; slot < this.carrier.binds; slot++) {
       const lease = new SlotLease({
@@ -539,8 +539,3 @@ export class CarrierConnection {
   }
 }
 
-function pick<T extends object, K extends keyof T>(from: T, keys: K[]): Pick<T, K> {
-  const out = {} as Pick<T, K>;
-  for (const key of keys) if (from[key] !== undefined) out[key] = from[key];
-  return out;
-}
