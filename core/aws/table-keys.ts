@@ -12,6 +12,9 @@
  *   MO#<carrier>#<from>#<to>#<ref>#<total> / PART#<n> inbound part              kind inbound-part
  *   MO#<…> / PUBLISHED                                its publication claim     kind inbound-claim
  *   MALFORMED#<carrier> / <ISO time>#<random>         unreadable deliver_sm     kind malformed-pdu
+ *   OPTOUT#<tenant> / <number>[#<sender>]             opt-out (or its removal)  kind opt-out
+ *   USAGE#<tenant> / DAY#<yyyy-mm-dd> | MONTH#<yyyy-mm> usage and quota counts  kind usage
+ *   PUMP#<tenant>#<epoch hour> / C#<ISO> | P#<prefix>  pumping-window count      kind pumping-count
  *
  * The sparse `due` index (dueShard / dueAt) is described in core/domain/deadlines.ts.
  * No AWS SDK here: lib/ imports it at synth.
@@ -31,6 +34,9 @@ export const ItemKind = {
   inboundPart: 'inbound-part',
   inboundClaim: 'inbound-claim',
   malformedPdu: 'malformed-pdu',
+  optOut: 'opt-out',
+  usage: 'usage',
+  pumpingCount: 'pumping-count',
 } as const;
 
 /** Partition key prefixes: the stream filter passes message records and retry timers by these. */
@@ -42,6 +48,9 @@ export const KeyPrefix = {
   requestCount: 'RATE#',
   inbound: 'MO#',
   malformed: 'MALFORMED#',
+  optOut: 'OPTOUT#',
+  usage: 'USAGE#',
+  pumping: 'PUMP#',
 } as const;
 
 const HEARTBEAT = 'HEARTBEAT#';
@@ -77,6 +86,31 @@ export const inboundPartsOf = (partition: string): { pk: string; skPrefix: strin
 export const inboundClaimKey = (partition: string): TableKey => ({ pk: partition, sk: 'PUBLISHED' });
 
 export const malformedPduKey = (carrierId: string, at: Date, unique: string): TableKey => ({ pk: `${KeyPrefix.malformed}${carrierId}`, sk: `${at.toISOString()}#${unique}` });
+
+/**
+ * A tenant's opt-out of a number: tenant-wide, or (optOut.scope sender) from one sender only. The
+ * partition holds every opt-out of the tenant, in number order: the list endpoint pages through it.
+ */
+export const optOutKey = (tenantId: string, number: string, sender?: string): TableKey => ({
+  pk: `${KeyPrefix.optOut}${tenantId}`,
+  sk: sender === undefined ? number : `${number}#${sender}`,
+});
+
+export const optOutsOf = (tenantId: string): { pk: string } => ({ pk: `${KeyPrefix.optOut}${tenantId}` });
+
+/** A tenant's usage of one UTC day (`2026-12-01`) or month (`2026-12`). */
+export const usageKey = (tenantId: string, period: { day: string } | { month: string }): TableKey => ({
+  pk: `${KeyPrefix.usage}${tenantId}`,
+  sk: 'day' in period ? `DAY#${period.day}` : `MONTH#${period.month}`,
+});
+
+export const usageOf = (tenantId: string): { pk: string } => ({ pk: `${KeyPrefix.usage}${tenantId}` });
+
+/** One pumping window: a tenant's messages in one hour to a country, or to a number prefix. */
+export const pumpingCountKey = (tenantId: string, epochHour: number, scope: { country: string } | { prefix: string }): TableKey => ({
+  pk: `${KeyPrefix.pumping}${tenantId}#${epochHour}`,
+  sk: 'country' in scope ? `C#${scope.country}` : `P#${scope.prefix}`,
+});
 
 /** The message an item belongs to, for message records and retry timers; undefined for any other item. */
 export function messageIdOf(pk: string): string | undefined {

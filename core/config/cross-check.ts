@@ -9,6 +9,7 @@ import { checkCommandStatusOverrides } from '../domain/command-status';
 import { checkRoutingTable, routingWarnings } from '../domain/routing';
 import { sha256Hex } from './runtime';
 import { workerSizingWarnings } from './worker-sizing';
+import { checkCompliance, complianceWarnings } from './compliance-check';
 
 function duplicates(values: string[]): string[] {
   const seen = new Set<string>();
@@ -37,6 +38,7 @@ export function crossCheck(config: GatewayConfig): string[] {
     for (const problem of checkCommandStatusOverrides(c.commandStatus)) problems.push(`carriers[${i}].commandStatus: ${problem}`);
   });
   problems.push(...checkRoutingTable(config.routes, config.carriers.map((c) => c.id)));
+  problems.push(...checkCompliance(config));
   return problems;
 }
 
@@ -46,5 +48,5 @@ export function crossCheck(config: GatewayConfig): string[] {
  * deploy, where no worker task runs (the worker is a local process).
  */
 export function configWarnings(config: GatewayConfig, { local = false }: { local?: boolean } = {}): string[] {
-  return [...routingWarnings(config.routes), ...workerSizingWarnings(config, { local })];
+  return [...routingWarnings(config.routes), ...workerSizingWarnings(config, { local }), ...complianceWarnings(config, { local })];
 }

@@ -6,7 +6,7 @@
  * so a changed config is a redeploy and a cold start reads no file.
  */
 import { createHash } from 'node:crypto';
-import type { GatewayConfig, RouteConfig } from './schema';
+import type { GatewayConfig, RouteConfig, TenantConfig } from './schema';
 
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
@@ -19,9 +19,10 @@ export interface RuntimeConfig {
   health: GatewayConfig['health'];
   lifecycle: GatewayConfig['lifecycle'];
   statusEvents: GatewayConfig['statusEvents'];
-  tenants: { id: string; apiKeySha256: string[]; rateLimitPerSecond: number; callbackUrl?: string }[];
+  tenants: RuntimeTenant[];
   carriers: { id: string; maxAttempts: number; tps: number }[];
   routes: RouteConfig[];
+  prices?: GatewayConfig['prices'];
   /** Which callback URLs the API accepts: https to public hosts in AWS; http and loopback too on emulators. */
   callbackUrls: { allowHttp: boolean; allowPrivate: boolean };
 }
@@ -39,12 +40,26 @@ export function toRuntimeConfig(config: GatewayConfig, options: { local?: boolea
       apiKeySha256: [...t.apiKeySha256, ...t.apiKeys.map(sha256Hex)],
       rateLimitPerSecond: t.rateLimitPerSecond,
       ...(t.callbackUrl ? { callbackUrl: t.callbackUrl } : {}),
+      numbers: t.numbers,
+      optOut: t.optOut,
+      ...(t.senders !== undefined ? { senders: t.senders } : {}),
+      ...(t.defaultSender !== undefined ? { defaultSender: t.defaultSender } : {}),
+      ...(t.countries !== undefined ? { countries: t.countries } : {}),
+      ...(t.pumping !== undefined ? { pumping: t.pumping } : {}),
+      ...(t.quota !== undefined ? { quota: t.quota } : {}),
     })),
     carriers: config.carriers.map((c) => ({ id: c.id, maxAttempts: c.maxAttempts, tps: c.tps })),
     routes: config.routes,
+    ...(config.prices !== undefined ? { prices: config.prices } : {}),
     callbackUrls: { allowHttp: options.local ?? false, allowPrivate: options.local ?? false },
   };
 }
+
+/** A tenant as the Lambdas see it: its key digests, never its keys. */
+export type RuntimeTenant = { id: string; apiKeySha256: string[]; rateLimitPerSecond: number; callbackUrl?: string } & Pick<
+  TenantConfig,
+  'numbers' | 'optOut' | 'senders' | 'defaultSender' | 'countries' | 'pumping' | 'quota'
+>;
 
 let cached: RuntimeConfig | undefined;
 

@@ -11,6 +11,71 @@ const Id = z
 
 const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256 digest (64 characters)');
 
+const IsoCountry = z.string().regex(/^[A-Z]{2}$/, 'a country is an ISO 3166-1 alpha-2 code such as "GB"');
+
+/** A number a tenant sends from and receives on: an E.164 long code ("+447700900000") or a short code ("60123"). */
+export const OwnedNumber = z.string().regex(/^(?:\+[1-9][0-9]{6,14}|[0-9]{3,8})$/, 'a number is E.164 ("+" and 7-15 digits) or a short code (3-8 digits)');
+
+/** An opt-out keyword of a tenant's own: one word or phrase, compared trimmed and case-insensitively (core/domain/opt-out-keywords.ts). */
+const Keyword = z.string().trim().min(1, 'a keyword must not be empty').max(30, 'a keyword is at most 30 characters');
+
+const ReplyText = z.string().min(1, 'a reply must not be empty').max(306, 'a reply is at most 306 characters (two GSM-7 segments)');
+
+export const OptOutConfig = z.strictObject({
+  /** `tenant`: a STOP to any of the tenant's numbers stops all its traffic to that number; `sender`: only from the number the STOP was sent to. */
+  scope: z.enum(['tenant', 'sender']).default('tenant'),
+  /** `all`: an opted-out number gets nothing; `promotional`: transactional messages (OTPs, alerts) still go through. */
+  appliesTo: z.enum(['all', 'promotional']).default('all'),
+  /** Added to the standard keywords (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT, REVOKE). */
+  stopKeywords: z.array(Keyword).default([]),
+  /** Added to START, UNSTOP, YES. */
+  startKeywords: z.array(Keyword).default([]),
+  /** Added to HELP, INFO. */
+  helpKeywords: z.array(Keyword).default([]),
+  /** The texts of the replies; unset, the CTIA-style defaults (core/domain/opt-out-keywords.ts). */
+  replies: z.strictObject({ stop: ReplyText.optional(), start: ReplyText.optional(), help: ReplyText.optional() }).prefault({}),
+});
+
+const PositiveCount = z.number().int().positive();
+
+export const PumpingConfig = z.strictObject({
+  /** Messages per destination country and hour: `default` for every country, an ISO code for one. */
+  perCountryPerHour: z
+    .record(z.string().regex(/^(?:default|[A-Z]{2})$/, 'a key is "default" or an ISO 3166-1 alpha-2 code'), PositiveCount)
+    .optional(),
+  /** Messages per destination prefix (the number without its last 3 digits) and hour. */
+  perPrefixPerHour: PositiveCount.optional(),
+});
+
+export const QuotaConfig = z.strictObject({
+  segmentsPerDay: PositiveCount.optional(),
+  segmentsPerMonth: PositiveCount.optional(),
+  /** In the currency of `prices`. */
+  spendPerMonth: z.number().positive().optional(),
+});
+
+export const CountriesConfig = z.union([
+  z.strictObject({ allow: z.array(IsoCountry).min(1, 'allow at least one country, or leave countries out') }),
+  z.strictObject({ block: z.array(IsoCountry).min(1, 'block at least one country, or leave countries out') }),
+]);
+
+/** A price per segment: at most 6 decimals, so that sums in millionths are exact (core/domain/prices.ts). */
+const Rate = z
+  .number()
+  .nonnegative()
+  .refine((r) => Math.abs(Math.round(r * 1e6) - r * 1e6) < 1e-6, 'a price has at most 6 decimals');
+
+export const PricesConfig = z.strictObject({
+  /** ISO 4217 code of every price and of spendPerMonth. */
+  currency: z.string().regex(/^[A-Z]{3}$/, 'a currency is an ISO 4217 code such as "EUR"'),
+  /** Price of one segment: `default`, and an ISO country code for a country's own. */
+  perSegment: z
+    .record(z.string().regex(/^(?:default|[A-Z]{2})$/, 'a key is "default" or an ISO 3166-1 alpha-2 code'), Rate)
+    .refine((r) => r.default !== undefined, 'perSegment needs a default price'),
+  /** A carrier's own prices by country, over perSegment. */
+  carriers: z.record(z.string(), z.record(IsoCountry, Rate)).optional(),
+});
+
 export const TenantConfig = z.strictObject({
   id: Id,
   /** Plaintext API keys. Meant for local configs only: the app hashes them at synth, only hashes are deployed. */
@@ -25,6 +90,20 @@ export const TenantConfig = z.strictObject({
    * second, which takes up to 1,000 writes per second.
    */
   rateLimitPerSecond: z.number().int().positive().max(1000, 'at most 1000 requests per second per tenant (one DynamoDB item counts them); send batches for more messages').default(50),
+  /** The E.164 long codes and short codes the tenant sends from and receives on (inbound messages to them are the tenant's). */
+  numbers: z.array(OwnedNumber).default([]),
+  /** Opt-out keywords, replies and enforcement (README#opt-out). */
+  optOut: OptOutConfig.prefault({}),
+  /** The sender ids (alphanumeric or numbers) the tenant may use, besides its `numbers`; unset, any valid sender id. */
+  senders: z.array(z.string().min(1).max(16)).optional(),
+  /** The sender used when a message has no `from`. */
+  defaultSender: z.string().min(1).max(16).optional(),
+  /** Destination countries: `{ allow: [...] }` or `{ block: [...] }`; unset, every country a route reaches. */
+  countries: CountriesConfig.optional(),
+  /** SMS-pumping limits: messages per destination country and per number prefix, per hour. */
+  pumping: PumpingConfig.optional(),
+  /** Caps on segments and spend; past one the API answers 429 quota-exceeded. */
+  quota: QuotaConfig.optional(),
 });
 
 export const ReceiptIdFormat = z.enum(['as-is', 'hex', 'decimal']);
@@ -207,6 +286,8 @@ export const GatewayConfig = z.strictObject({
   tenants: z.array(TenantConfig).min(1, 'at least one tenant is needed'),
   carriers: z.array(CarrierConfig).default([]),
   routes: z.array(RouteConfig).default([]),
+  /** Prices per segment, for each message's price, spend caps and /v1/usage. */
+  prices: PricesConfig.optional(),
 });
 
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
@@ -216,3 +297,8 @@ export type RouteConfig = z.infer<typeof RouteConfig>;
 export type RouteMatch = z.infer<typeof RouteMatch>;
 export type OperationsConfig = GatewayConfig['operations'];
 export type NetworkConfig = z.infer<typeof NetworkConfig>;
+export type OptOutConfig = z.infer<typeof OptOutConfig>;
+export type PumpingConfig = z.infer<typeof PumpingConfig>;
+export type QuotaConfig = z.infer<typeof QuotaConfig>;
+export type CountriesConfig = z.infer<typeof CountriesConfig>;
+export type PricesConfig = z.infer<typeof PricesConfig>;

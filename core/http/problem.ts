@@ -73,6 +73,26 @@ export const PROBLEM_TYPES = {
     statuses: [429],
     description: 'Your tenant used its requests for this second (`limit`), or the API as a whole is over its rate. Retry after the Retry-After header’s seconds; nothing of the refused request was stored. Batches send up to 100 messages in one request.',
   },
+  'sender-not-allowed': {
+    title: 'The sender id is not one of the tenant’s',
+    statuses: [422],
+    description: 'Your tenant lists the sender ids and numbers it may send from (`tenants[].senders` and `tenants[].numbers`), and `from` is none of them. Send from one of those, or leave `from` out to use the tenant’s default sender. Nothing was stored.',
+  },
+  'destination-not-allowed': {
+    title: 'The destination is not allowed',
+    statuses: [422],
+    description: 'The destination’s country is outside your tenant’s countries (`tenants[].countries`), or the number is of a type the gateway does not send to (premium-rate, shared-cost, toll-free, VoIP-only or of unknown type). `errors` names the field (`to`, or `messages[i].to` in a batch). Nothing was stored.',
+  },
+  'suspected-pumping': {
+    title: 'Too many messages to this destination range',
+    statuses: [429],
+    description: 'Your tenant sent as many messages this hour to the destination’s country (`tenants[].pumping.perCountryPerHour`) or to its number range (`perPrefixPerHour`: the number without its last 3 digits) as it may: a pattern of SMS pumping (traffic inflated through sign-up or OTP forms). Retry after the Retry-After header’s seconds, when the hour ends. Nothing was stored.',
+  },
+  'quota-exceeded': {
+    title: 'The tenant’s quota is used up',
+    statuses: [429],
+    description: 'Accepting the message would take your tenant past one of its caps (`tenants[].quota`: segments per day or month, spend per month). `quota` names the cap, `limit` and `used` give it, and `resetsAt` (with the Retry-After header) says when it starts again. Nothing was stored.',
+  },
   'service-unavailable': {
     title: 'The service is temporarily unavailable',
     statuses: [503],

@@ -297,7 +297,15 @@ describe('toRuntimeConfig', () => {
     const runtime = toRuntimeConfig(config);
     const serialised = JSON.stringify(runtime);
     // Assess
-    expect(runtime.tenants).toEqual([{ id: 'acme', apiKeySha256: [digest, sha256Hex(API_KEYS.acme)], rateLimitPerSecond: 50 }]);
+    expect(runtime.tenants).toEqual([
+      {
+        id: 'acme',
+        apiKeySha256: [digest, sha256Hex(API_KEYS.acme)],
+        rateLimitPerSecond: 50,
+        numbers: [],
+        optOut: { scope: 'tenant', appliesTo: 'all', stopKeywords: [], startKeywords: [], helpKeywords: [], replies: {} },
+      },
+    ]);
     expect(serialised).not.toContain(API_KEYS.acme);
     expect(serialised).not.toContain('secret');
     expect(serialised).not.toContain('systemId');
@@ -327,10 +335,13 @@ describe('carrier command_status overrides', () => {
   });
 });
 
+/** The factory's tenants, each with its senders: no sender warning in the way of the warnings under test. */
+const TENANTS_WITH_SENDERS = (gatewayConfigInput().tenants as Record<string, unknown>[]).map((t) => ({ ...t, senders: ['ACME'] }));
+
 describe('configWarnings — the worker task is sized for its carriers', () => {
   /** The factory config (routes with a default, so only sizing can warn) with carriers c-a and c-b at these TPS, and this worker. */
   function sized([a, b]: [number, number], worker: Record<string, unknown> = {}) {
-    return parseGatewayConfig(gatewayConfigInput({ carriers: [carrierInput('c-a', { tps: a }), carrierInput('c-b', { port: 2776, tps: b })], worker }));
+    return parseGatewayConfig(gatewayConfigInput({ tenants: TENANTS_WITH_SENDERS, carriers: [carrierInput('c-a', { tps: a }), carrierInput('c-b', { port: 2776, tps: b })], worker }));
   }
   const perTask = workerTaskCapacity(512);
 
@@ -388,7 +399,15 @@ describe('configWarnings — the worker task is sized for its carriers', () => {
   });
 
   it('gathers the routing table\'s warnings too', () => {
-    const config = parseGatewayConfig(gatewayConfigInput({ routes: [{ id: 'uk', kind: 'static', match: { prefix: ['+447'] }, carrier: 'c-a' }] }));
+    const config = parseGatewayConfig(gatewayConfigInput({ tenants: TENANTS_WITH_SENDERS, routes: [{ id: 'uk', kind: 'static', match: { prefix: ['+447'] }, carrier: 'c-a' }] }));
     expect(configWarnings(config)).toEqual([expect.stringMatching(/^routes: no default route/)]);
+  });
+});
+
+describe('configWarnings — sender ids', () => {
+  it('warns for each tenant without senders in a config for AWS, naming it, and not in a local one', () => {
+    const config = parseGatewayConfig(gatewayConfigInput({ tenants: [{ id: 'acme', apiKeys: [API_KEYS.acme], senders: ['ACME'] }, { id: 'globex', apiKeys: [API_KEYS.globex] }] }));
+    expect(configWarnings(config)).toEqual([expect.stringMatching(/^tenant "globex" has no senders: it may send from any sender id/)]);
+    expect(configWarnings(config, { local: true })).toEqual([]);
   });
 });

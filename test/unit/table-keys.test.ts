@@ -14,10 +14,15 @@ import {
   malformedPduKey,
   messageIdOf,
   messageKey,
+  optOutKey,
+  optOutsOf,
+  pumpingCountKey,
   recordOf,
   requestCountKey,
   retryTimerKey,
   smscIdKey,
+  usageKey,
+  usageOf,
 } from '../../core/aws/table-keys';
 
 describe('table keys', () => {
@@ -33,6 +38,14 @@ describe('table keys', () => {
       inboundPartKey(partition, 2),
       inboundClaimKey(partition),
       malformedPduKey('c-a', new Date('2026-01-01T00:00:00.000Z'), 'x1'),
+      optOutKey('acme', '+447700900123'),
+      optOutKey('acme', '+447700900123', '+447700900000'),
+      optOutsOf('acme'),
+      usageKey('acme', { day: '2026-12-01' }),
+      usageKey('acme', { month: '2026-12' }),
+      usageOf('acme'),
+      pumpingCountKey('acme', 493_000, { country: 'GB' }),
+      pumpingCountKey('acme', 493_000, { prefix: '+447700900' }),
     ]).toEqual([
       { pk: 'MSG#m1', sk: 'MSG' },
       { pk: 'TIMER#m1', sk: '3' },
@@ -43,6 +56,14 @@ describe('table keys', () => {
       { pk: 'MO#c-a#+447400123456#12345#7#3', sk: 'PART#002' },
       { pk: 'MO#c-a#+447400123456#12345#7#3', sk: 'PUBLISHED' },
       { pk: 'MALFORMED#c-a', sk: '2026-01-01T00:00:00.000Z#x1' },
+      { pk: 'OPTOUT#acme', sk: '+447700900123' },
+      { pk: 'OPTOUT#acme', sk: '+447700900123#+447700900000' },
+      { pk: 'OPTOUT#acme' },
+      { pk: 'USAGE#acme', sk: 'DAY#2026-12-01' },
+      { pk: 'USAGE#acme', sk: 'MONTH#2026-12' },
+      { pk: 'USAGE#acme' },
+      { pk: 'PUMP#acme#493000', sk: 'C#GB' },
+      { pk: 'PUMP#acme#493000', sk: 'P#+447700900' },
     ]);
   });
 
