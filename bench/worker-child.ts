@@ -302,6 +302,8 @@ async function runMemory(): Promise<ThroughputResult> {
     sns: undefined as never,
     inboundTopicArn: NO_INBOUND_TOPIC,
     log: workerLog,
+    tenants: [],
+    keywords: undefined as never,
   });
   const connection = new CarrierConnection({ carrier, password: 'secret', log: (event, data) => workerLog(event, { carrierId: carrier.id, ...data }), onDeliver });
   const worker = new CarrierWorker({
@@ -412,6 +414,8 @@ async function runEmulator(): Promise<ThroughputResult> {
       inboundTopicArn: NO_INBOUND_TOPIC,
       retentionDays: 7,
       retainText: false,
+      tenants: [], // no inbound messages in this run
+      replyValiditySeconds: 86_400,
       receiptTimeoutSeconds: 60,
       retryPolicy: { retryBaseSeconds: 2, retryMaxSeconds: 10 },
       healthPort: 0,

@@ -285,6 +285,8 @@ export class GatewayStack extends Stack {
       retentionDays: config.retentionDays,
       retainText: config.retainText,
       lifecycle: config.lifecycle,
+      tenants: config.tenants,
+      defaultValiditySeconds: config.limits.defaultValiditySeconds,
       desiredCount: config.worker.desiredCount,
       cpu: config.worker.cpu,
       memoryMiB: config.worker.memoryMiB,

@@ -2,7 +2,7 @@
  * The SMPP worker process (one task of the worker service): one CarrierConnection
  * (the bind slots this task holds under their leases) and one CarrierWorker (queue
  * loop, polling only while a bind is held) per carrier, receipts and inbound messages
- * recorded before they are answered, heartbeats for the router, an HTTP health
+ * recorded before they are answered (an opt-out keyword applied and its reply stored first), heartbeats for the router, an HTTP health
  * endpoint for the container, and on SIGTERM a drain, unbind and release of the
  * leases, so a standby task takes the binds over within seconds.
  */
@@ -15,11 +15,13 @@ import { dynamo, sns, sqs } from '../core/aws/clients';
 import { DeliveryStore } from '../core/aws/delivery-store';
 import { InboundStore } from '../core/aws/inbound-store';
 import { MessageStore } from '../core/aws/message-store';
+import { OptOutStore } from '../core/aws/opt-out-store';
 import type { CarrierConfig } from '../core/config/schema';
 import { leaseTiming } from '../core/domain/bind-leases';
 import { WORKER_METRICS_INTERVAL_MS } from '../core/util/metric-names';
 import { CarrierWorker, type DeliveryOutcome } from './carrier-worker';
 import { deliverHandler } from './deliver-handler';
+import { KeywordHandler } from './keyword-handler';
 import { createLog, log, type Log } from './log';
 import { MetricsPublisher } from './metrics';
 import { loadWorkerSettings, localStackEnv, type WorkerSettings } from './settings';
@@ -47,6 +49,7 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
   const inbound = new InboundStore(settings.tableName);
   const messages = new MessageStore(settings.tableName, settings.retentionDays);
   const leases = new BindLeaseStore(settings.tableName);
+  const keywords = new KeywordHandler({ optOuts: new OptOutStore(settings.tableName), messages, replyValiditySeconds: settings.replyValiditySeconds });
   const heartbeats = new CarrierHealth(settings.tableName, settings.carriers.map((c) => c.config.id), 0);
   const connections = new Map<string, CarrierConnection>();
   const workers = new Map<string, CarrierWorker>();
@@ -99,7 +102,7 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
         onLeaseLost: beatNow,
         onLeaseReleased: beatNow,
       },
-      onDeliver: deliverHandler(config, { delivery, inbound, sns: sns(), inboundTopicArn: settings.inboundTopicArn, log: logger, metrics }),
+      onDeliver: deliverHandler(config, { delivery, inbound, sns: sns(), inboundTopicArn: settings.inboundTopicArn, log: logger, metrics, tenants: settings.tenants, keywords }),
     });
     connections.set(config.id, connection);
     workers.set(

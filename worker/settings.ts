@@ -1,8 +1,9 @@
 /**
  * The worker's settings, read once and validated. In ECS everything comes from
- * the task definition (carrier configs as JSON, passwords injected from Secrets
- * Manager as CARRIER_PASSWORD_<ID>). Locally (`npm run worker`) the carriers
- * come from GATEWAY_CONFIG and the endpoints from .local/outputs.json.
+ * the task definition (carrier configs and the tenants' numbers and opt-out settings
+ * as JSON, passwords injected from Secrets Manager as CARRIER_PASSWORD_<ID>). Locally
+ * (`npm run worker`) the carriers and tenants come from GATEWAY_CONFIG and the
+ * endpoints from .local/outputs.json.
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -10,7 +11,8 @@ import { z } from 'zod';
 import { configPath, loadGatewayConfig } from '../core/config/load';
 import { localOutputsFile, readLocalOutputs } from '../core/config/local-outputs';
 import type { WriteMode } from '../core/aws/batch-writes';
-import { CarrierConfig } from '../core/config/schema';
+import { CarrierConfig, TenantConfig } from '../core/config/schema';
+import type { InboundTenant } from '../core/domain/number-ownership';
 import { LOG_LEVELS, type LogLevel } from './log';
 
 const Env = z.object({
@@ -19,6 +21,10 @@ const Env = z.object({
   /** Where inbound messages are published: required, so a worker never answers deliver_sm it cannot publish. */
   INBOUND_TOPIC_ARN: z.string().min(1),
   WORKER_CARRIERS: z.string().optional(),
+  /** The tenants' ids, numbers and opt-out settings as JSON (inbound messages: number ownership, keywords). */
+  WORKER_TENANTS: z.string().optional(),
+  /** The validity of a keyword's reply (the config's limits.defaultValiditySeconds). */
+  DEFAULT_VALIDITY_SECONDS: z.coerce.number().int().positive().optional(),
   RETENTION_DAYS: z.coerce.number().int().positive().optional(),
   RECEIPT_TIMEOUT_SECONDS: z.coerce.number().int().positive().optional(),
   RETRY_BASE_SECONDS: z.coerce.number().int().positive().optional(),
@@ -60,6 +66,17 @@ export interface WorkerSettings {
   leaseTtlSeconds: number;
   logLevel: LogLevel;
   carriers: { config: CarrierConfig; password: string; queueUrl: string }[];
+  /** Whose numbers inbound messages are sent to, and how each tenant's opt-out keywords work. */
+  tenants: InboundTenant[];
+  replyValiditySeconds: number;
+}
+
+/** What the task definition carries of each tenant (WORKER_TENANTS): never its API keys. */
+export const WorkerTenant = TenantConfig.pick({ id: true, numbers: true, optOut: true });
+
+/** WORKER_TENANTS for a config's tenants. */
+export function workerTenants(tenants: readonly InboundTenant[]): string {
+  return JSON.stringify(tenants.map(({ id, numbers, optOut }) => ({ id, numbers, optOut })));
 }
 
 export class WorkerSettingsError extends Error {
@@ -94,8 +111,9 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
   const e = parsed.data;
   const queueUrls = z.record(z.string(), z.string()).parse(JSON.parse(e.CARRIER_QUEUE_URLS));
   // In ECS the task definition carries everything; locally the config file fills what is not set.
-  const file = e.WORKER_CARRIERS && e.RETENTION_DAYS && e.RECEIPT_TIMEOUT_SECONDS && e.RETRY_BASE_SECONDS && e.RETRY_MAX_SECONDS && e.RETAIN_TEXT ? undefined : loadGatewayConfig(configPath(env));
+  const file = e.WORKER_CARRIERS && e.WORKER_TENANTS && e.DEFAULT_VALIDITY_SECONDS && e.RETENTION_DAYS && e.RECEIPT_TIMEOUT_SECONDS && e.RETRY_BASE_SECONDS && e.RETRY_MAX_SECONDS && e.RETAIN_TEXT ? undefined : loadGatewayConfig(configPath(env));
   const carriers = e.WORKER_CARRIERS ? z.array(CarrierConfig).parse(JSON.parse(e.WORKER_CARRIERS)) : file!.carriers;
+  const tenants = e.WORKER_TENANTS ? z.array(WorkerTenant).parse(JSON.parse(e.WORKER_TENANTS)) : file!.tenants.map(({ id, numbers, optOut }) => ({ id, numbers, optOut }));
   const wanted = e.CARRIERS ? new Set(e.CARRIERS.split(',').map((s) => s.trim())) : undefined;
   return {
     tableName: e.TABLE_NAME,
@@ -115,6 +133,8 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
     deliveryWrites: e.DELIVERY_WRITES,
     leaseTtlSeconds: e.LEASE_TTL_SECONDS,
     logLevel: e.LOG_LEVEL,
+    tenants,
+    replyValiditySeconds: e.DEFAULT_VALIDITY_SECONDS ?? file!.limits.defaultValiditySeconds,
     carriers: carriers
       .filter((c) => !wanted || wanted.has(c.id))
       .map((config) => {

@@ -11,7 +11,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WORKER_VPC_AZS, type CarrierConfig } from '../../core/config/schema';
 import { METRICS_NAMESPACE } from '../../core/util/metric-names';
-import { passwordVariable } from '../../worker/settings';
+import type { InboundTenant } from '../../core/domain/number-ownership';
+import { passwordVariable, workerTenants } from '../../worker/settings';
 import { REPO_ROOT } from './gateway-function';
 import { grantPublish } from './grants';
 import { MessageTable } from './message-table';
@@ -46,6 +47,10 @@ export interface SmppWorkerServiceProps {
   /** The config's retainText: keep a message's text after SUBMITTED. */
   readonly retainText: boolean;
   readonly lifecycle: { receiptTimeoutSeconds: number; retryBaseSeconds: number; retryMaxSeconds: number };
+  /** The tenants' numbers and opt-out settings: inbound messages are given to the tenant that owns their number. */
+  readonly tenants: readonly InboundTenant[];
+  /** The validity of a keyword's reply (limits.defaultValiditySeconds). */
+  readonly defaultValiditySeconds: number;
   /**
    * Tasks to run. They share each carrier's binds through bind leases: one holds a bind, the
    * others stand by to take it over, in another availability zone. @default 2
@@ -162,6 +167,8 @@ export class SmppWorkerService extends Construct {
         CARRIER_QUEUE_URLS: JSON.stringify(Object.fromEntries(Object.entries(props.carrierQueues).map(([cid, q]) => [cid, q.queueUrl]))),
         INBOUND_TOPIC_ARN: props.inboundTopic.topicArn,
         WORKER_CARRIERS: JSON.stringify(carriersForTask),
+        WORKER_TENANTS: workerTenants(props.tenants),
+        DEFAULT_VALIDITY_SECONDS: String(props.defaultValiditySeconds),
         RETENTION_DAYS: String(props.retentionDays),
         RETAIN_TEXT: String(props.retainText),
         RECEIPT_TIMEOUT_SECONDS: String(props.lifecycle.receiptTimeoutSeconds),
@@ -217,6 +224,7 @@ export class SmppWorkerService extends Construct {
     this.service.node.addDependency(subnets.internetConnectivityEstablished);
 
     // Least privilege: only its carrier queues, the item operations it performs, the inbound topic.
+    // PutItem and UpdateItem cover the keywords too: a reply's message record, an opt-out's item (worker/keyword-handler.ts).
     const role = this.taskDefinition.taskRole;
     for (const q of Object.values(props.carrierQueues)) q.grantConsumeMessages(role);
     // BatchGetItem and the PartiQL writes: the coalesced delivery path (core/aws/submitted-writes.ts, receipt-writes.ts).

@@ -287,6 +287,20 @@ describe('SMPP worker', () => {
     // Assess
     expect(settings).toMatchObject({ retentionDays: awsConfig().retentionDays, retainText: false, logLevel: 'INFO', deliveryWrites: 'partiql' });
     expect(settings.carriers.map((c) => c.config.id)).toEqual(awsConfig().carriers.map((c) => c.id));
+    expect(settings.tenants.map((t) => t.id)).toEqual(awsConfig().tenants.map((t) => t.id));
+    expect(settings.replyValiditySeconds).toBe(awsConfig().limits.defaultValiditySeconds);
+  });
+
+  it('gives the worker the tenants’ numbers and opt-out settings, never their API keys', () => {
+    // Prepare
+    const config = loadGatewayConfig('config/example-production.yaml');
+    const { env } = workerContainer(production);
+    env.CARRIER_QUEUE_URLS = JSON.stringify(Object.fromEntries(config.carriers.map((c) => [c.id, `https://sqs/${c.id}.fifo`])));
+    // Act
+    const settings = loadWorkerSettings(env);
+    // Assess
+    expect(settings.tenants).toEqual(config.tenants.map(({ id, numbers, optOut }) => ({ id, numbers, optOut })));
+    expect(env.WORKER_TENANTS).not.toContain('apiKey');
   });
 
   it('never puts a carrier password in the task definition', () => {

@@ -18,6 +18,8 @@ function taskEnv(overrides: Record<string, string | undefined> = {}): NodeJS.Pro
     RETRY_BASE_SECONDS: '30',
     RETRY_MAX_SECONDS: '900',
     RETAIN_TEXT: 'false',
+    WORKER_TENANTS: JSON.stringify([{ id: 'acme', numbers: ['+447700900000', '60100'], optOut: { scope: 'sender', stopKeywords: ['ARRET'] } }]),
+    DEFAULT_VALIDITY_SECONDS: '86400',
     ...overrides,
   };
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
@@ -38,6 +40,18 @@ describe('loadWorkerSettings', () => {
   it('keeps the text after SUBMITTED only when RETAIN_TEXT is true, and logs each message step only at LOG_LEVEL DEBUG', () => {
     expect(loadWorkerSettings(taskEnv({ RETAIN_TEXT: 'true', LOG_LEVEL: 'DEBUG' }))).toMatchObject({ retainText: true, logLevel: 'DEBUG' });
     expect(() => loadWorkerSettings(taskEnv({ LOG_LEVEL: 'TRACE' }))).toThrow('LOG_LEVEL');
+  });
+
+  it('reads the tenants’ numbers and opt-out settings, with the defaults of what they leave out', () => {
+    const settings = loadWorkerSettings(taskEnv());
+    expect(settings.tenants).toEqual([
+      { id: 'acme', numbers: ['+447700900000', '60100'], optOut: { scope: 'sender', appliesTo: 'all', stopKeywords: ['ARRET'], startKeywords: [], helpKeywords: [], replies: {} } },
+    ]);
+    expect(settings.replyValiditySeconds).toBe(86_400);
+  });
+
+  it('refuses tenants it cannot read, naming the field', () => {
+    expect(() => loadWorkerSettings(taskEnv({ WORKER_TENANTS: JSON.stringify([{ id: 'acme', numbers: ['not-a-number'] }]) }))).toThrow('numbers');
   });
 
   it('refuses a carrier without its password', () => {
