@@ -3,8 +3,10 @@
  * the emulator (MiniStack, or AWS_ENDPOINT_URL), the stack (deploy:local), an
  * SMSC simulator for every carrier marked `simulated: true`, and the SMPP
  * worker processes (one by default) with the stack outputs. Prints the API URL,
- * a dev key and a curl to paste; shows each message's lifecycle as it happens;
- * Ctrl-C stops everything it started.
+ * a dev key and a curl to paste, and for each simulator the curl that makes it send
+ * an inbound message (its control port, simulator/control-server.ts: a STOP to a
+ * tenant's number, say); shows each message's lifecycle as it happens; Ctrl-C stops
+ * everything it started.
  *
  *   npm run local -- --workers 2 --simulate sim-a:tps=20 --simulate sim-b:drop-after=50,receipt-before-response
  *
@@ -16,6 +18,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { configPath, loadGatewayConfig } from '../core/config/load';
+import { moCurl, startControlServer, type ControlServer } from '../simulator/control-server';
 import { SmscSimulator, type ReceiptStat, type SimulatorOptions } from '../simulator/smsc-simulator';
 import { deployLocal } from './deploy-local';
 import { ensureEmulator, localAwsEnv, REPO_ROOT } from './emulator';
@@ -46,6 +49,11 @@ Behaviours of a simulated carrier's SMSC (repeat --simulate for several carriers
 
 Example: npm run local -- --workers 2 --simulate sim-a:tps=20,max-binds=2 --simulate sim-b:drop-after=50,receipt-before-response
 `;
+
+/** A simulator's control port: its SMPP port + 1000 (3775 for 2775), or any free port past 65535. */
+export function controlPort(smppPort: number): number {
+  return smppPort + 1000 <= 65535 ? smppPort + 1000 : 0;
+}
 
 /** A command line `npm run local` cannot run: reported with USAGE, exit code 2, before anything starts. */
 export class LocalUsageError extends Error {
@@ -237,10 +245,32 @@ export function describeWorkerLine(line: string): string | undefined {
     case 'THROTTLED':
       return `${id} throttled by ${String(e.carrierId)}, again in ${String(e.delaySeconds)} s`;
     case 'INBOUND_PUBLISHED':
-      return `inbound message from ${String(e.from)} published (${String(e.parts)} part(s))`;
+      return `inbound message from ${String(e.from)} published${typeof e.tenantId === 'string' ? ` for ${e.tenantId}` : ''} (${String(e.parts)} part(s))`;
+    case 'INBOUND_UNOWNED':
+      return `inbound message from ${String(e.from)} to ${String(e.to)}: no tenant owns that number (tenants[].numbers)`;
+    case 'KEYWORD_HANDLED': {
+      if (typeof e.notApplied === 'string') return `${String(e.kind)} keyword from ${String(e.from)} not applied (${e.notApplied})`;
+      const change = e.kind === 'help' ? '' : e.changed === true ? (e.kind === 'stop' ? ', opted out' : ', opt-out removed') : ', nothing to change';
+      return `${String(e.kind)} keyword from ${String(e.from)} for ${String(e.tenantId)}${change}; reply ${String(e.replyId).slice(0, 8)} ACCEPTED`;
+    }
     default:
       return undefined;
   }
+}
+
+/**
+ * How to send an inbound message through the first simulator's control port: a STOP from a
+ * handset to the first tenant number of the config (its reply shows as the next message).
+ */
+export function inboundHint(config: { tenants: readonly { id: string; numbers: readonly string[] }[] }, simulated: readonly { id: string }[], controls: readonly { port: number }[]): string {
+  const control = controls[0];
+  if (!control || !simulated[0]) return '';
+  const owner = config.tenants.find((t) => t.numbers.length > 0);
+  const to = owner?.numbers[0] ?? '+447700900000';
+  return `
+Send an inbound message (MO) from a handset through ${simulated[0].id}'s SMSC${owner ? `, here a STOP to ${owner.id}'s number ${to}` : ''} (START, HELP likewise):
+  ${moCurl(control.port, { from: '+447700900123', to, text: 'STOP' })}
+`;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -261,6 +291,7 @@ async function main(argv: string[]): Promise<void> {
 
   const emulator = await ensureEmulator();
   const simulators: SmscSimulator[] = [];
+  const controls: ControlServer[] = [];
   const workers: ChildProcess[] = [];
   const running = () => workers.filter((w) => w.exitCode === null && w.signalCode === null);
   let sweeper: NodeJS.Timeout | undefined;
@@ -280,7 +311,7 @@ async function main(argv: string[]): Promise<void> {
         clearTimeout(forced);
       }),
     );
-    await Promise.all(simulators.map((s) => s.stop()));
+    await Promise.all([...simulators.map((s) => s.stop()), ...controls.map((c) => c.close())]);
     emulator.stop();
     process.exit(code);
   };
@@ -308,8 +339,10 @@ async function main(argv: string[]): Promise<void> {
       });
       await sim.start(carrier.port, carrier.host);
       simulators.push(sim);
+      const control = await startControlServer(sim, controlPort(carrier.port));
+      controls.push(control);
       const described = describeBehaviour(behaviour);
-      console.log(`SMSC simulator for ${carrier.id} on ${carrier.host}:${carrier.port}${described ? ` (${described})` : ''}`);
+      console.log(`SMSC simulator for ${carrier.id} on ${carrier.host}:${carrier.port}${described ? ` (${described})` : ''}, control port 127.0.0.1:${control.port}`);
     }
 
     if (spawnSync('npm', ['run', '-s', 'build:worker'], { cwd: REPO_ROOT, stdio: 'inherit' }).status !== 0) throw new Error('building the worker failed');
@@ -365,6 +398,7 @@ Send a message:
     -d '${body}'
 
 Then: curl -s '${outputs.apiUrl}/v1/messages/<id>' -H 'x-api-key: ${outputs.apiKey}'
+${inboundHint(config, simulated, controls)}
 Or with the CLI: npx smsgw send +447400123456 'Hello' --wait   (npx smsgw tail, npx smsgw dlq list)
 Ctrl-C stops the worker${wanted.length > 1 ? `s (${wanted.map((w) => `${w.taskId} on health port ${w.healthPort}`).join(', ')})` : ''}, the simulators${emulator.started ? ' and MiniStack' : ''}.
 `);

@@ -1,13 +1,15 @@
 /**
  * Runs the SMSC simulator as a process, for local runs and manual testing:
  *
- *   npx tsx simulator/cli.ts --port 2775 --system-id gw --password secret [--tps 50] [--receipt-delay-ms 200] [--hex-ids]
+ *   npx tsx simulator/cli.ts --port 2775 --system-id gw --password secret [--tps 50] [--receipt-delay-ms 200] [--hex-ids] [--control-port 3775]
  *
- * Prints "SMSC simulator listening on HOST:PORT" once ready (port 0 picks a free port);
- * SIGINT/SIGTERM stop it. `--help` lists every option.
+ * Prints "SMSC simulator listening on HOST:PORT" once ready (port 0 picks a free port), and with
+ * --control-port how to make it send an inbound message (control-server.ts); SIGINT/SIGTERM stop
+ * it. `--help` lists every option.
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { moCurl, startControlServer, type ControlServer } from './control-server';
 import { SmscSimulator, type SimulatorOptions } from './smsc-simulator';
 
 const USAGE = `Usage: npx tsx simulator/cli.ts [options]
@@ -26,6 +28,8 @@ const USAGE = `Usage: npx tsx simulator/cli.ts [options]
   --reject-with STATUS        answer every submit_sm with this command_status (e.g. 0x45)
   --drop-after-submits N      drop the connection on the Nth submit_sm, once
   --max-binds N               refuse binds beyond N with ESME_RBINDFAIL
+  --control-port N            HTTP control port on 127.0.0.1: POST /mo {"from","to","text"} sends an
+                              inbound (MO) message to the bound ESME (0 = any free port)
   --verbose                   log sessions and events to stdout, and on exit what the account's
                               limits are judged by (peak binds, most submit_sm in a second, refusals)
   --help                      this text
@@ -52,6 +56,7 @@ const CliArgs = z.strictObject({
   'reject-with': CommandStatus.optional(),
   'drop-after-submits': Int(1).optional(),
   'max-binds': Int(1).optional(),
+  'control-port': Int(0).max(65535).optional(),
   verbose: z.boolean().default(false),
   help: z.boolean().default(false),
 });
@@ -80,6 +85,7 @@ async function main(): Promise<void> {
         'reject-with': { type: 'string' },
         'drop-after-submits': { type: 'string' },
         'max-binds': { type: 'string' },
+        'control-port': { type: 'string' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean' },
       },
@@ -117,6 +123,7 @@ async function main(): Promise<void> {
   };
 
   const simulator = new SmscSimulator(options);
+  let control: ControlServer | undefined;
   const shutdown = (): void => {
     if (args.verbose) {
       process.stdout.write(
@@ -125,12 +132,16 @@ async function main(): Promise<void> {
           `binds refused as one too many ${simulator.bindRefusals()}\n`,
       );
     }
-    void simulator.stop().then(() => process.exit(0));
+    void Promise.all([simulator.stop(), control?.close()]).then(() => process.exit(0));
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
   const port = await simulator.start(args.port, args.host);
   process.stdout.write(`SMSC simulator listening on ${args.host}:${port}\n`);
+  if (args['control-port'] !== undefined) {
+    control = await startControlServer(simulator, args['control-port']);
+    process.stdout.write(`Send an inbound message: ${moCurl(control.port)}\n`);
+  }
 }
 
 main().catch((error: unknown) => {

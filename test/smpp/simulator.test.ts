@@ -1,11 +1,13 @@
 /**
- * The SMSC simulator against a bare `smpp` client over loopback TCP (port 0).
+ * The SMSC simulator against a bare `smpp` client over loopback TCP (port 0), and its
+ * control port (simulator/control-server.ts) over HTTP.
  */
 import * as smpp from 'smpp';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeGsm7, encodeUcs2 } from '../../core/domain/encoding';
 import { isReceiptParseError, normaliseSmscId, parseReceiptText, receiptFromTlvs, type Receipt } from '../../core/domain/receipt';
 import { concatUdh } from '../../core/domain/udh';
+import { startControlServer, type ControlServer } from '../../simulator/control-server';
 import { SmscSimulator, type SimulatorOptions } from '../../simulator/smsc-simulator';
 
 // ---- fixtures ---------------------------------------------------------------------------
@@ -592,5 +594,77 @@ describe('SmscSimulator: inbound (MO) messages', () => {
     await bind(client, 'transmitter');
 
     await expect(sim.sendInbound({ from: '1', to: '2', text: 'hi' })).rejects.toThrow(/no receiver or transceiver/);
+  });
+});
+
+describe('the control port', () => {
+  let controls: ControlServer[] = [];
+  afterEach(async () => {
+    await Promise.all(controls.map((c) => c.close()));
+    controls = [];
+  });
+
+  async function controlFor(sim: SmscSimulator): Promise<(body: string, method?: string, path?: string) => Promise<{ status: number; body: any }>> {
+    const control = await startControlServer(sim);
+    controls.push(control);
+    return async (body, method = 'POST', path = '/mo') => {
+      const res = await fetch(`http://127.0.0.1:${control.port}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(method === 'POST' ? { body } : {}) });
+      return { status: res.status, body: await res.json() };
+    };
+  }
+
+  it('sends an MO on demand to the bound receiver, its addresses digits with TON 1, and answers with the deliver_sm_resp statuses', async () => {
+    // Prepare
+    const { sim, port } = await startSimulator();
+    const client = await connect(port);
+    await bind(client);
+    const post = await controlFor(sim);
+
+    // Act
+    const answer = await post(JSON.stringify({ from: '+447700900123', to: '+447700900000', text: 'Stop' }));
+    const [deliver] = await received(client, 'deliver_sm');
+
+    // Assess
+    expect(answer).toEqual({ status: 200, body: { parts: 1, commandStatuses: [0] } });
+    expect(deliver).toMatchObject({ source_addr: '447700900123', source_addr_ton: 1, destination_addr: '447700900000', dest_addr_ton: 1, esm_class: 0 });
+    expect(messageText(deliver as smpp.PDU)).toBe('Stop');
+  });
+
+  it('sends to a short code with TON 3, and a long text in parts', async () => {
+    const { sim, port } = await startSimulator();
+    const client = await connect(port);
+    await bind(client);
+    const post = await controlFor(sim);
+
+    const answer = await post(JSON.stringify({ from: '447700900123', to: '60100', text: 'x'.repeat(200) }));
+    const parts = await received(client, 'deliver_sm', 2);
+
+    expect(answer.body).toEqual({ parts: 2, commandStatuses: [0, 0] });
+    expect(parts.map((p) => [p.destination_addr, p.dest_addr_ton])).toEqual([
+      ['60100', 3],
+      ['60100', 3],
+    ]);
+  });
+
+  it.each([
+    ['not JSON', 'STOP', 'the body is not JSON'],
+    ['without a text', JSON.stringify({ from: '+447700900123', to: '60100' }), 'text:'],
+    ['with an empty sender', JSON.stringify({ from: ' ', to: '60100', text: 'STOP' }), 'from: must not be empty'],
+    ['with a field it does not know', JSON.stringify({ from: '1', to: '2', text: 'STOP', when: 'now' }), 'when'],
+    ['with 0 parts', JSON.stringify({ from: '1', to: '2', text: 'STOP', parts: 0 }), 'parts:'],
+  ])('refuses a body %s with 400, naming the problem', async (_name, body, problem) => {
+    const { sim } = await startSimulator();
+    const post = await controlFor(sim);
+    const answer = await post(body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toContain(problem);
+  });
+
+  it('answers 409 when no receiver is bound, and 404 or 405 off POST /mo', async () => {
+    const { sim } = await startSimulator();
+    const post = await controlFor(sim);
+    expect(await post(JSON.stringify({ from: '1', to: '2', text: 'hi' }))).toEqual({ status: 409, body: { error: expect.stringMatching(/no receiver or transceiver/) } });
+    expect((await post('{}', 'POST', '/other')).status).toBe(404);
+    expect((await post('', 'GET')).status).toBe(405);
   });
 });

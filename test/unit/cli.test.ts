@@ -15,7 +15,7 @@ import type { Io } from '../../cli/io';
 import { main } from '../../cli/main';
 import { formatDlqTable, formatEvent, formatMessage } from '../../cli/output';
 import type { PartialLocalOutputs } from '../../core/config/local-outputs';
-import { describeBehaviour, describeWorkerLine, LocalUsageError, localWorkers, MAX_LOCAL_WORKERS, parseSimulateSpecs } from '../../scripts/local';
+import { controlPort, describeBehaviour, describeWorkerLine, inboundHint, LocalUsageError, localWorkers, MAX_LOCAL_WORKERS, parseSimulateSpecs } from '../../scripts/local';
 
 // ---------------------------------------------------------------- fixtures
 
@@ -347,8 +347,33 @@ describe('describeWorkerLine (npm run local)', () => {
     expect(line({ message: 'BIND_REFUSED', carrierId: 'sim-a', bind: 0, type: 'transceiver', commandStatus: '0x0000000D', name: 'ESME_RBINDFAIL' })).toBe('sim-a bind 0: bind refused (ESME_RBINDFAIL)');
   });
 
+  it('says what an inbound message was: whose, a keyword and its reply, or to a number nobody owns', () => {
+    expect(line({ message: 'INBOUND_PUBLISHED', carrierId: 'sim-a', inboundId: 'i-1', tenantId: 'acme', from: '+44********23', parts: 1 })).toBe('inbound message from +44********23 published for acme (1 part(s))');
+    expect(line({ message: 'INBOUND_UNOWNED', carrierId: 'sim-a', inboundId: 'i-1', from: '+44********23', to: '+44********99' })).toBe('inbound message from +44********23 to +44********99: no tenant owns that number (tenants[].numbers)');
+    expect(line({ message: 'KEYWORD_HANDLED', tenantId: 'acme', from: '+44********23', kind: 'stop', changed: true, replyId: '0123456789abcdef' })).toBe('stop keyword from +44********23 for acme, opted out; reply 01234567 ACCEPTED');
+    expect(line({ message: 'KEYWORD_HANDLED', tenantId: 'acme', from: '+44********23', kind: 'start', changed: false, replyId: '0123456789abcdef' })).toBe('start keyword from +44********23 for acme, nothing to change; reply 01234567 ACCEPTED');
+    expect(line({ message: 'KEYWORD_HANDLED', tenantId: 'acme', from: '+44********23', kind: 'help', changed: false, replyId: '0123456789abcdef' })).toBe('help keyword from +44********23 for acme; reply 01234567 ACCEPTED');
+    expect(line({ message: 'KEYWORD_HANDLED', tenantId: 'acme', from: 'ACME', kind: 'stop', notApplied: 'sender_not_international' })).toBe('stop keyword from ACME not applied (sender_not_international)');
+  });
+
   it('keeps the JSON log\'s other lines, and anything that is not JSON, to itself', () => {
     expect(line({ message: 'HEARTBEAT_FAILED', carrierId: 'sim-a' })).toBeUndefined();
     expect(describeWorkerLine('npm warn something')).toBeUndefined();
+  });
+});
+
+describe('the inbound message hint (npm run local)', () => {
+  it('prints the curl of the first simulator’s control port, a STOP to the first tenant number', () => {
+    const hint = inboundHint({ tenants: [{ id: 'initech', numbers: [] }, { id: 'acme', numbers: ['+447700900000', '60100'] }] }, [{ id: 'sim-a' }], [{ port: 3775 }]);
+    expect(hint).toContain("here a STOP to acme's number +447700900000");
+    expect(hint).toContain(`curl -s -X POST http://127.0.0.1:3775/mo -H 'content-type: application/json' -d '{"from":"+447700900123","to":"+447700900000","text":"STOP"}'`);
+  });
+
+  it('is empty without a simulated carrier', () => {
+    expect(inboundHint({ tenants: [{ id: 'acme', numbers: ['60100'] }] }, [], [])).toBe('');
+  });
+
+  it('puts each control port 1000 above its SMPP port, or on any free port where that is past 65535', () => {
+    expect([controlPort(2775), controlPort(2776), controlPort(65000)]).toEqual([3775, 3776, 0]);
   });
 });
