@@ -270,6 +270,7 @@ export function inboundHint(config: { tenants: readonly { id: string; numbers: r
   return `
 Send an inbound message (MO) from a handset through ${simulated[0].id}'s SMSC${owner ? `, here a STOP to ${owner.id}'s number ${to}` : ''} (START, HELP likewise):
   ${moCurl(control.port, { from: '+447700900123', to, text: 'STOP' })}
+
 `;
 }
 
@@ -398,9 +399,8 @@ Send a message:
     -d '${body}'
 
 Then: curl -s '${outputs.apiUrl}/v1/messages/<id>' -H 'x-api-key: ${outputs.apiKey}'
-${inboundHint(config, simulated, controls)}
 Or with the CLI: npx smsgw send +447400123456 'Hello' --wait   (npx smsgw tail, npx smsgw dlq list)
-Ctrl-C stops the worker${wanted.length > 1 ? `s (${wanted.map((w) => `${w.taskId} on health port ${w.healthPort}`).join(', ')})` : ''}, the simulators${emulator.started ? ' and MiniStack' : ''}.
+${inboundHint(config, simulated, controls)}Ctrl-C stops the worker${wanted.length > 1 ? `s (${wanted.map((w) => `${w.taskId} on health port ${w.healthPort}`).join(', ')})` : ''}, the simulators${emulator.started ? ' and MiniStack' : ''}.
 `);
   }
 }
