@@ -74,9 +74,12 @@ export interface WorkerSettings {
 /** What the task definition carries of each tenant (WORKER_TENANTS): never its API keys. */
 export const WorkerTenant = TenantConfig.pick({ id: true, numbers: true, optOut: true });
 
+/** A tenant's part the worker needs, without the rest of its config. */
+const inboundTenant = ({ id, numbers, optOut }: InboundTenant): InboundTenant => ({ id, numbers, optOut });
+
 /** WORKER_TENANTS for a config's tenants. */
 export function workerTenants(tenants: readonly InboundTenant[]): string {
-  return JSON.stringify(tenants.map(({ id, numbers, optOut }) => ({ id, numbers, optOut })));
+  return JSON.stringify(tenants.map(inboundTenant));
 }
 
 export class WorkerSettingsError extends Error {
@@ -113,7 +116,7 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
   // In ECS the task definition carries everything; locally the config file fills what is not set.
   const file = e.WORKER_CARRIERS && e.WORKER_TENANTS && e.DEFAULT_VALIDITY_SECONDS && e.RETENTION_DAYS && e.RECEIPT_TIMEOUT_SECONDS && e.RETRY_BASE_SECONDS && e.RETRY_MAX_SECONDS && e.RETAIN_TEXT ? undefined : loadGatewayConfig(configPath(env));
   const carriers = e.WORKER_CARRIERS ? z.array(CarrierConfig).parse(JSON.parse(e.WORKER_CARRIERS)) : file!.carriers;
-  const tenants = e.WORKER_TENANTS ? z.array(WorkerTenant).parse(JSON.parse(e.WORKER_TENANTS)) : file!.tenants.map(({ id, numbers, optOut }) => ({ id, numbers, optOut }));
+  const tenants = e.WORKER_TENANTS ? z.array(WorkerTenant).parse(JSON.parse(e.WORKER_TENANTS)) : file!.tenants.map(inboundTenant);
   const wanted = e.CARRIERS ? new Set(e.CARRIERS.split(',').map((s) => s.trim())) : undefined;
   return {
     tableName: e.TABLE_NAME,
