@@ -248,7 +248,7 @@ describe('loadGatewayConfig', () => {
     const config = loadGatewayConfig(LOCAL_CONFIG);
     // Assess
     expect(config.stackName).toBe('SmsGatewayLocal');
-    expect(config.tenants.map((t) => [t.id, t.rateLimitPerSecond])).toEqual([['acme', 200], ['globex', 200], ['initech', 2], ['umbrella', 200]]);
+    expect(config.tenants.map((t) => [t.id, t.rateLimitPerSecond])).toEqual([['acme', 200], ['globex', 200], ['initech', 2], ['umbrella', 20]]);
     expect(config.carriers.map((c) => c.id)).toEqual(['sim-a', 'sim-b']);
     expect(config.routes.map((r) => r.id)).toContain('uk');
     expect(config.carriers.every((c) => c.simulated)).toBe(true);
