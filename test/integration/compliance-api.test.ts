@@ -70,4 +70,14 @@ describe('SMS-pumping limits', () => {
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(Number(over.headers.get('retry-after'))).toBeLessThanOrEqual(3600);
   });
+
+  it('gives a batch over the limit the room left for its first messages, and refuses the rest in their results', async () => {
+    const own = `+44774${String(randomInt(10_000)).padStart(4, '0')}`;
+    const first = await send({ to: `${own}000` });
+    const res = await http('POST', '/v1/messages/batch', { key: UMBRELLA_KEY, body: { messages: [1, 2, 3, 4].map((n) => ({ to: `${own}00${n}`, text: 'Your code is 123456' })) } });
+    expect(first.status).toBe(202);
+    expect(res.status).toBe(202);
+    expect(res.body.results.map((r: { outcome: string; type?: string }) => r.type ?? r.outcome)).toEqual(['accepted', 'accepted', 'suspected-pumping', 'suspected-pumping']);
+    expect(res.body.results[2]).toMatchObject({ errors: [{ field: 'messages[2].to' }], retryAfter: expect.any(Number) });
+  });
 });
