@@ -6,13 +6,15 @@
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
-import type { RuntimeConfig } from '../config/runtime';
+import type { RuntimeConfig, RuntimeTenant } from '../config/runtime';
 import { sha256Hex } from '../config/runtime';
 import { IDEMPOTENCY_KEY_PATTERN, messageId, requestHash } from '../domain/idempotency';
 import type { MessageRecord } from '../domain/message';
+import { countPumping, secondsToHourEnd, type PumpingCounter, type PumpingRefusal } from '../domain/pumping';
 import { routedChange } from '../domain/route-message';
 import { RoutingTable, type HealthCheck, type RouteSelected } from '../domain/routing';
 import { validateSubmission, zodProblems, type FieldProblem, type SubmissionLimits, type ValidSubmission } from '../domain/submission';
+import { TenantRules, type TenantRuleResult } from '../domain/tenant-rules';
 import { transitionInMemory } from '../domain/transition';
 import { readJsonBody, type BodyLimits } from '../http/json-body';
 import { isProblemType, json, PROBLEMS_PATH, problemResponder, type ProblemResponder } from '../http/problem';
@@ -54,11 +56,15 @@ export interface ApiDependencies {
   messages: MessageRepository;
   /** Counts each authenticated request against its tenant's rateLimitPerSecond. */
   requests: RequestCounter;
+  /** Counts the messages of tenants with `pumping` in their hourly windows (core/domain/pumping.ts). */
+  pumping: PumpingCounter;
   /** Current carrier health (cached by the caller), for routing first attempts and for dry runs. */
   health: () => Promise<HealthCheck>;
   now?: () => Date;
   /** A message was stored (not a replay): `route` is the routing of its first attempt, when the API routed it. */
   onAccepted?: (record: MessageRecord, route: RouteSelected | undefined) => void;
+  /** A message was refused over a pumping limit (the SuspectedPumping metric). */
+  onSuspectedPumping?: (tenantId: string, country: string) => void;
   /** Log lines for people: per request at info, per message of a batch at debug. */
   log?: (event: string, data: Record<string, unknown>, level?: ApiLogLevel) => void;
 }
@@ -69,6 +75,9 @@ export const MAX_SINGLE_BODY_BYTES = 16 * 1024;
 export const MAX_BATCH_BODY_BYTES = 1024 * 1024;
 
 const BatchBody = z.strictObject({ messages: z.array(z.unknown()).check(z.minLength(1, 'messages must hold at least one message')) });
+
+/** One message of a batch after validation and its tenant's rules: what to store, or why not. */
+type CheckedItem = { ok: true; value: ValidSubmission } | { ok: false; type: 'validation-failed' | 'sender-not-allowed' | 'destination-not-allowed' | 'suspected-pumping'; problems: FieldProblem[]; retryAfter?: number };
 
 type Handler = (req: ApiRequest, tenantId: string, params: Record<string, string>) => Promise<APIGatewayProxyResult>;
 
@@ -88,6 +97,7 @@ function dryRunFlag(value: string | undefined): boolean | undefined {
 export class MessagesApi {
   private readonly keyToTenant = new Map<string, string>();
   private readonly rateLimits = new Map<string, number>();
+  private readonly tenants = new Map<string, { config: RuntimeTenant; rules: TenantRules }>();
   private readonly routing: RoutingTable;
   private readonly limits: SubmissionLimits;
   private readonly now: () => Date;
@@ -99,6 +109,7 @@ export class MessagesApi {
     for (const t of deps.config.tenants) {
       for (const h of t.apiKeySha256) this.keyToTenant.set(h, t.id);
       this.rateLimits.set(t.id, t.rateLimitPerSecond);
+      this.tenants.set(t.id, { config: t, rules: new TenantRules(t) });
     }
     this.routing = new RoutingTable(deps.config.routes);
     this.limits = { ...deps.config.limits, ...(deps.config.callbackUrls ? { callbackUrls: deps.config.callbackUrls } : {}) };
@@ -300,12 +311,16 @@ export class MessagesApi {
     if (!body.ok) return body.response;
     const dryRun = dryRunFlag(req.query.dryRun);
     if (dryRun === undefined) return this.dryRunProblem(req.query.dryRun);
-    const result = validateSubmission(body.value, this.limits);
-    if (!result.ok) return this.invalid(result.problems);
+    const validated = validateSubmission(body.value, this.limits);
+    if (!validated.ok) return this.invalid(validated.problems);
+    const result = this.tenants.get(tenantId)!.rules.apply(validated.value);
+    if (!result.ok) return this.refused(result);
     if (dryRun) return json(200, await this.dryRun(tenantId, result.value));
 
     const id = messageId(tenantId, idem.key);
     const hash = idem.key !== undefined ? requestHash('POST /v1/messages', body.value) : undefined;
+    const pumping = await this.pumpingStep(tenantId, [result.value], idem.key !== undefined ? [id] : []);
+    if (pumping[0]) return this.suspectedPumping(tenantId, pumping[0]);
     const route = this.firstRoute(tenantId, result.value, await this.healthForRouting());
     const stored = await this.store(this.newRecord(id, tenantId, result.value, { requestHash: hash, route }), route, 'info');
     if ('reused' in stored) return this.keyReused(idem.key);
@@ -330,12 +345,26 @@ export class MessagesApi {
     if (dryRun === undefined) return this.dryRunProblem(req.query.dryRun);
     // Only a replay reads the hash: without an Idempotency-Key there is nothing to replay.
     const hash = idem.key !== undefined ? requestHash('POST /v1/messages/batch', body.value) : undefined;
-    const validated = batch.data.messages.map((m, i) => validateSubmission(m, this.limits, `messages[${i}]`));
+    const rules = this.tenants.get(tenantId)!.rules;
+    const validated = batch.data.messages.map((m, i): CheckedItem => {
+      const v = validateSubmission(m, this.limits, `messages[${i}]`);
+      return v.ok ? rules.apply(v.value, `messages[${i}]`) : { ...v, type: 'validation-failed' };
+    });
+    let stored: string[] = [];
     if (idem.key !== undefined && !dryRun) {
       // A reused key must be refused before anything of this batch is stored.
       const ids = batch.data.messages.map((_, i) => messageId(tenantId, idem.key, i));
       const existing = await this.deps.messages.getMany(ids);
       if (existing.some((r) => r.tenantId !== tenantId || r.requestHash !== hash)) return this.keyReused(idem.key);
+      stored = existing.map((r) => r.id);
+    }
+    if (!dryRun) {
+      const passing = validated.flatMap((v, index) => (v.ok ? [{ v, index }] : []));
+      const ids = idem.key !== undefined ? passing.map(({ index }) => messageId(tenantId, idem.key, index)) : [];
+      const pumping = await this.pumpingStep(tenantId, passing.map(({ v }) => v.value), ids, new Set(stored));
+      pumping.forEach((refusal, i) => {
+        if (refusal) validated[passing[i]!.index] = this.pumpingRefusal(refusal, `messages[${passing[i]!.index}].to`);
+      });
     }
 
     const health = dryRun || !validated.some((v) => v.ok) ? undefined : await this.healthForRouting();
@@ -343,7 +372,7 @@ export class MessagesApi {
     let replayed = 0;
     let segments = 0;
     const results = await mapLimit(validated, 16, async (v, index) => {
-      if (!v.ok) return { index, outcome: 'rejected' as const, errors: v.problems };
+      if (!v.ok) return { index, outcome: 'rejected' as const, type: v.type, errors: v.problems, ...(v.retryAfter !== undefined ? { retryAfter: v.retryAfter } : {}) };
       if (dryRun) return { index, outcome: 'dry-run' as const, ...(await this.dryRun(tenantId, v.value)) };
       const route = this.firstRoute(tenantId, v.value, health);
       const stored = await this.store(this.newRecord(messageId(tenantId, idem.key, index), tenantId, v.value, { requestHash: hash, route }), route, 'debug');
@@ -361,12 +390,17 @@ export class MessagesApi {
     // One line per batch request at info; each message's own line is at debug (README#operations).
     if (!dryRun) this.log('BATCH_ACCEPTED', { tenantId, messages: results.length, accepted, rejected, replayed, routed, segments });
     if (!dryRun && accepted === 0) {
-      return this.problem(422, 'validation-failed', 'no message of the batch is valid; see results for each', {
-        errors: results.flatMap((r) => (r.outcome === 'rejected' ? r.errors : [])),
-        accepted,
-        rejected,
-        results,
-      });
+      // Every message refused for one reason: that problem answers the batch; for several, validation-failed.
+      const refusals = validated.filter((v) => !v.ok);
+      const only = refusals.every((v) => v.type === refusals[0]!.type) ? refusals[0]! : undefined;
+      const retryAfter = only?.retryAfter;
+      return this.problem(
+        only?.type === 'suspected-pumping' ? 429 : 422,
+        only?.type ?? 'validation-failed',
+        'no message of the batch can be accepted; see results for each',
+        { errors: results.flatMap((r) => (r.outcome === 'rejected' ? r.errors : [])), accepted, rejected, results },
+        retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {},
+      );
     }
     return json(dryRun ? 200 : 202, { accepted, rejected, results });
   }
@@ -396,6 +430,45 @@ export class MessagesApi {
     const detail = problems.map((p) => `${p.field}: ${p.problem}`).join('; ');
     this.log('REQUEST_REJECTED', { reason: 'validation-failed', fields: problems.map((p) => p.field) });
     return this.problem(422, 'validation-failed', detail, { errors: problems });
+  }
+
+  /** A single message refused by one of its tenant's rules (sender, destination): 422 naming the field. */
+  private refused(result: Extract<TenantRuleResult, { ok: false }>): APIGatewayProxyResult {
+    this.log('REQUEST_REJECTED', { reason: result.type, fields: result.problems.map((p) => p.field) });
+    return this.problem(422, result.type, result.problems.map((p) => `${p.field}: ${p.problem}`).join('; '), { errors: result.problems });
+  }
+
+  /**
+   * The SMS-pumping step: counts the messages that passed every check before it in their
+   * tenant's hourly windows, and gives for each undefined (counted) or its refusal. A tenant
+   * without `pumping` makes no request. `ids` are the messages' ids when the request has an
+   * Idempotency-Key: a message stored already (`stored`, else read here) is a replay, not counted again.
+   */
+  private async pumpingStep(tenantId: string, messages: ValidSubmission[], ids: string[], stored?: ReadonlySet<string>): Promise<(PumpingRefusal | undefined)[]> {
+    const pumping = this.tenants.get(tenantId)!.config.pumping;
+    if (pumping === undefined || messages.length === 0) return messages.map(() => undefined);
+    const existing = stored ?? new Set(ids.length > 0 ? (await this.deps.messages.getMany(ids)).map((r) => r.id) : []);
+    const counted = messages.flatMap((v, i) => (ids[i] !== undefined && existing.has(ids[i]!) ? [] : [i]));
+    const refusals = await countPumping(this.deps.pumping, tenantId, pumping, counted.map((i) => messages[i]!), this.now());
+    const outcomes: (PumpingRefusal | undefined)[] = messages.map(() => undefined);
+    refusals.forEach((refusal, k) => {
+      if (!refusal) return;
+      outcomes[counted[k]!] = refusal;
+      this.deps.onSuspectedPumping?.(tenantId, refusal.country);
+      this.log('SUSPECTED_PUMPING', { tenantId, to: messages[counted[k]!]!.to, window: refusal.window, country: refusal.country, limit: refusal.limit }, 'warn');
+    });
+    return outcomes;
+  }
+
+  private pumpingRefusal(refusal: PumpingRefusal, field: string): Extract<CheckedItem, { ok: false }> {
+    const scope = refusal.window === 'country' ? `country ${refusal.country}` : 'this number range (the destination without its last 3 digits)';
+    return { ok: false, type: 'suspected-pumping', problems: [{ field, problem: `the tenant may send ${refusal.limit} messages per hour to ${scope}, and has this hour` }], retryAfter: secondsToHourEnd(this.now()) };
+  }
+
+  private suspectedPumping(tenantId: string, refusal: PumpingRefusal): APIGatewayProxyResult {
+    const item = this.pumpingRefusal(refusal, 'to');
+    this.log('REQUEST_REJECTED', { reason: item.type, tenantId, fields: ['to'] });
+    return this.problem(429, item.type, `to: ${item.problems[0]!.problem}; retry after ${item.retryAfter} seconds`, { errors: item.problems, limit: refusal.limit }, { 'retry-after': String(item.retryAfter) });
   }
 
   private keyReused(key: string | undefined): APIGatewayProxyResult {

@@ -1,16 +1,19 @@
 /**
  * Phone numbers, parsed with the numbering plans of this process: libphonenumber-js's "mobile"
  * metadata, in which a valid number is a mobile-capable one (what SMS needs, and half the size of
- * "max"). A Lambda bundle whose routes reach only some country calling codes carries the plans of
- * those codes alone, compiled at synth from the routes (core/config/numbering-plans.ts) and injected
- * as the constant `process.env.GATEWAY_NUMBERING_PLANS`: that keeps the api bundle small. Everywhere
- * else — tests, tools, the worker, a bundle whose routes reach every code — the plans of every country.
+ * "max"), with the patterns of the types the API refuses (toll-free, premium-rate, shared-cost,
+ * VoIP, UAN, pager, voicemail: core/config/sendable-metadata.ts), so that getType() names them.
+ * Every Lambda bundle carries the plans compiled at synth from the routes (core/config/numbering-plans.ts)
+ * and injected as the constant `process.env.GATEWAY_NUMBERING_PLANS`: those of the calling codes
+ * the routes reach, which keeps the api bundle small, or every plan. Processes run from source —
+ * tests, tools, the worker — merge the plans of every country when they load.
  *
  * Within a calling code the slice holds the plans of all its countries, so a number of a code it
  * carries parses exactly as with the whole metadata; a number of a code it leaves out does not parse,
  * and unroutedCallingCode() names its code.
  */
 import { parsePhoneNumberFromString, type MetadataJson, type PhoneNumber } from 'libphonenumber-js/core';
+import { sendableMetadata } from '../config/sendable-metadata';
 
 /** The numbering plans of a bundle: what synth injects as `process.env.GATEWAY_NUMBERING_PLANS` (JSON). */
 export interface NumberingPlans {
@@ -25,7 +28,7 @@ export interface NumberingPlans {
 // synth wrote it from the validated routes.
 const plans: NumberingPlans =
   process.env.GATEWAY_NUMBERING_PLANS === undefined
-    ? { metadata: require('libphonenumber-js/metadata.mobile.json') as MetadataJson, unrouted: [] }
+    ? { metadata: sendableMetadata(require('libphonenumber-js/metadata.mobile.json') as MetadataJson, require('libphonenumber-js/metadata.max.json') as MetadataJson), unrouted: [] }
     : (JSON.parse(process.env.GATEWAY_NUMBERING_PLANS) as NumberingPlans);
 
 /** The number `text` holds ("+44 7400 123456"), valid or not; undefined when it holds none this process has a plan for. */

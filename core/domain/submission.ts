@@ -38,6 +38,8 @@ export interface FieldProblem {
 export interface ValidSubmission {
   to: string;
   country?: string;
+  /** libphonenumber's type of `to` when it is not a mobile number (TOLL_FREE, PREMIUM_RATE, …): destination-rules.ts refuses it. */
+  numberType?: string;
   from?: string;
   text: string;
   type: MessageType;
@@ -65,8 +67,15 @@ export function senderProblem(from: string): string | undefined {
   return 'sender id must be alphanumeric (letters, digits, space . _ -, at most 11 characters) or numeric (at most 15 digits)';
 }
 
-/** Normalises a destination to E.164, or says why it is not a valid mobile-capable number. */
-export function normaliseDestination(to: string): { e164: string; country?: string } | { problem: string } {
+/** The types of a number SMS reaches: any other type a valid number has is one the gateway refuses. */
+const MOBILE_TYPES: ReadonlySet<string | undefined> = new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE']);
+
+/**
+ * Normalises a destination to E.164, or says why it is not a valid mobile-capable number. A number
+ * of a refused type (toll-free, premium-rate, …) is valid here, with its `numberType`: refusing it
+ * is a destination rule (destination-rules.ts), answered `destination-not-allowed`.
+ */
+export function normaliseDestination(to: string): { e164: string; country?: string; numberType?: string } | { problem: string } {
   if (!to.startsWith('+')) return { problem: 'destination must be in international E.164 form, starting with "+" and the country code' };
   const parsed = parseNumber(to);
   if (!parsed) {
@@ -75,7 +84,8 @@ export function normaliseDestination(to: string): { e164: string; country?: stri
     return { problem: callingCode ? `no route of this gateway reaches country calling code +${callingCode}` : 'destination is not a phone number' };
   }
   if (!parsed.isValid()) return { problem: 'destination is not a valid mobile number for its country' };
-  return { e164: parsed.number, ...(parsed.country ? { country: parsed.country } : {}) };
+  const type = parsed.getType();
+  return { e164: parsed.number, ...(parsed.country ? { country: parsed.country } : {}), ...(MOBILE_TYPES.has(type) ? {} : { numberType: type ?? 'UNKNOWN' }) };
 }
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
@@ -144,6 +154,7 @@ export function validateSubmission(raw: unknown, limits: SubmissionLimits, prefi
     value: {
       to: destination.e164,
       ...(destination.country ? { country: destination.country } : {}),
+      ...(destination.numberType ? { numberType: destination.numberType } : {}),
       ...(body.from !== undefined ? { from: body.from } : {}),
       text: body.text,
       type: body.type ?? 'transactional',

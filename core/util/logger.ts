@@ -10,6 +10,8 @@ export const LogEvent = {
   MESSAGE_REPLAYED: 'MESSAGE_REPLAYED',
   MESSAGE_CANCELED: 'MESSAGE_CANCELED',
   REQUEST_REJECTED: 'REQUEST_REJECTED',
+  /** A message refused over a tenant's SMS-pumping limit (warn; the number masked). */
+  SUSPECTED_PUMPING: 'SUSPECTED_PUMPING',
   MESSAGE_ENQUEUED: 'MESSAGE_ENQUEUED',
   STATUS_PUBLISHED: 'STATUS_PUBLISHED',
   /** Per-invocation summaries, the INFO lines of the stream and queue consumers and the api's batch path. */

@@ -6,11 +6,13 @@
  */
 export const METRICS_NAMESPACE = 'SmsGateway';
 
-/** Dimension names. A metric is emitted with exactly one of them, or none. */
+/** Dimension names. A metric is emitted with exactly one of them, or none; SuspectedPumping with Tenant and Country together. */
 export const MetricDimension = {
   Carrier: 'Carrier',
   Reason: 'Reason',
   Route: 'Route',
+  Tenant: 'Tenant',
+  Country: 'Country',
 } as const;
 export type MetricDimension = (typeof MetricDimension)[keyof typeof MetricDimension];
 
@@ -22,6 +24,11 @@ export const LambdaMetric = {
   SegmentsAccepted: 'SegmentsAccepted',
   /** API: requests answered with a problem, by Reason (the problem type: validation-failed, unauthorized, …). */
   RequestsRejected: 'RequestsRejected',
+  /**
+   * API: messages refused over a pumping limit (suspected-pumping), by Tenant and Country (the
+   * destination's, 001 for non-geographic numbers) together, and with no dimension for the alarm.
+   */
+  SuspectedPumping: 'SuspectedPumping',
   /** Router: messages handed to a carrier queue, by Carrier and by Route. */
   MessagesRouted: 'MessagesRouted',
   /** Router: messages that ended REJECTED, by Reason (no_route). */

@@ -8,6 +8,7 @@ import { MessagesApi } from '../../core/api/messages-api';
 import { CarrierHealth } from '../../core/aws/carrier-health';
 import { ApiEnv, readEnv } from '../../core/aws/env';
 import { MessageStore } from '../../core/aws/message-store';
+import { DynamoPumpingCounter } from '../../core/aws/pumping-counter';
 import { DynamoRequestCounter } from '../../core/aws/request-counter';
 import { runtimeConfig } from '../../core/config/runtime';
 import { problemResponder, problemTypeName } from '../../core/http/problem';
@@ -26,6 +27,7 @@ const api = new MessagesApi({
   apiUrl: env.API_URL,
   messages: new MessageStore(env.TABLE_NAME, config.retentionDays),
   requests: new DynamoRequestCounter(env.TABLE_NAME),
+  pumping: new DynamoPumpingCounter(env.TABLE_NAME),
   health: () => health.current(),
   onAccepted: (record, route) => {
     metrics.count(LambdaMetric.MessagesAccepted);
@@ -35,6 +37,10 @@ const api = new MessagesApi({
       metrics.count(LambdaMetric.MessagesRouted, 1, { Carrier: route.carrierId });
       metrics.count(LambdaMetric.MessagesRouted, 1, { Route: route.routeId });
     }
+  },
+  onSuspectedPumping: (tenantId, country) => {
+    metrics.count(LambdaMetric.SuspectedPumping, 1, { Tenant: tenantId, Country: country });
+    metrics.count(LambdaMetric.SuspectedPumping);
   },
   log: (event, data, level = 'info') => logger[level](event, { ...data, ...(typeof data.to === 'string' ? { to: maskNumber(data.to) } : {}) }),
 });

@@ -8,7 +8,7 @@
  * await esbuild.build({ entryPoints, bundle: true, platform: 'node', ...esbuildOptions(lambdaBundleOptions(runtimeConfig)) });
  */
 import type { BuildOptions } from 'esbuild';
-import { numberingPlansFor } from '../../core/config/numbering-plans';
+import { numberingPlansFor, SENDABLE_METADATA } from '../../core/config/numbering-plans';
 import type { RuntimeConfig } from '../../core/config/runtime';
 
 /** Where a function takes the AWS SDK v3 from: its own bundle, or the Lambda runtime's copy. */
@@ -41,7 +41,7 @@ export interface LambdaBundleOptions {
   /**
    * Constants compiled at synth: the runtime config as `process.env.GATEWAY_RUNTIME_CONFIG`, and the
    * numbering plans of the calling codes the routes reach as `process.env.GATEWAY_NUMBERING_PLANS`
-   * (`undefined` when they reach every code: the bundle then carries the whole metadata).
+   * (every plan when they reach every code).
    */
   readonly define: Readonly<Record<string, string>>;
   /** Warnings and errors only: no size summary per bundle in every synth's and deploy's output. */
@@ -79,8 +79,12 @@ export function esbuildOptions(options: LambdaBundleOptions): BuildOptions {
   return { ...options, mainFields: [...options.mainFields], external: [...options.external], alias: { ...options.alias }, define: { ...options.define } };
 }
 
-/** The numbering plans as an esbuild define: a JSON string literal, or the identifier `undefined` for the whole metadata. */
+/**
+ * The numbering plans as an esbuild define (a JSON string literal): the slice of the routed calling
+ * codes, or every plan when the routes reach every code. Always compiled, so that no bundle carries
+ * the two metadata files sendable-metadata.ts merges from source.
+ */
 function numberingPlansDefine(runtimeConfig: RuntimeConfig): string {
-  const plans = numberingPlansFor(runtimeConfig.routes);
-  return plans === undefined ? 'undefined' : JSON.stringify(JSON.stringify(plans));
+  const plans = numberingPlansFor(runtimeConfig.routes) ?? { metadata: SENDABLE_METADATA, unrouted: [] };
+  return JSON.stringify(JSON.stringify(plans));
 }

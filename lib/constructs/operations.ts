@@ -164,6 +164,11 @@ export class GatewayOperations extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       description: 'The API answered with a 5xx (503: a dependency failed; other 5xx: API Gateway or the function).',
     });
+    this.alarm('SuspectedPumping', new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: LambdaMetric.SuspectedPumping, period: Duration.minutes(5), statistic: 'Sum' }), {
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      description: 'The API refused messages over a tenant’s SMS-pumping limit (suspected-pumping) in the last 5 minutes: see SuspectedPumping by Tenant and Country.',
+    });
     this.alarm('ApiLatency', props.api.metricLatency({ period: minute, statistic: 'p99' }), {
       threshold: config.apiLatencyP99Ms,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

@@ -152,6 +152,13 @@ describe('alarms', () => {
     expect(l).toMatchObject({ Threshold: 2000 });
   });
 
+  it('fire on any message refused as suspected SMS pumping (SuspectedPumping without dimensions, over 5 minutes)', () => {
+    const p = alarm('SuspectedPumping');
+    expect(metricOf(p)).toMatchObject({ namespace: 'SmsGateway', name: 'SuspectedPumping', statistic: 'Sum' });
+    expect(p.Dimensions).toBeUndefined();
+    expect(p).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', Period: 300 });
+  });
+
   it('fire on errors and throttles of every function', () => {
     for (const f of FUNCTIONS) {
       expect(metricOf(alarm(`FunctionErrors-${f}`))).toMatchObject({ namespace: 'AWS/Lambda', name: 'Errors', statistic: 'Sum' });

@@ -17,6 +17,7 @@ import { toRuntimeConfig, type RuntimeConfig } from '../../core/config/runtime';
 import type { RouteConfig, RouteMatch } from '../../core/config/schema';
 import type { CarrierEnvelope, IngestEnvelope } from '../../core/domain/envelopes';
 import type { MessageRecord, MessageStatus, ReceiptDetails, StatusChange } from '../../core/domain/message';
+import type { PumpingCounter, PumpingWindow } from '../../core/domain/pumping';
 import { transitionInMemory, type TransitionOptions, type TransitionResult } from '../../core/domain/transition';
 import type { RouterPorts } from '../../core/domain/route-message';
 import type { HealthCheck, RouteSelected } from '../../core/domain/routing';
@@ -364,6 +365,30 @@ export class InMemoryRequestCounter implements RequestCounter {
   }
 }
 
+/** Pumping window counts, taken like DynamoPumpingCounter's conditional ADD (up to the room left); `takes` records each call. */
+export class InMemoryPumpingCounter implements PumpingCounter {
+  readonly counts = new Map<string, number>();
+  readonly takes: { window: string; wanted: number }[] = [];
+
+  static id(w: PumpingWindow): string {
+    return `${w.tenantId}#${w.epochHour}#${'country' in w.scope ? `C#${w.scope.country}` : `P#${w.scope.prefix}`}`;
+  }
+
+  async take(window: PumpingWindow, wanted: number, limit: number): Promise<number> {
+    const id = InMemoryPumpingCounter.id(window);
+    this.takes.push({ window: id, wanted });
+    const count = this.counts.get(id) ?? 0;
+    const taken = Math.max(0, Math.min(wanted, limit - count));
+    this.counts.set(id, count + taken);
+    return taken;
+  }
+
+  async release(window: PumpingWindow, count: number): Promise<void> {
+    const id = InMemoryPumpingCounter.id(window);
+    this.counts.set(id, (this.counts.get(id) ?? 0) - count);
+  }
+}
+
 /** The API base URL the API tests run under: problem types are TEST_API_URL/problems/<name>. */
 export const TEST_API_URL = 'https://api.test/live';
 
@@ -371,12 +396,15 @@ export interface ApiFixture {
   api: MessagesApi;
   messages: InMemoryMessageRepository;
   requests: InMemoryRequestCounter;
+  pumping: InMemoryPumpingCounter;
   /** The API's clock: NOW unless a test moves it. */
   clock: { now: Date };
   /** Every log line, with its level (info unless the API said otherwise). */
   logs: { event: string; data: Record<string, unknown>; level: ApiLogLevel }[];
   /** Every message stored (not replayed), with the route the API chose for its first attempt. */
   accepted: { record: MessageRecord; route: RouteSelected | undefined }[];
+  /** Every message refused over a pumping limit, as the SuspectedPumping metric counts it. */
+  suspectedPumping: { tenantId: string; country: string }[];
   /** Carriers routing and dry runs should see as unhealthy. */
   down: Set<string>;
   /** Set it to make reading carrier health fail. */
@@ -390,21 +418,25 @@ export async function apiFixture(configOverrides: Record<string, unknown> = {}):
   const down = new Set<string>();
   const health: ApiFixture['health'] = { error: undefined };
   const requests = new InMemoryRequestCounter();
+  const pumping = new InMemoryPumpingCounter();
+  const suspectedPumping: ApiFixture['suspectedPumping'] = [];
   const clock = { now: NOW };
   const api = new MessagesApi({
     config: await runtimeConfigFor(configOverrides),
     apiUrl: TEST_API_URL,
     messages,
     requests,
+    pumping,
     health: async () => {
       if (health.error) throw health.error;
       return (id) => !down.has(id);
     },
     now: () => clock.now,
     onAccepted: (record, route) => accepted.push({ record: structuredClone(record), route }),
+    onSuspectedPumping: (tenantId, country) => suspectedPumping.push({ tenantId, country }),
     log: (event, data, level = 'info') => logs.push({ event, data, level }),
   });
-  return { api, messages, requests, clock, logs, accepted, down, health };
+  return { api, messages, requests, pumping, clock, logs, accepted, suspectedPumping, down, health };
 }
 
 /** A submission body; fields set to undefined are left out. */

@@ -12,6 +12,7 @@ import {
   completeMessageRecord,
   headerOf,
   ingestEnvelope,
+  InMemoryPumpingCounter,
   InMemoryRequestCounter,
   InMemoryRouterPorts,
   LANDLINE_GB,
@@ -597,7 +598,7 @@ describe('POST /v1/messages/batch', () => {
       rejected: 1,
       results: [
         { index: 0, outcome: 'accepted', id: expect.stringMatching(UUID), status: 'ACCEPTED', encoding: 'GSM7', segments: 1 },
-        { index: 1, outcome: 'rejected', errors: [{ field: 'messages[1].priority', problem: 'unknown field' }] },
+        { index: 1, outcome: 'rejected', type: 'validation-failed', errors: [{ field: 'messages[1].priority', problem: 'unknown field' }] },
         { index: 2, outcome: 'accepted', id: expect.stringMatching(UUID), status: 'ACCEPTED', encoding: 'UCS2', segments: 1 },
       ],
     });
@@ -754,7 +755,7 @@ describe('POST /v1/messages/batch', () => {
           country: 'DE',
           route: { outcome: 'routed', routeId: 'de', carrierId: 'c-b', reason: 'route "de" matched country DE; static carrier', skippedCarriers: [] },
         },
-        { index: 1, outcome: 'rejected', errors: [{ field: 'messages[1].text', problem: 'text must not be empty' }] },
+        { index: 1, outcome: 'rejected', type: 'validation-failed', errors: [{ field: 'messages[1].text', problem: 'text must not be empty' }] },
       ],
     });
     expect(messages.createCalls).toBe(0);
@@ -899,7 +900,7 @@ describe('callback URLs', () => {
 
   it('accepts a loopback http receiver under the emulator rules', async () => {
     const { messages } = await apiFixture();
-    const local = new MessagesApi({ config: { ...(await runtimeConfigFor()), callbackUrls: { allowHttp: true, allowPrivate: true } }, apiUrl: TEST_API_URL, messages, requests: new InMemoryRequestCounter(), health: async () => () => true });
+    const local = new MessagesApi({ config: { ...(await runtimeConfigFor()), callbackUrls: { allowHttp: true, allowPrivate: true } }, apiUrl: TEST_API_URL, messages, requests: new InMemoryRequestCounter(), pumping: new InMemoryPumpingCounter(), health: async () => () => true });
     const res = await local.handle(apiRequest({ body: submissionBody({ callbackUrl: 'http://127.0.0.1:8080/hook' }) }));
     expect(res.statusCode).toBe(202);
   });
@@ -982,7 +983,7 @@ describe('per-tenant rate limit (rateLimitPerSecond, one-second windows)', () =>
   it('a failing counter is an error of the request (503 from the Lambda wrapper), not a free pass', async () => {
     // Prepare
     const { messages } = await apiFixture();
-    const api = new MessagesApi({ config: await runtimeConfigFor(), apiUrl: TEST_API_URL, messages, requests: { tryCount: () => Promise.reject(new Error('table unavailable')) }, health: async () => () => true });
+    const api = new MessagesApi({ config: await runtimeConfigFor(), apiUrl: TEST_API_URL, messages, requests: { tryCount: () => Promise.reject(new Error('table unavailable')) }, pumping: new InMemoryPumpingCounter(), health: async () => () => true });
     // Act / Assess
     await expect(api.handle(apiRequest())).rejects.toThrow('table unavailable');
     expect(messages.size).toBe(0);

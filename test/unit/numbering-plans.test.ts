@@ -88,10 +88,23 @@ describe('numberingPlansFor', () => {
     expect(plans.unrouted).toEqual(Object.keys(CALLING_CODES).filter((code) => !ROUTED_CODES.includes(code)));
   });
 
-  it('keeps each plan as libphonenumber ships it', () => {
-    const whole = require('libphonenumber-js/metadata.mobile.json') as { countries: Record<string, unknown> };
+  it('keeps each plan as libphonenumber’s mobile metadata ships it, but for the type table', () => {
+    const whole = require('libphonenumber-js/metadata.mobile.json') as { countries: Record<string, unknown[]> };
     const plans = numberingPlansFor(localRoutes)!;
-    expect(plans.metadata.countries).toEqual(Object.fromEntries(Object.keys(plans.metadata.countries).map((c) => [c, whole.countries[c]])));
+    const withoutTypes = (plan: unknown[]) => plan.filter((_, i) => i !== 11);
+    const countries = plans.metadata.countries as unknown as Record<string, unknown[]>;
+    expect(Object.fromEntries(Object.entries(countries).map(([c, plan]) => [c, withoutTypes(plan)]))).toEqual(
+      Object.fromEntries(Object.keys(countries).map((c) => [c, withoutTypes(whole.countries[c]!)])),
+    );
+  });
+
+  it('types each plan with the mobile pattern and the refused types of the max metadata, and no fixed-line or personal-number pattern', () => {
+    const max = require('libphonenumber-js/metadata.max.json') as { countries: Record<string, unknown[]> };
+    const mobile = require('libphonenumber-js/metadata.mobile.json') as { countries: Record<string, unknown[]> };
+    const gb = (numberingPlansFor(localRoutes)!.metadata.countries as unknown as Record<string, unknown[]>).GB![11] as unknown[];
+    const maxTypes = max.countries.GB![11] as unknown[];
+    // fixed line, mobile, toll-free, premium-rate, personal number, voicemail, UAN, pager, VoIP (GB has no shared-cost pattern)
+    expect(gb).toEqual([0, (mobile.countries.GB![11] as unknown[])[1], maxTypes[2], maxTypes[3], 0, 0, maxTypes[6], maxTypes[7], maxTypes[8]]);
   });
 
   it('leaves nothing out when a default route reaches every calling code', () => {
@@ -146,8 +159,9 @@ describe('the api bundle of config/local.yaml', () => {
 });
 
 describe('the api bundle of a config with a default route', () => {
-  it('carries the whole mobile metadata', () => {
-    expect(everyCountry.inputs.filter((path) => path.includes('metadata.mobile.json'))).toHaveLength(1);
+  it('carries the plans of every calling code compiled at synth, and neither metadata file', () => {
+    expect(everyCountry.inputs.filter((path) => /metadata\.(mobile|max)\.json/.test(path))).toEqual([]);
+    expect(everyCountry.normaliseDestination('+61412345678')).toEqual({ e164: '+61412345678', country: 'AU' });
   });
 
   it('gives the verdict of the whole metadata for every number', () => {
