@@ -8,6 +8,7 @@ import { MessagesApi } from '../../core/api/messages-api';
 import { CarrierHealth } from '../../core/aws/carrier-health';
 import { ApiEnv, readEnv } from '../../core/aws/env';
 import { MessageStore } from '../../core/aws/message-store';
+import { OptOutStore } from '../../core/aws/opt-out-store';
 import { DynamoRequestCounter } from '../../core/aws/request-counter';
 import { runtimeConfig } from '../../core/config/runtime';
 import { problemResponder, problemTypeName } from '../../core/http/problem';
@@ -26,6 +27,7 @@ const api = new MessagesApi({
   apiUrl: env.API_URL,
   messages: new MessageStore(env.TABLE_NAME, config.retentionDays),
   requests: new DynamoRequestCounter(env.TABLE_NAME),
+  optOuts: new OptOutStore(env.TABLE_NAME),
   health: () => health.current(),
   onAccepted: (record, route) => {
     metrics.count(LambdaMetric.MessagesAccepted);
