@@ -167,6 +167,16 @@ describe('outbox', () => {
       .flatMap((p) => p.Properties.PolicyDocument.Statement);
   }
 
+  it('is invoked by the stream for message records, opt-outs and removed retry timers only', () => {
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find((m) => m.Properties.FilterCriteria);
+    const patterns = mapping!.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
+    expect(patterns.map((p: any) => [p.eventName, p.dynamodb.Keys.pk.S[0].prefix])).toEqual([
+      [['INSERT', 'MODIFY'], 'MSG#'],
+      [['INSERT', 'MODIFY'], 'OPTOUT#'],
+      [['REMOVE'], 'TIMER#'],
+    ]);
+  });
+
   it('may send to the ingest queue, each carrier queue and its failure queue, and to no other queue (first attempts go straight to their carrier)', () => {
     const gateway = stack as GatewayStack;
     const sqs = statementsOf(gateway.outboxFunction).filter((s) => [s.Action].flat().some((a) => a.startsWith('sqs:')));

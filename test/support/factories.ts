@@ -22,6 +22,7 @@ import type { MessageRecord, MessageStatus, ReceiptDetails, StatusChange } from 
 import { transitionInMemory, type TransitionOptions, type TransitionResult } from '../../core/domain/transition';
 import type { RouterPorts } from '../../core/domain/route-message';
 import type { HealthCheck, RouteSelected } from '../../core/domain/routing';
+import type { TopicEvent } from '../../core/domain/opt-out-event';
 import type { StatusEvent } from '../../core/domain/status-event';
 import type { WebhookPorts } from '../../core/webhook/deliver-status-event';
 import type { DeliveryResult } from '../../core/webhook/dispatcher';
@@ -198,7 +199,7 @@ export class InMemoryWebhookPorts implements WebhookPorts {
     return this.secrets.get(tenantId);
   }
 
-  async post(event: StatusEvent, target: { url: string; secret: string }): Promise<DeliveryResult> {
+  async post(event: TopicEvent, target: { url: string; secret: string }): Promise<DeliveryResult> {
     this.posted.push({ eventId: event.eventId, ...target });
     return this.answers.shift() ?? { ok: true, status: 204 };
   }
