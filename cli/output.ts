@@ -60,6 +60,20 @@ export function formatEvent(body: unknown): string {
   return `${clock(e.occurredAt)}  ${e.messageId}  ${e.status.padEnd(11)}${extra.length ? ` ${extra.join(' ')}` : ''}`.trimEnd();
 }
 
+const OptOutLine = z.object({ number: z.string(), sender: z.optional(z.string()), optedOutAt: z.string(), source: z.string(), keyword: z.optional(z.string()) });
+
+/**
+ * One line per opt-out: number, since when, how (and from which sender, with scope sender).
+ *
+ * @example formatOptOut({ number: '+447700900123', optedOutAt: '2026-12-01T10:00:00.000Z', source: 'keyword', keyword: 'STOP' }) // '+447700900123  2026-12-01T10:00:00.000Z  keyword STOP'
+ */
+export function formatOptOut(body: unknown): string {
+  const parsed = OptOutLine.safeParse(body);
+  if (!parsed.success) return JSON.stringify(body);
+  const o = parsed.data;
+  return [o.number, o.optedOutAt, o.source + (o.keyword !== undefined ? ` ${o.keyword}` : ''), o.sender !== undefined ? `from ${o.sender}` : undefined].filter((x) => x !== undefined).join('  ');
+}
+
 /** One dead-letter queue in `dlq list` (its --json output is these rows). */
 export interface DlqRow {
   name: string;
