@@ -30,6 +30,8 @@ export type OptOutHandler = (req: ApiRequest, tenantId: string) => Promise<APIGa
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 100;
 const MAX_PUT_BODY_BYTES = 1024;
+/** Rounds of a PUT that races removals of the same opt-out; past them the Lambda answers 503. */
+const MAX_PUT_ROUNDS = 3;
 
 const PutBody = z.strictObject({ sender: z.optional(z.string()) });
 
@@ -122,7 +124,7 @@ export class OptOutsApi {
 
   /**
    * PUT /v1/opt-outs/{number}: 201 with the new opt-out, 200 with the one in force already (its
-   * first opt-out stands). The body is optional: none, empty, or `{}`; `{ "sender": … }` for scope sender.
+   * first opt-out stands, read after the write that found it). The body is optional: none, empty, or `{}`; `{ "sender": … }` for scope sender.
    */
   private async put(req: ApiRequest, tenantId: string, raw: string): Promise<APIGatewayProxyResult> {
     const number = this.number(raw);
@@ -132,12 +134,18 @@ export class OptOutsApi {
     const sender = this.sender(tenantId, body.value.sender, 'sender', 422);
     if (!sender.ok) return sender.response;
     const key = { number: number.value, ...(sender.value !== undefined ? { sender: sender.value } : {}) };
-    const { created } = await this.optOuts.optOut(tenantId, { ...key, source: 'api', at: this.now() });
-    const current = await this.optOuts.get(tenantId, key.number, key.sender);
-    // Removed again between the two requests: what was created is gone, as a later DELETE would leave it.
-    if (!current) return this.problem(409, 'conflict', `the opt-out of ${key.number} was removed while it was being added; send the PUT again`);
-    if (created) this.log('OPT_OUT_CREATED', { tenantId, to: key.number, source: 'api' });
-    return json(created ? 201 : 200, current, { location: `/v1/opt-outs/${encodeURIComponent(key.number)}` });
+    const location = { location: `/v1/opt-outs/${encodeURIComponent(key.number)}` };
+    // An opt-out removed between the write that found it in force and the read of it: add it again.
+    for (let round = 0; round < MAX_PUT_ROUNDS; round++) {
+      const at = this.now();
+      if ((await this.optOuts.optOut(tenantId, { ...key, source: 'api', at })).created) {
+        this.log('OPT_OUT_CREATED', { tenantId, to: key.number, source: 'api' });
+        return json(201, { ...key, optedOutAt: at.toISOString(), source: 'api' } satisfies OptOut, location);
+      }
+      const current = await this.optOuts.get(tenantId, key.number, key.sender);
+      if (current) return json(200, current, location);
+    }
+    throw new Error(`the opt-out of a number of tenant ${tenantId} was removed ${MAX_PUT_ROUNDS} times while it was being added`);
   }
 
   private putBody(req: ApiRequest): Parsed<{ sender?: string }> {

@@ -64,6 +64,18 @@ describe('PUT /v1/opt-outs/{number}', () => {
     expect(bodyOf(again)).toEqual(bodyOf(first));
   });
 
+  it('adds the opt-out again when it was removed between finding it in force and reading it', async () => {
+    const { api, optOuts } = await apiFixture();
+    const write = optOuts.optOut.bind(optOuts);
+    let calls = 0;
+    // The first write finds an opt-out in force, which a DELETE removes before the read.
+    optOuts.optOut = async (tenantId, o) => (++calls === 1 ? { created: false } : write(tenantId, o));
+    const res = await api.handle(apiRequest({ method: 'PUT', path: path(MOBILE.GB), body: null }));
+    expect(res.statusCode).toBe(201);
+    expect(calls).toBe(2);
+    expect(await optOuts.get('acme', MOBILE.GB)).toMatchObject({ number: MOBILE.GB, source: 'api' });
+  });
+
   it('refuses a number that is not E.164 or not a mobile number, naming the field number', async () => {
     const { api, optOuts } = await apiFixture();
     for (const bad of ['07400123456', '+44 7400 123456', 'abc', '%E0%A4%A', '+442071234567']) {
