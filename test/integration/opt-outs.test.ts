@@ -89,6 +89,10 @@ describe('enforcement', () => {
     expect(routed.body.status).toBe('ROUTED');
     expect((await onCarrierQueue(c.sqs, routed.body.carrierId, globex.body.id)).messageId).toBe(globex.body.id);
 
+    const batch = await http('POST', '/v1/messages/batch', { body: { messages: [{ to: number, text: 'Sale!' }, { to: ukMobile(), text: 'Sale!' }] } });
+    expect(batch.status).toBe(202);
+    expect(batch.body.results.map((r: { status: string; reason?: string }) => [r.status, r.reason])).toEqual([['REJECTED', 'opted_out'], ['ACCEPTED', undefined]]);
+
     const dry = await http('POST', '/v1/messages?dryRun=true', { body: { to: number, text: 'Sale!' } });
     expect(dry.body.optOut).toMatchObject({ number, source: 'api' });
     await http('DELETE', path(number));

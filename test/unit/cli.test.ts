@@ -164,6 +164,12 @@ describe('formatting', () => {
     expect(publishedEventsNote({})).toBeUndefined();
   });
 
+  it('prints an opt-out event on tail as its time, type, number and source', () => {
+    const event = { version: 1, type: 'opt_out.created', eventId: 'opt-out:0', tenantId: 'acme', number: '+447400123456', source: 'keyword', keyword: 'STOP', optedOutAt: '2026-01-01T00:00:01.250Z', occurredAt: '2026-01-01T00:00:01.250Z' };
+    expect(formatEvent(event)).toBe('00:00:01.250  opt_out.created  +447400123456  keyword STOP');
+    expect(formatEvent({ ...event, type: 'opt_out.deleted', source: 'api', keyword: undefined, sender: 'ACME' })).toBe('00:00:01.250  opt_out.deleted  +447400123456 from ACME  api');
+  });
+
   it('prints one line per status event', () => {
     const event = { version: 1, type: 'message.status', eventId: 'm1:3', messageId: 'm1', tenantId: 'acme', status: 'DELIVERED', previousStatus: 'SUBMITTED', reason: 'DELIVRD', carrierId: 'sim-a', segments: 1, attempt: 1, occurredAt: '2026-01-01T12:00:01.250Z', createdAt: '2026-01-01T12:00:00.000Z' };
     expect(formatEvent(event)).toBe('12:00:01.250  m1  DELIVERED   sim-a attempt 1 (DELIVRD)');
