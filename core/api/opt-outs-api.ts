@@ -12,6 +12,7 @@ import type { OptOut, OptOutSource } from '../domain/opt-outs';
 import { normaliseDestination, senderProblem, zodProblems, type FieldProblem } from '../domain/submission';
 import { readJsonBody } from '../http/json-body';
 import { json, type ProblemResponder } from '../http/problem';
+import { LogEvent } from '../util/logger';
 import type { ApiRequest } from './messages-api';
 
 /** What the API needs from the opt-out store. */
@@ -139,7 +140,7 @@ export class OptOutsApi {
     for (let round = 0; round < MAX_PUT_ROUNDS; round++) {
       const at = this.now();
       if ((await this.optOuts.optOut(tenantId, { ...key, source: 'api', at })).created) {
-        this.log('OPT_OUT_CREATED', { tenantId, to: key.number, source: 'api' });
+        this.log(LogEvent.OPT_OUT_CREATED, { tenantId, to: key.number, source: 'api' });
         return json(201, { ...key, optedOutAt: at.toISOString(), source: 'api' } satisfies OptOut, location);
       }
       const current = await this.optOuts.get(tenantId, key.number, key.sender);
@@ -165,7 +166,7 @@ export class OptOutsApi {
     if (!sender.ok) return sender.response;
     const { removed } = await this.optOuts.remove(tenantId, { number: number.value, ...(sender.value !== undefined ? { sender: sender.value } : {}), at: this.now() });
     if (!removed) return this.problem(404, 'not-found', `no opt-out of ${number.value}${sender.value !== undefined ? ` from ${sender.value}` : ''} is in force`);
-    this.log('OPT_OUT_DELETED', { tenantId, to: number.value });
+    this.log(LogEvent.OPT_OUT_DELETED, { tenantId, to: number.value });
     return { statusCode: 204, headers: {}, body: '' };
   }
 }
