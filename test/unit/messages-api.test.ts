@@ -666,7 +666,7 @@ describe('POST /v1/messages/batch', () => {
     await api.handle(apiRequest({ path, body: batchBody([submissionBody(), submissionBody({ to: LANDLINE_GB }), submissionBody({ text: 'ж'.repeat(71) })]) }));
     // Assess
     expect(logs.filter((l) => l.level !== 'debug')).toEqual([
-      { event: 'BATCH_ACCEPTED', level: 'info', data: { tenantId: 'acme', messages: 3, accepted: 2, rejected: 1, replayed: 0, routed: 2, segments: 3 } },
+      { event: 'BATCH_ACCEPTED', level: 'info', data: { tenantId: 'acme', messages: 3, accepted: 2, rejected: 1, replayed: 0, routed: 2, optedOut: 0, segments: 3 } },
     ]);
     expect(logs.filter((l) => l.level === 'debug').map((l) => l.event)).toEqual(['MESSAGE_ACCEPTED', 'MESSAGE_ACCEPTED']);
   });
