@@ -11,6 +11,11 @@ Commands:
                          send one message; --wait follows it to a final status
   status <id>            a message's status, receipt and history
   tail [<id>]            follow status events (all messages, or one) until Ctrl-C
+  opt-outs list          the tenant's opt-outs in force, in number order
+  opt-outs add <number> [--sender S]
+                         opt a number (E.164) out of the tenant's messages
+  opt-outs remove <number> [--sender S]
+                         remove an opt-out (--sender: with optOut.scope sender)
   dlq list               every dead-letter queue of the stack with its depth
   dlq redrive <queue>    move a dead-letter queue's messages back to its source queue
                          (<queue> as 'dlq list' names it: ingest, webhooks, carrier:<id>)
@@ -29,6 +34,9 @@ export type Command =
   | { name: 'send'; to: string; text: string; from?: string; reference?: string; callbackUrl?: string; wait: boolean; timeoutSeconds: number }
   | { name: 'status'; id: string }
   | { name: 'tail'; id?: string }
+  | { name: 'opt-outs-list' }
+  | { name: 'opt-outs-add'; number: string; sender?: string }
+  | { name: 'opt-outs-remove'; number: string; sender?: string }
   | { name: 'dlq-list' }
   | { name: 'dlq-redrive'; queue: string }
   | { name: 'help' };
@@ -62,6 +70,7 @@ const OPTIONS = {
   'callback-url': { type: 'string' },
   wait: { type: 'boolean' },
   timeout: { type: 'string' },
+  sender: { type: 'string' },
 } as const;
 
 /** Which options each command accepts besides the global ones. */
@@ -69,10 +78,16 @@ const COMMAND_OPTIONS: Record<Exclude<Command['name'], 'help'>, readonly string[
   send: ['from', 'reference', 'callback-url', 'wait', 'timeout'],
   status: [],
   tail: [],
+  'opt-outs-list': [],
+  'opt-outs-add': ['sender'],
+  'opt-outs-remove': ['sender'],
   'dlq-list': [],
   'dlq-redrive': [],
 };
 const GLOBAL_OPTIONS = ['api-url', 'api-key', 'outputs', 'json', 'help'];
+
+/** A command's name as typed: 'dlq-list' is `dlq list`, 'opt-outs-add' is `opt-outs add`. */
+const spoken = (name: string): string => name.replace(/-(?=[a-z]+$)/, ' ');
 
 /**
  * Parses the arguments after `smsgw`. Throws UsageError with a message that
@@ -100,9 +115,9 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; o
   const expect = (name: Exclude<Command['name'], 'help'>, args: string[], wanted: string[]): void => {
     const given = Object.keys(values).filter((k) => !GLOBAL_OPTIONS.includes(k));
     const stray = given.find((k) => !COMMAND_OPTIONS[name].includes(k));
-    if (stray) throw new UsageError(`--${stray} is not an option of '${name.replace('-', ' ')}'`);
-    if (args.length < wanted.length) throw new UsageError(`'${name.replace('-', ' ')}' needs ${wanted.slice(args.length).map((w) => `<${w}>`).join(' ')}`);
-    if (args.length > wanted.length) throw new UsageError(`'${name.replace('-', ' ')}' takes ${wanted.length === 0 ? 'no arguments' : wanted.map((w) => `<${w}>`).join(' ')}; got ${args.length}: ${args.join(' ')}`);
+    if (stray) throw new UsageError(`--${stray} is not an option of '${spoken(name)}'`);
+    if (args.length < wanted.length) throw new UsageError(`'${spoken(name)}' needs ${wanted.slice(args.length).map((w) => `<${w}>`).join(' ')}`);
+    if (args.length > wanted.length) throw new UsageError(`'${spoken(name)}' takes ${wanted.length === 0 ? 'no arguments' : wanted.map((w) => `<${w}>`).join(' ')}; got ${args.length}: ${args.join(' ')}`);
   };
 
   switch (verb) {
@@ -134,6 +149,19 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; o
       if (rest.length > 1) throw new UsageError(`'tail' takes at most one <id>; got ${rest.length}: ${rest.join(' ')}`);
       expect('tail', [], []);
       return { command: { name: 'tail', ...(rest[0] !== undefined ? { id: rest[0] } : {}) }, options };
+    case 'opt-outs': {
+      const [sub, ...args] = rest;
+      if (sub === 'list') {
+        expect('opt-outs-list', args, []);
+        return { command: { name: 'opt-outs-list' }, options };
+      }
+      if (sub === 'add' || sub === 'remove') {
+        const name = sub === 'add' ? 'opt-outs-add' : 'opt-outs-remove';
+        expect(name, args, ['number']);
+        return { command: { name, number: args[0]!, ...(values.sender !== undefined ? { sender: values.sender } : {}) }, options };
+      }
+      throw new UsageError(sub === undefined ? `'opt-outs' needs a subcommand: list, add or remove` : `unknown opt-outs subcommand '${sub}' (list, add, remove)`);
+    }
     case 'dlq': {
       const [sub, ...args] = rest;
       if (sub === 'list') {
@@ -147,6 +175,6 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; o
       throw new UsageError(sub === undefined ? `'dlq' needs a subcommand: list or redrive` : `unknown dlq subcommand '${sub}' (list, redrive)`);
     }
     default:
-      throw new UsageError(`unknown command '${verb}' (send, status, tail, dlq)`);
+      throw new UsageError(`unknown command '${verb}' (send, status, tail, opt-outs, dlq)`);
   }
 }

@@ -6,6 +6,7 @@
  *   smsgw send +447400123456 'Your code is 424242' --wait
  *   smsgw status 3f0c2a1e-…
  *   smsgw tail
+ *   smsgw opt-outs add +447700900123
  *   smsgw dlq list
  *   smsgw dlq redrive carrier:sim-a
  *
@@ -18,6 +19,7 @@
 import { ApiError } from './api-client';
 import { parseCommandLine, USAGE, UsageError } from './command-line';
 import { dlqList, dlqRedrive } from './commands/dlq';
+import { optOutsAdd, optOutsList, optOutsRemove } from './commands/opt-outs';
 import { send } from './commands/send';
 import { status } from './commands/status';
 import { tail } from './commands/tail';
@@ -47,6 +49,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await status(command, options, config, io);
       case 'tail':
         return await tail(command, options, config, io);
+      case 'opt-outs-list':
+        return await optOutsList(options, config, io);
+      case 'opt-outs-add':
+        return await optOutsAdd(command, options, config, io);
+      case 'opt-outs-remove':
+        return await optOutsRemove(command, options, config, io);
       case 'dlq-list':
         return await dlqList(options, config, io);
       case 'dlq-redrive':

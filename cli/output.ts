@@ -47,17 +47,47 @@ const TailEvent = z.object({
   reference: z.optional(z.string()),
 });
 
+/** An opt-out event (docs/webhooks.md#opt-out-events) as tail shows it. */
+const TailOptOutEvent = z.object({
+  type: z.enum(['opt_out.created', 'opt_out.deleted']),
+  number: z.string(),
+  sender: z.optional(z.string()),
+  source: z.string(),
+  keyword: z.optional(z.string()),
+  occurredAt: z.string(),
+});
+
 /**
- * One line per status event: time, message id, status, then what is known.
+ * One line per status event: time, message id, status, then what is known; an opt-out event's
+ * line has its type and number instead.
  *
  * @example formatEvent({ … status: 'SUBMITTED', carrierId: 'sim-a', attempt: 1 }) // '12:00:01.250  3f0c2a1e-…  SUBMITTED    sim-a attempt 1'
  */
 export function formatEvent(body: unknown): string {
   const parsed = TailEvent.safeParse(body);
+  const optOut = parsed.success ? undefined : TailOptOutEvent.safeParse(body);
+  if (optOut?.success) {
+    const o = optOut.data;
+    return `${clock(o.occurredAt)}  ${o.type}  ${o.number}${o.sender !== undefined ? ` from ${o.sender}` : ''}  ${o.source}${o.keyword !== undefined ? ` ${o.keyword}` : ''}`;
+  }
   if (!parsed.success) return `(not a status event) ${JSON.stringify(body)}`;
   const e = parsed.data;
   const extra = [e.carrierId, e.attempt ? `attempt ${e.attempt}` : undefined, e.reason ? `(${e.reason})` : undefined, e.reference ? `ref ${e.reference}` : undefined].filter((x) => x !== undefined);
   return `${clock(e.occurredAt)}  ${e.messageId}  ${e.status.padEnd(11)}${extra.length ? ` ${extra.join(' ')}` : ''}`.trimEnd();
+}
+
+const OptOutLine = z.object({ number: z.string(), sender: z.optional(z.string()), optedOutAt: z.string(), source: z.string(), keyword: z.optional(z.string()) });
+
+/**
+ * One line per opt-out: number, since when, how (and from which sender, with scope sender).
+ *
+ * @example formatOptOut({ number: '+447700900123', optedOutAt: '2026-12-01T10:00:00.000Z', source: 'keyword', keyword: 'STOP' }) // '+447700900123  2026-12-01T10:00:00.000Z  keyword STOP'
+ */
+export function formatOptOut(body: unknown): string {
+  const parsed = OptOutLine.safeParse(body);
+  if (!parsed.success) return JSON.stringify(body);
+  const o = parsed.data;
+  return [o.number, o.optedOutAt, o.source + (o.keyword !== undefined ? ` ${o.keyword}` : ''), o.sender !== undefined ? `from ${o.sender}` : undefined].filter((x) => x !== undefined).join('  ');
 }
 
 /** One dead-letter queue in `dlq list` (its --json output is these rows). */

@@ -208,10 +208,11 @@ export class GatewayStack extends Stack {
         retryAttempts: 100,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(outboxFailures),
-        // Message records (new: enqueue; changed: status events) and removed retry timers only:
-        // heartbeats, SMSC-id mappings and inbound parts never invoke the outbox.
+        // Message records (new: enqueue; changed: status events), opt-outs (opt_out events) and removed
+        // retry timers only: heartbeats, SMSC-id mappings and inbound parts never invoke the outbox.
         filters: [
           lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or('INSERT', 'MODIFY'), dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(KeyPrefix.message) } } } }),
+          lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or('INSERT', 'MODIFY'), dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(KeyPrefix.optOut) } } } }),
           lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('REMOVE'), dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(KeyPrefix.retryTimer) } } } }),
         ],
       }),

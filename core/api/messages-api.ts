@@ -11,6 +11,7 @@ import { sha256Hex } from '../config/runtime';
 import { IDEMPOTENCY_KEY_PATTERN, messageId, requestHash } from '../domain/idempotency';
 import type { MessageRecord } from '../domain/message';
 import { countPumping, secondsToHourEnd, type PumpingCounter, type PumpingRefusal } from '../domain/pumping';
+import type { OptOut } from '../domain/opt-outs';
 import { routedChange } from '../domain/route-message';
 import { RoutingTable, type HealthCheck, type RouteSelected } from '../domain/routing';
 import { validateSubmission, zodProblems, type FieldProblem, type SubmissionLimits, type ValidSubmission } from '../domain/submission';
@@ -19,6 +20,8 @@ import { transitionInMemory } from '../domain/transition';
 import { readJsonBody, type BodyLimits } from '../http/json-body';
 import { isProblemType, json, PROBLEMS_PATH, problemResponder, type ProblemResponder } from '../http/problem';
 import { problemTypePage, problemTypesPage } from '../http/problem-pages';
+import { OPTED_OUT_REASON, optOutsStopping } from './opt-out-check';
+import { OptOutsApi, type OptOutRepository } from './opt-outs-api';
 
 export interface ApiRequest {
   method: string;
@@ -58,6 +61,8 @@ export interface ApiDependencies {
   requests: RequestCounter;
   /** Counts the messages of tenants with `pumping` in their hourly windows (core/domain/pumping.ts). */
   pumping: PumpingCounter;
+  /** The tenants' opt-outs: /v1/opt-outs, and the check of every message at acceptance. */
+  optOuts: OptOutRepository;
   /** Current carrier health (cached by the caller), for routing first attempts and for dry runs. */
   health: () => Promise<HealthCheck>;
   now?: () => Date;
@@ -103,6 +108,7 @@ export class MessagesApi {
   private readonly now: () => Date;
   private readonly log: (event: string, data: Record<string, unknown>, level?: ApiLogLevel) => void;
   private readonly problem: ProblemResponder;
+  private readonly optOutsApi: OptOutsApi;
 
   constructor(private readonly deps: ApiDependencies) {
     this.problem = problemResponder(deps.apiUrl);
@@ -115,6 +121,7 @@ export class MessagesApi {
     this.limits = { ...deps.config.limits, ...(deps.config.callbackUrls ? { callbackUrls: deps.config.callbackUrls } : {}) };
     this.now = deps.now ?? (() => new Date());
     this.log = deps.log ?? (() => undefined);
+    this.optOutsApi = new OptOutsApi(deps.config.tenants, deps.optOuts, this.problem, this.now, (event, data) => this.log(event, data));
   }
 
   async handle(req: ApiRequest): Promise<APIGatewayProxyResult> {
@@ -136,6 +143,8 @@ export class MessagesApi {
       }
       params.id = id;
       methods = { GET: (r, t, p) => this.read(t, p.id!), DELETE: (r, t, p) => this.cancel(t, p.id!) };
+    } else if (segments[0] === 'v1' && segments[1] === 'opt-outs') {
+      methods = this.optOutsApi.route(segments.slice(1));
     }
     if (!methods) return this.problem(404, 'not-found', `no resource at ${path}`);
     const run = methods[req.method.toUpperCase()];
@@ -212,8 +221,15 @@ export class MessagesApi {
    * The record to store: ACCEPTED, and ROUTED for attempt 1 in the same write when the routing
    * table routes it (the router's own change, `routedChange`), so the outbox sends it straight to
    * the carrier's queue. The request's hash only with an Idempotency-Key: only a replay reads it.
+   * A message to an opted-out number is stored REJECTED (opted_out) instead, in the same write:
+   * the outbox sends nothing for it, only its two status events.
    */
-  private newRecord(id: string, tenantId: string, v: ValidSubmission, options: { requestHash: string | undefined; route: RouteSelected | undefined }): MessageRecord {
+  private newRecord(
+    id: string,
+    tenantId: string,
+    v: ValidSubmission,
+    options: { requestHash: string | undefined; route: RouteSelected | undefined; optedOut?: OptOut | undefined },
+  ): MessageRecord {
     const now = this.now();
     const at = now.toISOString();
     const accepted: MessageRecord = {
@@ -236,6 +252,11 @@ export class MessagesApi {
       history: [{ status: 'ACCEPTED', at }],
       ...(options.requestHash !== undefined ? { requestHash: options.requestHash } : {}),
     };
+    if (options.optedOut) {
+      const rejected = transitionInMemory(accepted, 'REJECTED', { reason: OPTED_OUT_REASON, now }, this.deps.config.retentionDays);
+      if (!rejected.applied) throw new Error(`message ${id}: REJECTED does not apply to a new record`);
+      return rejected.record;
+    }
     if (!options.route) return accepted;
     const routed = transitionInMemory(accepted, 'ROUTED', { ...routedChange(options.route, 1), now }, this.deps.config.retentionDays);
     // A new record is ACCEPTED on attempt 0: the change always applies.
@@ -272,7 +293,8 @@ export class MessagesApi {
     if (result.created) {
       this.deps.onAccepted?.(record, route);
       const routed = route ? { carrierId: route.carrierId, routeId: route.routeId } : {};
-      this.log('MESSAGE_ACCEPTED', { messageId: record.id, tenantId: record.tenantId, to: record.to, segments: record.segments, ...routed }, level);
+      const stopped = record.status === 'REJECTED' ? { status: record.status, reason: record.reason } : {};
+      this.log('MESSAGE_ACCEPTED', { messageId: record.id, tenantId: record.tenantId, to: record.to, segments: record.segments, ...routed, ...stopped }, level);
       return { record, replayed: false };
     }
     const existing = result.existing;
@@ -284,11 +306,24 @@ export class MessagesApi {
   }
 
   private accepted(record: MessageRecord) {
-    // The first result of the request, whatever the message's status is now.
-    return { id: record.id, status: 'ACCEPTED' as const, encoding: record.encoding, segments: record.segments };
+    // The first result of the request, whatever the message's status is now: ACCEPTED, or
+    // REJECTED opted_out when the opt-out check stopped it at acceptance (its second history entry).
+    const stopped = record.history[1]?.status === 'REJECTED' && record.history[1].reason === OPTED_OUT_REASON;
+    return {
+      id: record.id,
+      status: stopped ? ('REJECTED' as const) : ('ACCEPTED' as const),
+      ...(stopped ? { reason: OPTED_OUT_REASON } : {}),
+      encoding: record.encoding,
+      segments: record.segments,
+    };
   }
 
-  private async dryRun(tenantId: string, v: ValidSubmission) {
+  /** The opt-out step (opt-out-check.ts) for a request's valid messages, in order. */
+  private optedOut(tenantId: string, messages: readonly ValidSubmission[]): Promise<(OptOut | undefined)[]> {
+    return optOutsStopping(this.deps.optOuts, this.deps.config.tenants.find((t) => t.id === tenantId)!, messages);
+  }
+
+  private async dryRun(tenantId: string, v: ValidSubmission, optedOut: OptOut | undefined) {
     const health = await this.deps.health();
     const decision = this.routing.select({ ...v, tenantId }, health);
     return {
@@ -301,6 +336,8 @@ export class MessagesApi {
         decision.outcome === 'routed'
           ? { outcome: 'routed', routeId: decision.routeId, carrierId: decision.carrierId, reason: decision.reason, skippedCarriers: decision.skipped }
           : { outcome: 'no_route', reason: decision.reason },
+      // The message would be stored REJECTED opted_out, whatever its route.
+      ...(optedOut ? { optOut: optedOut } : {}),
     };
   }
 
@@ -315,14 +352,18 @@ export class MessagesApi {
     if (!validated.ok) return this.invalid(validated.problems);
     const result = this.tenants.get(tenantId)!.rules.apply(validated.value);
     if (!result.ok) return this.refused(result);
-    if (dryRun) return json(200, await this.dryRun(tenantId, result.value));
+    const [optedOut] = await this.optedOut(tenantId, [result.value]);
+    if (dryRun) return json(200, await this.dryRun(tenantId, result.value, optedOut));
 
     const id = messageId(tenantId, idem.key);
     const hash = idem.key !== undefined ? requestHash('POST /v1/messages', body.value) : undefined;
-    const pumping = await this.pumpingStep(tenantId, [result.value], idem.key !== undefined ? [id] : []);
-    if (pumping[0]) return this.suspectedPumping(tenantId, pumping[0]);
-    const route = this.firstRoute(tenantId, result.value, await this.healthForRouting());
-    const stored = await this.store(this.newRecord(id, tenantId, result.value, { requestHash: hash, route }), route, 'info');
+    // A message an opt-out stops is stored REJECTED: it counts in no pumping window.
+    if (!optedOut) {
+      const [pumping] = await this.pumpingStep(tenantId, [result.value], idem.key !== undefined ? [id] : []);
+      if (pumping) return this.suspectedPumping(tenantId, pumping);
+    }
+    const route = optedOut ? undefined : this.firstRoute(tenantId, result.value, await this.healthForRouting());
+    const stored = await this.store(this.newRecord(id, tenantId, result.value, { requestHash: hash, route, optedOut }), route, 'info');
     if ('reused' in stored) return this.keyReused(idem.key);
     return json(202, this.accepted(stored.record), {
       location: `/v1/messages/${stored.record.id}`,
@@ -358,8 +399,12 @@ export class MessagesApi {
       if (existing.some((r) => r.tenantId !== tenantId || r.requestHash !== hash)) return this.keyReused(idem.key);
       stored = existing.map((r) => r.id);
     }
+    const checked = validated.flatMap((v) => (v.ok ? [v.value] : []));
+    const stopping = await this.optedOut(tenantId, checked);
+    const optOutOf = new Map(checked.map((v, i) => [v, stopping[i]]));
     if (!dryRun) {
-      const passing = validated.flatMap((v, index) => (v.ok ? [{ v, index }] : []));
+      // A message an opt-out stops is stored REJECTED: it counts in no pumping window.
+      const passing = validated.flatMap((v, index) => (v.ok && !optOutOf.get(v.value) ? [{ v, index }] : []));
       const ids = idem.key !== undefined ? passing.map(({ index }) => messageId(tenantId, idem.key, index)) : [];
       const pumping = await this.pumpingStep(tenantId, passing.map(({ v }) => v.value), ids, new Set(stored));
       pumping.forEach((refusal, i) => {
@@ -367,17 +412,22 @@ export class MessagesApi {
       });
     }
 
-    const health = dryRun || !validated.some((v) => v.ok) ? undefined : await this.healthForRouting();
+    const valid = validated.flatMap((v) => (v.ok ? [v.value] : []));
+    const health = dryRun || valid.every((v) => optOutOf.get(v)) ? undefined : await this.healthForRouting();
     let routed = 0;
+    let optedOut = 0;
     let replayed = 0;
     let segments = 0;
     const results = await mapLimit(validated, 16, async (v, index) => {
       if (!v.ok) return { index, outcome: 'rejected' as const, type: v.type, errors: v.problems, ...(v.retryAfter !== undefined ? { retryAfter: v.retryAfter } : {}) };
-      if (dryRun) return { index, outcome: 'dry-run' as const, ...(await this.dryRun(tenantId, v.value)) };
-      const route = this.firstRoute(tenantId, v.value, health);
-      const stored = await this.store(this.newRecord(messageId(tenantId, idem.key, index), tenantId, v.value, { requestHash: hash, route }), route, 'debug');
+      const stoppedBy = optOutOf.get(v.value);
+      if (dryRun) return { index, outcome: 'dry-run' as const, ...(await this.dryRun(tenantId, v.value, stoppedBy)) };
+      const route = stoppedBy ? undefined : this.firstRoute(tenantId, v.value, health);
+      const record = this.newRecord(messageId(tenantId, idem.key, index), tenantId, v.value, { requestHash: hash, route, optedOut: stoppedBy });
+      const stored = await this.store(record, route, 'debug');
       if ('reused' in stored) return { index, outcome: 'reused' as const };
       if (stored.replayed) replayed++;
+      else if (stoppedBy) optedOut++;
       else {
         segments += stored.record.segments;
         if (route) routed++;
@@ -388,7 +438,7 @@ export class MessagesApi {
     const accepted = results.filter((r) => r.outcome === 'accepted').length;
     const rejected = results.filter((r) => r.outcome === 'rejected').length;
     // One line per batch request at info; each message's own line is at debug (README#operations).
-    if (!dryRun) this.log('BATCH_ACCEPTED', { tenantId, messages: results.length, accepted, rejected, replayed, routed, segments });
+    if (!dryRun) this.log('BATCH_ACCEPTED', { tenantId, messages: results.length, accepted, rejected, replayed, routed, optedOut, segments });
     if (!dryRun && accepted === 0) {
       // Every message refused for one reason: that problem answers the batch; for several, validation-failed.
       const refusals = validated.filter((v) => !v.ok);

@@ -10,10 +10,15 @@
  * Attributes: kind, number, sender?, state (opted-out | removed), optedOutAt, source, keyword?,
  * removedAt?, updatedAt.
  */
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OptOut, OptOutSource } from '../domain/opt-outs';
 import { dynamo } from './clients';
-import { isConditionalCheckFailed, ItemKind, optOutKey } from './table-keys';
+import { isConditionalCheckFailed, ItemKind, optOutKey, optOutsOf } from './table-keys';
+
+/** BatchGetItem's limit. */
+const MAX_KEYS_PER_BATCH_GET = 100;
+/** Query requests one list page may take to fill itself past removed items. */
+const MAX_QUERIES_PER_PAGE = 5;
 
 export const OPTED_OUT = 'opted-out';
 export const REMOVED = 'removed';
@@ -87,6 +92,61 @@ export class OptOutStore {
       if (isConditionalCheckFailed(err)) return { removed: false };
       throw err;
     }
+  }
+
+  /**
+   * The opt-outs in force among these numbers (and senders): one strongly consistent GetItem for
+   * one key, else BatchGetItem (100 keys a request, in parallel; unprocessed keys asked again).
+   */
+  async inForce(tenantId: string, keys: readonly { number: string; sender?: string }[]): Promise<OptOut[]> {
+    const distinct = [...new Map(keys.map((k) => [optOutKey(tenantId, k.number, k.sender).sk, k])).values()];
+    if (distinct.length === 0) return [];
+    if (distinct.length === 1) {
+      const only = await this.get(tenantId, distinct[0]!.number, distinct[0]!.sender);
+      return only ? [only] : [];
+    }
+    const chunks: (typeof distinct)[] = [];
+    for (let i = 0; i < distinct.length; i += MAX_KEYS_PER_BATCH_GET) chunks.push(distinct.slice(i, i + MAX_KEYS_PER_BATCH_GET));
+    const found = await Promise.all(chunks.map((chunk) => this.batchGet(chunk.map((k) => optOutKey(tenantId, k.number, k.sender)))));
+    return found.flat().flatMap((item) => optOutOf(item) ?? []);
+  }
+
+  private async batchGet(keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let todo: Record<string, unknown>[] | undefined = keys;
+    while (todo && todo.length > 0) {
+      const out: BatchGetCommandOutput = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: todo, ConsistentRead: true } } }));
+      items.push(...(out.Responses?.[this.tableName] ?? []));
+      todo = out.UnprocessedKeys?.[this.tableName]?.Keys;
+    }
+    return items;
+  }
+
+  /**
+   * One page of the tenant's opt-outs in force, in number order (then sender), removed ones left
+   * out. `after` is the sort key the previous page ended at; `next` is set while more may follow
+   * (a page can hold fewer than `limit` when it skipped many removed items).
+   */
+  async list(tenantId: string, page: { limit: number; after?: string }): Promise<{ optOuts: OptOut[]; next?: string }> {
+    const optOuts: OptOut[] = [];
+    let after = page.after;
+    for (let query = 0; query < MAX_QUERIES_PER_PAGE; query++) {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: '#state = :out',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':pk': optOutsOf(tenantId).pk, ':out': OPTED_OUT },
+          Limit: page.limit - optOuts.length,
+          ...(after !== undefined ? { ExclusiveStartKey: { pk: optOutsOf(tenantId).pk, sk: after } } : {}),
+        }),
+      );
+      optOuts.push(...(out.Items ?? []).flatMap((item) => optOutOf(item) ?? []));
+      after = typeof out.LastEvaluatedKey?.sk === 'string' ? out.LastEvaluatedKey.sk : undefined;
+      if (after === undefined || optOuts.length >= page.limit) break;
+    }
+    return { optOuts, ...(after !== undefined ? { next: after } : {}) };
   }
 
   /** The opt-out in force for this number (and sender), or undefined. */

@@ -2,6 +2,8 @@
  * The FIFO status topic: status events published in batches (PublishBatch, up to 10),
  * one message group per message so subscribers see a message's changes in order, and
  * the event id as deduplication id, so a redelivered stream record publishes nothing twice.
+ * Opt-out events go the same way, one message group per tenant and number (and sender), so a
+ * receiver sees an opt-out and its removal in the order they happened.
  *
  * `one-by-one` is for emulators only: MiniStack fans PublishBatch entries out to a FIFO
  * subscription without their message group, so the webhook queue's order per message
@@ -9,7 +11,8 @@
  * (never two of one message: ordered-batches.ts), with the same outcomes.
  */
 import { PublishBatchCommand, PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
-import { hasCallback, type StatusEvent } from '../domain/status-event';
+import { isOptOutEvent, type TopicEvent } from '../domain/opt-out-event';
+import { hasCallback } from '../domain/status-event';
 import { entryOutcomes } from '../util/ordered-batches';
 import { sns } from './clients';
 
@@ -26,13 +29,14 @@ export class StatusTopic {
    * Publishes up to 10 events in one request. Per event, in order: undefined when SNS took it,
    * else its failure (`<code>: <message>`). A failed request throws.
    */
-  async publishBatch(events: readonly StatusEvent[]): Promise<(string | undefined)[]> {
+  async publishBatch(events: readonly TopicEvent[]): Promise<(string | undefined)[]> {
     const entries = events.map((event) => ({
       Message: JSON.stringify(event),
-      MessageGroupId: event.messageId,
+      MessageGroupId: isOptOutEvent(event) ? optOutGroup(event) : event.messageId,
       MessageDeduplicationId: event.eventId,
       MessageAttributes: {
-        status: { DataType: 'String', StringValue: event.status },
+        type: { DataType: 'String', StringValue: event.type },
+        ...(isOptOutEvent(event) ? {} : { status: { DataType: 'String', StringValue: event.status } }),
         tenantId: { DataType: 'String', StringValue: event.tenantId },
         // The webhook subscription's filter: no callback URL, no dispatcher invocation.
         callback: { DataType: 'String', StringValue: hasCallback(event, this.tenantsWithCallback) ? 'yes' : 'no' },
@@ -49,4 +53,9 @@ export class StatusTopic {
     const out = await this.client.send(new PublishBatchCommand({ TopicArn: this.arn, PublishBatchRequestEntries: entries.map((e, i) => ({ Id: String(i), ...e })) }));
     return entryOutcomes(events.length, out.Successful, out.Failed);
   }
+}
+
+/** An opt-out's message group: its tenant, number and sender (printable ASCII, under SNS's 128 characters). */
+function optOutGroup(event: { tenantId: string; number: string; sender?: string }): string {
+  return `opt-out:${event.tenantId}:${event.number}${event.sender !== undefined ? `#${event.sender}` : ''}`;
 }

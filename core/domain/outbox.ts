@@ -11,10 +11,15 @@
  *   the attempt the timer was set for, for the ingest queue. Every removal counts,
  *   so the sweeper's delete and a TTL delete both lead here; the FIFO ingest queue
  *   drops the duplicate (same deduplication id) and the router's claim guards the rest.
+ * - INSERT of a message record the API stored REJECTED (opted_out): nothing for any queue, only
+ *   its status events (ACCEPTED, REJECTED).
+ * - A change of state of an opt-out item: nothing for any queue, only its opt_out event for the
+ *   status topic (core/domain/opt-out-event.ts).
  */
 import { ItemKind } from '../aws/table-keys';
 import { carrierEnvelope, ingestEnvelope, type CarrierEnvelope, type IngestEnvelope } from './envelopes';
-import { isPublished, statusEventsFromChange, type StatusEvent, type StatusEventsPublish } from './status-event';
+import { optOutEventsFromChange, type TopicEvent } from './opt-out-event';
+import { isPublished, statusEventsFromChange, type StatusEventsPublish } from './status-event';
 
 /** A queue message the outbox sends for one table change. */
 export type OutboxSend = { queue: 'ingest'; envelope: IngestEnvelope } | { queue: 'carrier'; envelope: CarrierEnvelope };
@@ -34,7 +39,7 @@ export function planOutbox(
 }
 
 /** One thing the outbox sends for a table change: its queue message, or one of its status events. */
-export type OutboxEntry = { kind: 'send'; send: OutboxSend } | { kind: 'publish'; event: StatusEvent };
+export type OutboxEntry = { kind: 'send'; send: OutboxSend } | { kind: 'publish'; event: TopicEvent };
 
 /** Which status events are published: the config's choice, and the tenants with a default callback URL. */
 export interface StatusEventAudience {
@@ -55,7 +60,7 @@ export function planChange(
   audience: StatusEventAudience,
 ): { entries: OutboxEntry[]; unpublished: number } {
   const send = planOutbox(eventName, oldImage, newImage);
-  const events = statusEventsFromChange(oldImage, newImage);
+  const events: TopicEvent[] = [...statusEventsFromChange(oldImage, newImage), ...optOutEventsFromChange(eventName, oldImage, newImage)];
   const published = events.filter((e) => isPublished(e, audience.publish, audience.tenantsWithCallback));
   return {
     entries: [...(send ? [{ kind: 'send' as const, send }] : []), ...published.map((event) => ({ kind: 'publish' as const, event }))],

@@ -9,6 +9,9 @@ export const LogEvent = {
   MESSAGE_ACCEPTED: 'MESSAGE_ACCEPTED',
   MESSAGE_REPLAYED: 'MESSAGE_REPLAYED',
   MESSAGE_CANCELED: 'MESSAGE_CANCELED',
+  /** An opt-out added or removed through the API (the number masked, like every `to`). */
+  OPT_OUT_CREATED: 'OPT_OUT_CREATED',
+  OPT_OUT_DELETED: 'OPT_OUT_DELETED',
   REQUEST_REJECTED: 'REQUEST_REJECTED',
   /** A message refused over a tenant's SMS-pumping limit (warn; the number masked). */
   SUSPECTED_PUMPING: 'SUSPECTED_PUMPING',

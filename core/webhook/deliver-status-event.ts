@@ -1,12 +1,12 @@
 /**
- * One attempt at one status event, as received from the webhook queue: find
+ * One attempt at one status event (or opt-out event), as received from the webhook queue: find
  * the callback URL (the message's own, else its tenant's default), sign with
  * the tenant's secret, POST, and when that fails either hand the queue message
  * back after the backoff or dead-letter it with the reason. The caller logs the
  * outcome; nothing here logs.
  */
 import type { SQSRecord } from 'aws-lambda';
-import type { StatusEvent } from '../domain/status-event';
+import type { TopicEvent } from '../domain/opt-out-event';
 import { nextStepAfterFailure } from '../domain/webhook';
 import type { DeliveryResult } from './dispatcher';
 import type { GroupBackoff } from './group-backoff';
@@ -17,7 +17,7 @@ export interface WebhookPorts {
   tenantCallbackUrl(tenantId: string): string | undefined;
   /** Rejects when the secret cannot be read. */
   signingSecret(tenantId: string): Promise<string | undefined>;
-  post(event: StatusEvent, target: { url: string; secret: string }): Promise<DeliveryResult>;
+  post(event: TopicEvent, target: { url: string; secret: string }): Promise<DeliveryResult>;
   queue: Pick<WebhookQueue, 'retryAfter' | 'deadLetter'>;
   /** Factor on every retry delay: 1 in AWS, smaller on a local stack. */
   retryScale: number;
@@ -46,8 +46,9 @@ export type WebhookOutcome =
  *   const result = await deliverStatusEvent(event, record, backoff, ports);
  *   if (result.outcome === 'retry') throw new WebhookRetryError(result.reason); // fail the record
  */
-export async function deliverStatusEvent(event: StatusEvent, record: SQSRecord, backoff: GroupBackoff, ports: WebhookPorts): Promise<WebhookOutcome> {
-  const url = event.callbackUrl ?? ports.tenantCallbackUrl(event.tenantId);
+export async function deliverStatusEvent(event: TopicEvent, record: SQSRecord, backoff: GroupBackoff, ports: WebhookPorts): Promise<WebhookOutcome> {
+  // Opt-out events have no message and so no callback URL of their own: the tenant's default only.
+  const url = ('callbackUrl' in event ? event.callbackUrl : undefined) ?? ports.tenantCallbackUrl(event.tenantId);
   if (!url) return { outcome: 'no-callback' }; // nobody to tell
 
   const attempted: Attempted = { host: hostOf(url), attempt: Math.max(1, Number(record.attributes.ApproximateReceiveCount) || 1) };

@@ -16,7 +16,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIPv6, type LookupFunction } from 'node:net';
-import type { StatusEvent } from '../domain/status-event';
+import type { TopicEvent } from '../domain/opt-out-event';
 import { checkCallbackUrl, resolveAndCheck, webhookHeaders, type Lookup } from '../domain/webhook';
 
 export const WEBHOOK_USER_AGENT = 'sms-gateway-webhooks/1';
@@ -101,7 +101,7 @@ function describeError(err: unknown): { timeout: boolean; text: string } {
  *   const result = await deliverWebhook(event, { url, secret }, { allowHttp: false, allowPrivate: false });
  *   if (!result.ok && result.retryable) scheduleRetry();
  */
-export async function deliverWebhook(event: StatusEvent, target: { url: string; secret: string }, opts: DeliverOptions): Promise<DeliveryResult> {
+export async function deliverWebhook(event: TopicEvent, target: { url: string; secret: string }, opts: DeliverOptions): Promise<DeliveryResult> {
   const check = checkCallbackUrl(target.url, opts);
   if (!check.ok) return { ok: false, retryable: false, reason: check.problem };
   let addresses: string[] | undefined;

@@ -9,6 +9,7 @@ import { CarrierHealth } from '../../core/aws/carrier-health';
 import { ApiEnv, readEnv } from '../../core/aws/env';
 import { MessageStore } from '../../core/aws/message-store';
 import { DynamoPumpingCounter } from '../../core/aws/pumping-counter';
+import { OptOutStore } from '../../core/aws/opt-out-store';
 import { DynamoRequestCounter } from '../../core/aws/request-counter';
 import { runtimeConfig } from '../../core/config/runtime';
 import { problemResponder, problemTypeName } from '../../core/http/problem';
@@ -28,6 +29,7 @@ const api = new MessagesApi({
   messages: new MessageStore(env.TABLE_NAME, config.retentionDays),
   requests: new DynamoRequestCounter(env.TABLE_NAME),
   pumping: new DynamoPumpingCounter(env.TABLE_NAME),
+  optOuts: new OptOutStore(env.TABLE_NAME),
   health: () => health.current(),
   onAccepted: (record, route) => {
     metrics.count(LambdaMetric.MessagesAccepted);

@@ -8,7 +8,9 @@
  * - each status change of a message into a status event on the FIFO status topic
  *   (one group per message, so events keep their order; deduplicated by event id, so
  *   a redelivered stream record publishes nothing twice), when someone listens
- *   (statusEvents.publish).
+ *   (statusEvents.publish);
+ * - each change of state of an opt-out into an opt_out event on the same topic, in order
+ *   per tenant and number.
  * Sends go ten to a request (SendMessageBatch per queue, PublishBatch), a message's
  * in order (core/util/ordered-batches.ts). A failed send fails that stream record and
  * the message's later ones (partial batch response) and the stream retries them: a
@@ -21,8 +23,9 @@ import { sns, sqs } from '../../core/aws/clients';
 import { OutboxEnv, readEnv } from '../../core/aws/env';
 import { CarrierQueues, IngestQueue, queueMessage, sendMessageBatch, type QueueMessage } from '../../core/aws/queues';
 import { StatusTopic } from '../../core/aws/status-topic';
-import { messageIdOf } from '../../core/aws/table-keys';
+import { KeyPrefix, messageIdOf } from '../../core/aws/table-keys';
 import { runtimeConfig } from '../../core/config/runtime';
+import { isOptOutEvent } from '../../core/domain/opt-out-event';
 import { planChange, type OutboxEntry, type StatusEventAudience } from '../../core/domain/outbox';
 import { sendInOrder, type OrderedWork } from '../../core/util/ordered-batches';
 import { createLogger, LogEvent } from '../../core/util/logger';
@@ -50,6 +53,13 @@ function messageOf(record: DynamoDBRecord): string | undefined {
   return pk === undefined ? undefined : messageIdOf(pk);
 }
 
+/** Whose changes must go out in order: a message's, or one opt-out's (tenant, number and sender). */
+function orderKeyOf(record: DynamoDBRecord): string | undefined {
+  const { pk, sk } = { pk: record.dynamodb?.Keys?.pk?.S, sk: record.dynamodb?.Keys?.sk?.S };
+  if (pk?.startsWith(KeyPrefix.optOut)) return `${pk}/${sk}`;
+  return messageOf(record);
+}
+
 /** A record's entries, each with its channel (a queue URL, the topic ARN); a malformed record throws. */
 function plan(record: DynamoDBRecord, counts: { unpublished: number }): OrderedWork<Entry>['entries'] {
   const planned = planChange(record.eventName, image(record.dynamodb?.OldImage), image(record.dynamodb?.NewImage), audience);
@@ -70,7 +80,7 @@ async function sendBatch(channel: string, entries: readonly Entry[]): Promise<re
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const counts = { unpublished: 0 };
   const work: OrderedWork<Entry>[] = event.Records.map((record) => {
-    const key = messageOf(record);
+    const key = orderKeyOf(record);
     try {
       return { key, entries: plan(record, counts) };
     } catch (err) {
@@ -96,7 +106,9 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
         logger.debug(LogEvent.MESSAGE_ENQUEUED, { messageId: entry.messageId, attempt: entry.attempt });
       } else {
         published++;
-        logger.debug(LogEvent.STATUS_PUBLISHED, { messageId: entry.event.messageId, eventId: entry.event.eventId, status: entry.event.status });
+        const { event: topicEvent } = entry;
+        const about = isOptOutEvent(topicEvent) ? { tenantId: topicEvent.tenantId, type: topicEvent.type } : { messageId: topicEvent.messageId, status: topicEvent.status };
+        logger.debug(LogEvent.STATUS_PUBLISHED, { eventId: topicEvent.eventId, ...about });
       }
     }
   });

@@ -82,8 +82,8 @@ describe('API', () => {
   });
 
   it('limits the stage to the sum of the tenants\' request rates (each tenant\'s own limit is counted by the function)', () => {
-    // local.yaml: acme 200, globex 200, initech 2, umbrella 20
-    template.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 422, ThrottlingBurstLimit: 844 })]) });
+    // local.yaml: acme 200, globex 200, stark 200, initech 2, umbrella 20
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 622, ThrottlingBurstLimit: 1244 })]) });
   });
 
   it('answers its own throttling and failures as problem+json: 429 with Retry-After, 503', () => {
@@ -166,6 +166,16 @@ describe('outbox', () => {
       .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
       .flatMap((p) => p.Properties.PolicyDocument.Statement);
   }
+
+  it('is invoked by the stream for message records, opt-outs and removed retry timers only', () => {
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find((m) => m.Properties.FilterCriteria);
+    const patterns = mapping!.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
+    expect(patterns.map((p: any) => [p.eventName, p.dynamodb.Keys.pk.S[0].prefix])).toEqual([
+      [['INSERT', 'MODIFY'], 'MSG#'],
+      [['INSERT', 'MODIFY'], 'OPTOUT#'],
+      [['REMOVE'], 'TIMER#'],
+    ]);
+  });
 
   it('may send to the ingest queue, each carrier queue and its failure queue, and to no other queue (first attempts go straight to their carrier)', () => {
     const gateway = stack as GatewayStack;

@@ -185,6 +185,26 @@ export const messageIds: fc.Arbitrary<FuzzRequest> = fc
     return fuzzRequest({ name: `${method} /v1/messages/${segment.slice(0, 40)}`, method, path: `${SINGLE}/${segment}`, query: {}, body: null, expect: 'rejected' });
   });
 
+/** `{number}`s that are not E.164 mobile numbers, for GET, PUT and DELETE /v1/opt-outs/{number}: a 4xx naming `number`. */
+export const optOutNumbers: fc.Arbitrary<FuzzRequest> = fc
+  .tuple(
+    fc.constantFrom('GET', 'PUT', 'DELETE'),
+    fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }), fc.constantFrom('%', '%E0%A4%A', '%2B', '+0123456789', '+44 7400 123456', '07400123456', '+442071234567', '+4474001234567890', '..')),
+  )
+  .filter(([, n]) => !/^\+[1-9][0-9]{6,14}$/.test(n) || n === '+442071234567' || n === '+0123456789')
+  .map(([method, number]) => {
+    const segment = /^%|^\.\.$/.test(number) ? number : encodeURIComponent(number);
+    return fuzzRequest({ name: `${method} /v1/opt-outs/${segment.slice(0, 40)}`, method, path: `/v1/opt-outs/${segment}`, query: {}, body: null, expect: 'rejected', ...(segment === '..' ? {} : { field: 'number' }) });
+  });
+
+/** `limit` and `cursor` of GET /v1/opt-outs that it did not make: a 400 naming the field. */
+export const optOutPages: fc.Arbitrary<FuzzRequest> = fc
+  .oneof(
+    fc.string({ maxLength: 8 }).filter((l) => !/^[0-9]{1,3}$/.test(l) || Number(l) < 1 || Number(l) > 100).map((limit) => ({ field: 'limit', query: { limit } })),
+    fc.string({ unit: 'binary', maxLength: 60 }).map((cursor) => ({ field: 'cursor', query: { cursor } })),
+  )
+  .map(({ field, query }) => fuzzRequest({ name: `GET /v1/opt-outs ${field}`, method: 'GET', path: '/v1/opt-outs', query, body: null, expect: 'rejected', field }));
+
 /** Every kind above, with how many cases an in-process run draws of it. */
 export const BAD_REQUEST_KINDS: readonly { name: string; arbitrary: fc.Arbitrary<FuzzRequest>; runs: number }[] = [
   { name: 'arbitrary JSON values as bodies', arbitrary: arbitraryBodies, runs: 300 },
@@ -197,6 +217,8 @@ export const BAD_REQUEST_KINDS: readonly { name: string; arbitrary: fc.Arbitrary
   { name: 'batches of valid, hostile and too many messages', arbitrary: batches, runs: 60 },
   { name: 'dryRun values', arbitrary: dryRunValues, runs: 60 },
   { name: 'ids of every shape for GET and DELETE', arbitrary: messageIds, runs: 150 },
+  { name: 'opt-out numbers that are not E.164 mobile numbers', arbitrary: optOutNumbers, runs: 100 },
+  { name: 'opt-out list limits and cursors the API did not make', arbitrary: optOutPages, runs: 60 },
 ];
 
 /** Every kind, mixed. */

@@ -12,6 +12,8 @@
  */
 import type { APIGatewayProxyResult, SQSRecord } from 'aws-lambda';
 import { MessagesApi, type ApiLogLevel, type ApiRequest, type MessageRepository, type RequestCounter } from '../../core/api/messages-api';
+import type { OptOutRepository } from '../../core/api/opt-outs-api';
+import type { OptOut, OptOutSource } from '../../core/domain/opt-outs';
 import type { LocalOutputs } from '../../core/config/local-outputs';
 import { toRuntimeConfig, type RuntimeConfig } from '../../core/config/runtime';
 import type { RouteConfig, RouteMatch } from '../../core/config/schema';
@@ -21,6 +23,7 @@ import type { PumpingCounter, PumpingWindow } from '../../core/domain/pumping';
 import { transitionInMemory, type TransitionOptions, type TransitionResult } from '../../core/domain/transition';
 import type { RouterPorts } from '../../core/domain/route-message';
 import type { HealthCheck, RouteSelected } from '../../core/domain/routing';
+import type { TopicEvent } from '../../core/domain/opt-out-event';
 import type { StatusEvent } from '../../core/domain/status-event';
 import type { WebhookPorts } from '../../core/webhook/deliver-status-event';
 import type { DeliveryResult } from '../../core/webhook/dispatcher';
@@ -197,7 +200,7 @@ export class InMemoryWebhookPorts implements WebhookPorts {
     return this.secrets.get(tenantId);
   }
 
-  async post(event: StatusEvent, target: { url: string; secret: string }): Promise<DeliveryResult> {
+  async post(event: TopicEvent, target: { url: string; secret: string }): Promise<DeliveryResult> {
     this.posted.push({ eventId: event.eventId, ...target });
     return this.answers.shift() ?? { ok: true, status: 204 };
   }
@@ -352,6 +355,58 @@ export class InMemoryMessageRepository implements MessageRepository {
   }
 }
 
+/**
+ * The opt-out items as OptOutStore keeps them (tenant, number and sender; a removal kept with
+ * its time), with its conditions: a repeated opt-out or removal changes nothing and says so.
+ */
+export class InMemoryOptOutRepository implements OptOutRepository {
+  readonly items = new Map<string, OptOut & { tenantId: string; state: 'opted-out' | 'removed'; removedAt?: string }>();
+  /** Round trips of the acceptance check (inForce calls). */
+  inForceCalls = 0;
+
+  private static key(tenantId: string, number: string, sender: string | undefined): string {
+    return `${tenantId}/${sender === undefined ? number : `${number}#${sender}`}`;
+  }
+
+  async optOut(tenantId: string, o: { number: string; sender?: string; source: OptOutSource; keyword?: string; at: Date }): Promise<{ created: boolean }> {
+    const key = InMemoryOptOutRepository.key(tenantId, o.number, o.sender);
+    if (this.items.get(key)?.state === 'opted-out') return { created: false };
+    const { at, ...rest } = o;
+    this.items.set(key, { tenantId, ...rest, optedOutAt: at.toISOString(), state: 'opted-out' });
+    return { created: true };
+  }
+
+  async remove(tenantId: string, o: { number: string; sender?: string; at: Date }): Promise<{ removed: boolean }> {
+    const key = InMemoryOptOutRepository.key(tenantId, o.number, o.sender);
+    const item = this.items.get(key);
+    if (item?.state !== 'opted-out') return { removed: false };
+    this.items.set(key, { ...item, state: 'removed', removedAt: o.at.toISOString() });
+    return { removed: true };
+  }
+
+  async get(tenantId: string, number: string, sender?: string): Promise<OptOut | undefined> {
+    const item = this.items.get(InMemoryOptOutRepository.key(tenantId, number, sender));
+    if (item?.state !== 'opted-out') return undefined;
+    const { tenantId: _tenant, state: _state, removedAt: _removed, ...optOut } = item;
+    return optOut;
+  }
+
+  async inForce(tenantId: string, keys: readonly { number: string; sender?: string }[]): Promise<OptOut[]> {
+    this.inForceCalls++;
+    const found = await Promise.all(keys.map((k) => this.get(tenantId, k.number, k.sender)));
+    return found.flatMap((o) => o ?? []);
+  }
+
+  async list(tenantId: string, page: { limit: number; after?: string }): Promise<{ optOuts: OptOut[]; next?: string }> {
+    const prefix = `${tenantId}/`;
+    const keys = [...this.items.keys()].filter((k) => k.startsWith(prefix) && this.items.get(k)!.state === 'opted-out').map((k) => k.slice(prefix.length)).sort();
+    const rest = keys.filter((k) => page.after === undefined || k > page.after).slice(0, page.limit);
+    const optOuts = await Promise.all(rest.map((k) => { const [number, sender] = k.split('#'); return this.get(tenantId, number!, sender); }));
+    const last = rest[rest.length - 1];
+    return { optOuts: optOuts.flatMap((o) => o ?? []), ...(rest.length === page.limit && last !== keys[keys.length - 1] ? { next: last! } : {}) };
+  }
+}
+
 /** Request counts per tenant and window, counted like the conditional ADD of DynamoRequestCounter. */
 export class InMemoryRequestCounter implements RequestCounter {
   readonly counts = new Map<string, number>();
@@ -397,6 +452,7 @@ export interface ApiFixture {
   messages: InMemoryMessageRepository;
   requests: InMemoryRequestCounter;
   pumping: InMemoryPumpingCounter;
+  optOuts: InMemoryOptOutRepository;
   /** The API's clock: NOW unless a test moves it. */
   clock: { now: Date };
   /** Every log line, with its level (info unless the API said otherwise). */
@@ -420,6 +476,7 @@ export async function apiFixture(configOverrides: Record<string, unknown> = {}):
   const requests = new InMemoryRequestCounter();
   const pumping = new InMemoryPumpingCounter();
   const suspectedPumping: ApiFixture['suspectedPumping'] = [];
+  const optOuts = new InMemoryOptOutRepository();
   const clock = { now: NOW };
   const api = new MessagesApi({
     config: await runtimeConfigFor(configOverrides),
@@ -427,6 +484,7 @@ export async function apiFixture(configOverrides: Record<string, unknown> = {}):
     messages,
     requests,
     pumping,
+    optOuts,
     health: async () => {
       if (health.error) throw health.error;
       return (id) => !down.has(id);
@@ -436,7 +494,7 @@ export async function apiFixture(configOverrides: Record<string, unknown> = {}):
     onSuspectedPumping: (tenantId, country) => suspectedPumping.push({ tenantId, country }),
     log: (event, data, level = 'info') => logs.push({ event, data, level }),
   });
-  return { api, messages, requests, pumping, clock, logs, accepted, suspectedPumping, down, health };
+  return { api, messages, requests, pumping, optOuts, clock, logs, accepted, suspectedPumping, down, health };
 }
 
 /** A submission body; fields set to undefined are left out. */

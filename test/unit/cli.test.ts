@@ -61,7 +61,7 @@ function fakeIo(responses: Array<{ status: number; body: unknown; type?: string 
     calls.push({ url, method: init.method ?? 'GET', headers: init.headers as Record<string, string>, ...(typeof init.body === 'string' ? { body: init.body } : {}) });
     const next = responses.shift();
     if (!next) throw new Error('no more fake responses');
-    return new Response(JSON.stringify(next.body), { status: next.status, headers: { 'content-type': next.type ?? 'application/json' } });
+    return new Response(next.status === 204 ? null : JSON.stringify(next.body), { status: next.status, headers: { 'content-type': next.type ?? 'application/json' } });
   }) as unknown as typeof globalThis.fetch;
   const io: Io = { stdout, stderr, env: { SMSGW_OUTPUTS: '/nonexistent/outputs.json', SMSGW_API_URL: 'http://api.test/live', SMSGW_API_KEY: 'k', ...env }, fetch, interrupted: new Promise(() => undefined) };
   return { io, calls, out: () => out, err: () => err };
@@ -87,7 +87,10 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
-    [['frobnicate'], "unknown command 'frobnicate' (send, status, tail, dlq)"],
+    [['frobnicate'], "unknown command 'frobnicate' (send, status, tail, opt-outs, dlq)"],
+    [['opt-outs'], "'opt-outs' needs a subcommand: list, add or remove"],
+    [['opt-outs', 'add'], "'opt-outs add' needs <number>"],
+    [['opt-outs', 'list', '--sender', 'ACME'], "--sender is not an option of 'opt-outs list'"],
     [['send', '+447400123456'], "'send' needs <text>"],
     [['status'], "'status' needs <id>"],
     [['status', 'a', 'b'], "'status' takes <id>; got 2: a b"],
@@ -98,6 +101,12 @@ describe('parseCommandLine', () => {
     [['send', 'a', 'b', '--timeout', 'soon'], '--timeout must be a number of seconds > 0, got soon'],
   ])('refuses %j: %s', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(new UsageError(message));
+  });
+
+  it('reads opt-outs list, add and remove, with --sender for add and remove', () => {
+    expect(parseCommandLine(['opt-outs', 'list']).command).toEqual({ name: 'opt-outs-list' });
+    expect(parseCommandLine(['opt-outs', 'add', '+447400123456']).command).toEqual({ name: 'opt-outs-add', number: '+447400123456' });
+    expect(parseCommandLine(['opt-outs', 'remove', '+447400123456', '--sender', 'ACME']).command).toEqual({ name: 'opt-outs-remove', number: '+447400123456', sender: 'ACME' });
   });
 
   it('refuses unknown options with node:util’s message', () => {
@@ -155,6 +164,12 @@ describe('formatting', () => {
     expect(publishedEventsNote({})).toBeUndefined();
   });
 
+  it('prints an opt-out event on tail as its time, type, number and source', () => {
+    const event = { version: 1, type: 'opt_out.created', eventId: 'opt-out:0', tenantId: 'acme', number: '+447400123456', source: 'keyword', keyword: 'STOP', optedOutAt: '2026-01-01T00:00:01.250Z', occurredAt: '2026-01-01T00:00:01.250Z' };
+    expect(formatEvent(event)).toBe('00:00:01.250  opt_out.created  +447400123456  keyword STOP');
+    expect(formatEvent({ ...event, type: 'opt_out.deleted', source: 'api', keyword: undefined, sender: 'ACME' })).toBe('00:00:01.250  opt_out.deleted  +447400123456 from ACME  api');
+  });
+
   it('prints one line per status event', () => {
     const event = { version: 1, type: 'message.status', eventId: 'm1:3', messageId: 'm1', tenantId: 'acme', status: 'DELIVERED', previousStatus: 'SUBMITTED', reason: 'DELIVRD', carrierId: 'sim-a', segments: 1, attempt: 1, occurredAt: '2026-01-01T12:00:01.250Z', createdAt: '2026-01-01T12:00:00.000Z' };
     expect(formatEvent(event)).toBe('12:00:01.250  m1  DELIVERED   sim-a attempt 1 (DELIVRD)');
@@ -196,6 +211,31 @@ describe('main', () => {
     const json = fakeIo([{ status: 200, body: DELIVERED }]);
     expect(await main(['status', DELIVERED.id, '--json'], json.io)).toBe(0);
     expect(JSON.parse(json.out())).toEqual(DELIVERED);
+  });
+
+  it('opt-outs list follows nextCursor to the last page and prints one line per opt-out', async () => {
+    const one = { number: '+447400123401', optedOutAt: '2026-12-01T10:00:00.000Z', source: 'keyword', keyword: 'STOP' };
+    const two = { number: '+447400123402', optedOutAt: '2026-12-01T11:00:00.000Z', source: 'api' };
+    const t = fakeIo([{ status: 200, body: { optOuts: [one], nextCursor: 'c1' } }, { status: 200, body: { optOuts: [two] } }]);
+    expect(await main(['opt-outs', 'list'], t.io)).toBe(0);
+    expect(t.calls.map((c) => c.url)).toEqual(['http://api.test/live/v1/opt-outs?limit=100', 'http://api.test/live/v1/opt-outs?limit=100&cursor=c1']);
+    expect(t.out()).toBe('+447400123401  2026-12-01T10:00:00.000Z  keyword STOP\n+447400123402  2026-12-01T11:00:00.000Z  api\n');
+  });
+
+  it('opt-outs add PUTs the URL-encoded number and prints the opt-out; remove DELETEs it, and a 404 is exit code 1', async () => {
+    const added = fakeIo([{ status: 201, body: { number: '+447400123401', sender: 'ACME', optedOutAt: '2026-12-01T10:00:00.000Z', source: 'api' } }]);
+    expect(await main(['opt-outs', 'add', '+447400123401', '--sender', 'ACME'], added.io)).toBe(0);
+    expect(added.calls[0]).toMatchObject({ url: 'http://api.test/live/v1/opt-outs/%2B447400123401', method: 'PUT', body: '{"sender":"ACME"}' });
+    expect(added.out()).toBe('+447400123401  2026-12-01T10:00:00.000Z  api  from ACME\n');
+
+    const removed = fakeIo([{ status: 204, body: undefined }]);
+    expect(await main(['opt-outs', 'remove', '+447400123401'], removed.io)).toBe(0);
+    expect(removed.calls[0]).toMatchObject({ url: 'http://api.test/live/v1/opt-outs/%2B447400123401', method: 'DELETE' });
+    expect(removed.out()).toBe('removed the opt-out of +447400123401\n');
+
+    const none = fakeIo([{ status: 404, type: 'application/problem+json', body: { status: 404, detail: 'no opt-out of +447400123401 is in force' } }]);
+    expect(await main(['opt-outs', 'remove', '+447400123401'], none.io)).toBe(1);
+    expect(none.err()).toBe('error 404: no opt-out of +447400123401 is in force\n');
   });
 
   it('an error answer is one line on stderr and exit code 1', async () => {

@@ -13,6 +13,7 @@ import {
   headerOf,
   ingestEnvelope,
   InMemoryPumpingCounter,
+  InMemoryOptOutRepository,
   InMemoryRequestCounter,
   InMemoryRouterPorts,
   LANDLINE_GB,
@@ -666,7 +667,7 @@ describe('POST /v1/messages/batch', () => {
     await api.handle(apiRequest({ path, body: batchBody([submissionBody(), submissionBody({ to: LANDLINE_GB }), submissionBody({ text: 'ж'.repeat(71) })]) }));
     // Assess
     expect(logs.filter((l) => l.level !== 'debug')).toEqual([
-      { event: 'BATCH_ACCEPTED', level: 'info', data: { tenantId: 'acme', messages: 3, accepted: 2, rejected: 1, replayed: 0, routed: 2, segments: 3 } },
+      { event: 'BATCH_ACCEPTED', level: 'info', data: { tenantId: 'acme', messages: 3, accepted: 2, rejected: 1, replayed: 0, routed: 2, optedOut: 0, segments: 3 } },
     ]);
     expect(logs.filter((l) => l.level === 'debug').map((l) => l.event)).toEqual(['MESSAGE_ACCEPTED', 'MESSAGE_ACCEPTED']);
   });
@@ -900,7 +901,7 @@ describe('callback URLs', () => {
 
   it('accepts a loopback http receiver under the emulator rules', async () => {
     const { messages } = await apiFixture();
-    const local = new MessagesApi({ config: { ...(await runtimeConfigFor()), callbackUrls: { allowHttp: true, allowPrivate: true } }, apiUrl: TEST_API_URL, messages, requests: new InMemoryRequestCounter(), pumping: new InMemoryPumpingCounter(), health: async () => () => true });
+    const local = new MessagesApi({ config: { ...(await runtimeConfigFor()), callbackUrls: { allowHttp: true, allowPrivate: true } }, apiUrl: TEST_API_URL, messages, requests: new InMemoryRequestCounter(), pumping: new InMemoryPumpingCounter(), optOuts: new InMemoryOptOutRepository(), health: async () => () => true });
     const res = await local.handle(apiRequest({ body: submissionBody({ callbackUrl: 'http://127.0.0.1:8080/hook' }) }));
     expect(res.statusCode).toBe(202);
   });
@@ -983,7 +984,7 @@ describe('per-tenant rate limit (rateLimitPerSecond, one-second windows)', () =>
   it('a failing counter is an error of the request (503 from the Lambda wrapper), not a free pass', async () => {
     // Prepare
     const { messages } = await apiFixture();
-    const api = new MessagesApi({ config: await runtimeConfigFor(), apiUrl: TEST_API_URL, messages, requests: { tryCount: () => Promise.reject(new Error('table unavailable')) }, pumping: new InMemoryPumpingCounter(), health: async () => () => true });
+    const api = new MessagesApi({ config: await runtimeConfigFor(), apiUrl: TEST_API_URL, messages, requests: { tryCount: () => Promise.reject(new Error('table unavailable')) }, pumping: new InMemoryPumpingCounter(), optOuts: new InMemoryOptOutRepository(), health: async () => () => true });
     // Act / Assess
     await expect(api.handle(apiRequest())).rejects.toThrow('table unavailable');
     expect(messages.size).toBe(0);

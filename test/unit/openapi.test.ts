@@ -168,17 +168,21 @@ describe('openapi.yaml', () => {
     for (const ref of refs) expect(() => deref({ $ref: ref }), ref).not.toThrow();
   });
 
-  it('documents exactly the six operations, each with a JSON request body where there is one', () => {
+  it('documents exactly the ten operations, each with a JSON request body where there is one', () => {
     expect(operations().map(({ method, path }) => `${method} ${path}`)).toEqual([
       'POST /v1/messages',
       'POST /v1/messages/batch',
       'GET /v1/messages/{id}',
       'DELETE /v1/messages/{id}',
+      'GET /v1/opt-outs',
+      'GET /v1/opt-outs/{number}',
+      'PUT /v1/opt-outs/{number}',
+      'DELETE /v1/opt-outs/{number}',
       'GET /problems',
       'GET /problems/{name}',
     ]);
     for (const { method, operation } of operations()) {
-      if (method === 'POST') expect(Object.keys(operation.requestBody?.content ?? {})).toEqual(['application/json']);
+      if (method === 'POST' || method === 'PUT') expect(Object.keys(operation.requestBody?.content ?? {})).toEqual(['application/json']);
     }
   });
 
@@ -351,9 +355,10 @@ describe('the documented paths and methods are the routed ones', () => {
   beforeAll(async () => {
     fixture = await apiFixture();
     id = bodyOf(await fixture.api.handle(apiRequest())).id;
+    await fixture.optOuts.optOut('acme', { number: MOBILE.GB_OTHER, source: 'api', at: new Date() });
   });
 
-  const concrete = (template: string) => template.replace('{id}', id).replace('{name}', 'rate-limited');
+  const concrete = (template: string) => template.replace('{id}', id).replace('{name}', 'rate-limited').replace('{number}', encodeURIComponent(MOBILE.GB_OTHER));
 
   it.each(operations().map(({ path, method }) => ({ path, method })))('$method $path is routed (neither 404 nor 405)', async ({ path, method }) => {
     const res = await fixture.api.handle(apiRequest({ method, path: concrete(path) }));
@@ -452,6 +457,34 @@ describe('every answer of the API is documented for its operation', () => {
       answers.push({ name, req, res: await api.handle(req) });
     }
 
+    // The opt-outs: PUT without a body, twice; read, list in pages, remove; each input problem.
+    const optOut = `/v1/opt-outs/${encodeURIComponent(MOBILE.GB)}`;
+    const put = (name: string, path: string, body: unknown, headers: Record<string, string | undefined> = {}): [string, ApiRequest] => [name, apiRequest({ method: 'PUT', path, headers, body })];
+    for (const [name, req] of [
+      put('opt out', optOut, null, { 'content-type': undefined }),
+      put('opt out again', optOut, {}),
+      put('opt out, bad number', '/v1/opt-outs/07400123456', null),
+      put('opt out, unknown field', optOut, { reason: 'form' }),
+      put('opt out, not JSON', optOut, '{'),
+      put('opt out, not JSON media type', optOut, 'x', { 'content-type': 'text/plain' }),
+      put('opt out, too large', optOut, JSON.stringify({ sender: 'x'.repeat(2000) })),
+      put('opt out no key', optOut, null, { 'x-api-key': undefined }),
+      get('read opt-out', optOut),
+      get('read opt-out, bad number', '/v1/opt-outs/%2B0'),
+      get('read opt-out missing', `/v1/opt-outs/${encodeURIComponent(MOBILE.DE)}`),
+      get('read opt-out no key', optOut, { 'x-api-key': undefined }),
+      get('list opt-outs', '/v1/opt-outs'),
+      get('list opt-outs no key', '/v1/opt-outs', { 'x-api-key': undefined }),
+      ['list opt-outs, bad limit', apiRequest({ method: 'GET', path: '/v1/opt-outs', query: { limit: '1000' }, body: null })],
+      ['list opt-outs, first page', apiRequest({ method: 'GET', path: '/v1/opt-outs', query: { limit: '1' }, body: null })],
+      del('remove opt-out', optOut),
+      del('remove opt-out again', optOut),
+      del('remove opt-out, bad number', '/v1/opt-outs/nope'),
+      del('remove opt-out no key', optOut, { 'x-api-key': undefined }),
+    ] as [string, ApiRequest][]) {
+      answers.push({ name, req, res: await api.handle(req) });
+    }
+
     // The problem type pages: no key, HTML or JSON.
     const json = { accept: 'application/json', 'x-api-key': undefined };
     for (const [name, req] of [
@@ -473,6 +506,10 @@ describe('every answer of the API is documented for its operation', () => {
       ['batch rate-limited', apiRequest({ path: batch, headers: initech, body: { messages: [submissionBody()] } })],
       get('read rate-limited', `${single}/${id}`, initech),
       del('cancel rate-limited', `${single}/${open}`, initech),
+      ['opt out rate-limited', apiRequest({ method: 'PUT', path: '/v1/opt-outs/%2B447400123456', headers: initech, body: null })],
+      get('read opt-out rate-limited', '/v1/opt-outs/%2B447400123456', initech),
+      get('list opt-outs rate-limited', '/v1/opt-outs', initech),
+      del('remove opt-out rate-limited', '/v1/opt-outs/%2B447400123456', initech),
     ] as [string, ApiRequest][]) {
       answers.push({ name, req, res: await api.handle(req) });
     }
@@ -504,6 +541,11 @@ describe('every answer of the API is documented for its operation', () => {
       // Prepare
       const operation = doc.paths[templateOf(req.path)!]![req.method.toLowerCase() as 'get']!;
       const response = deref(operation.responses[String(res.statusCode)]!);
+      if (res.statusCode === 204) {
+        expect(response.content, `${name}: a 204 has no content`).toBeUndefined();
+        expect(res.body, name).toBe('');
+        continue;
+      }
       const type = headerOf(res, 'content-type')!.split(';')[0]!;
       const media = response.content?.[type];
       // Assess
