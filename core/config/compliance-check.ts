@@ -27,10 +27,11 @@ export function checkCompliance(config: GatewayConfig): string[] {
   return problems;
 }
 
-/** Synth warnings: outside a local config, a tenant without `senders` may send as any sender id. */
+/** Synth warnings outside a local config: a tenant without `senders` may send as any sender id; fictional numbers are on. */
 export function complianceWarnings(config: GatewayConfig, { local = false }: { local?: boolean } = {}): string[] {
   if (local) return [];
-  return config.tenants
+  const fictional = config.fictionalNumbers ? ['fictionalNumbers: the API takes the ranges reserved for drama and testing (+447700900…) as mobile numbers, which no handset has; leave it to local configs'] : [];
+  return fictional.concat(config.tenants
     .filter((t) => t.senders === undefined)
-    .map((t) => `tenant "${t.id}" has no senders: it may send from any sender id, including another organisation's name (set tenants[].senders)`);
+    .map((t) => `tenant "${t.id}" has no senders: it may send from any sender id, including another organisation's name (set tenants[].senders)`));
 }

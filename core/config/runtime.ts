@@ -23,6 +23,8 @@ export interface RuntimeConfig {
   carriers: { id: string; maxAttempts: number; tps: number }[];
   routes: RouteConfig[];
   prices?: GatewayConfig['prices'];
+  /** Numbering plans take the fictional ranges as mobile numbers (core/config/fictional-numbers.ts). */
+  fictionalNumbers?: true;
   /** Which callback URLs the API accepts: https to public hosts in AWS; http and loopback too on emulators. */
   callbackUrls: { allowHttp: boolean; allowPrivate: boolean };
 }
@@ -51,6 +53,7 @@ export function toRuntimeConfig(config: GatewayConfig, options: { local?: boolea
     carriers: config.carriers.map((c) => ({ id: c.id, maxAttempts: c.maxAttempts, tps: c.tps })),
     routes: config.routes,
     ...(config.prices !== undefined ? { prices: config.prices } : {}),
+    ...(config.fictionalNumbers ? { fictionalNumbers: true as const } : {}),
     callbackUrls: { allowHttp: options.local ?? false, allowPrivate: options.local ?? false },
   };
 }

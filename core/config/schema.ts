@@ -286,6 +286,11 @@ export const GatewayConfig = z.strictObject({
   tenants: z.array(TenantConfig).min(1, 'at least one tenant is needed'),
   carriers: z.array(CarrierConfig).default([]),
   routes: z.array(RouteConfig).default([]),
+  /**
+   * Take the number ranges reserved for drama and testing (Ofcom's +447700900000-999) as mobile
+   * numbers: for local configs and test carriers (core/config/fictional-numbers.ts).
+   */
+  fictionalNumbers: z.boolean().default(false),
   /** Prices per segment, for each message's price, spend caps and /v1/usage. */
   prices: PricesConfig.optional(),
 });

@@ -8,6 +8,7 @@
  * await esbuild.build({ entryPoints, bundle: true, platform: 'node', ...esbuildOptions(lambdaBundleOptions(runtimeConfig)) });
  */
 import type { BuildOptions } from 'esbuild';
+import { withFictionalNumbers } from '../../core/config/fictional-numbers';
 import { numberingPlansFor, SENDABLE_METADATA } from '../../core/config/numbering-plans';
 import type { RuntimeConfig } from '../../core/config/runtime';
 
@@ -86,5 +87,5 @@ export function esbuildOptions(options: LambdaBundleOptions): BuildOptions {
  */
 function numberingPlansDefine(runtimeConfig: RuntimeConfig): string {
   const plans = numberingPlansFor(runtimeConfig.routes) ?? { metadata: SENDABLE_METADATA, unrouted: [] };
-  return JSON.stringify(JSON.stringify(plans));
+  return JSON.stringify(JSON.stringify(runtimeConfig.fictionalNumbers ? withFictionalNumbers(plans) : plans));
 }
