@@ -9,12 +9,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OptOutStore } from '../../core/aws/opt-out-store';
 import { decodeGsm7 } from '../../core/domain/encoding';
 import { defaultReply, type KeywordKind } from '../../core/domain/opt-out-keywords';
-import { clients, outputs, useLocalAws } from '../support/local';
+import { clients, http, outputs, useLocalAws } from '../support/local';
 import { smscAddress, startHarness, untilStatus, type Harness } from '../support/worker-harness';
 
 const HANDSET = '+447700900123';
 /** acme's long code in config/local.yaml, as an SMSC writes a destination: digits, TON 1. */
 const ACME_NUMBER = '447700900000';
+const GLOBEX_KEY = 'dev-globex-key-0123456789';
+const OPT_OUT_PATH = `/v1/opt-outs/${encodeURIComponent(HANDSET)}`;
+
+/** A message to the handset through the API (acme's key unless another is given); resolves with its id once it is final. */
+async function messageToHandset(key?: string): Promise<any> {
+  const res = await http('POST', '/v1/messages', { body: { to: HANDSET, text: 'Your code is 123456' }, ...(key ? { key } : {}) });
+  expect(res.status).toBe(202);
+  return untilStatus(res.body.id, ['DELIVERED', 'REJECTED', 'UNDELIVERED', 'FAILED']);
+}
 
 let h: Harness;
 let optOuts: OptOutStore;
@@ -54,9 +63,16 @@ describe('opt-out keywords', () => {
     expect(await optOuts.get('acme', HANDSET)).toMatchObject({ number: HANDSET, source: 'keyword', keyword: 'Stop' });
     expect(await optOuts.get('globex', HANDSET)).toBeUndefined();
     expect(stop.submitted).toBe(defaultReply('stop', 'acme', 'tenant'));
-    // Lead, at the merge (the API's enforcement of opt-outs): acme's next message to HANDSET ends
-    // REJECTED with reason opted_out, while globex's (key dev-globex-key-0123456789) is DELIVERED;
-    // and GET /v1/opt-outs/+447700900123 answers 200 with acme's key (404 with globex's).
+    // The API shows acme the opt-out, and globex none.
+    const shown = await http('GET', OPT_OUT_PATH);
+    expect([shown.status, shown.body]).toEqual([200, { number: HANDSET, optedOutAt: expect.any(String), source: 'keyword', keyword: 'Stop' }]);
+    expect((await http('GET', OPT_OUT_PATH, { key: GLOBEX_KEY })).status).toBe(404);
+    // acme's next message to the handset ends REJECTED opted_out, never submitted; globex's is DELIVERED.
+    const submitsBefore = h.simA.submits().length + h.simB.submits().length;
+    const [stopped, globex] = await Promise.all([messageToHandset(), messageToHandset(GLOBEX_KEY)]);
+    expect([stopped.status, stopped.reason, stopped.smscIds]).toEqual(['REJECTED', 'opted_out', undefined]);
+    expect(globex.status).toBe('DELIVERED');
+    expect(h.simA.submits().length + h.simB.submits().length - submitsBefore).toBe(1);
 
     // Act: the handset sends START.
     const start = await keyword('START', 'start');
@@ -65,7 +81,9 @@ describe('opt-out keywords', () => {
     expect(await optOuts.get('acme', HANDSET)).toBeUndefined();
     expect(start.submitted).toBe(defaultReply('start', 'acme', 'tenant'));
     expect(start.replyId).not.toBe(stop.replyId);
-    // Lead, at the merge: acme's next message to HANDSET is DELIVERED.
+    expect((await http('GET', OPT_OUT_PATH)).status).toBe(404);
+    // acme's next message to the handset is DELIVERED.
+    expect((await messageToHandset()).status).toBe('DELIVERED');
   });
 
   it('HELP gets the help text at the SMSC and changes nothing', async () => {
