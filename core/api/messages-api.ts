@@ -17,6 +17,10 @@ import { transitionInMemory } from '../domain/transition';
 import { readJsonBody, type BodyLimits } from '../http/json-body';
 import { isProblemType, json, PROBLEMS_PATH, problemResponder, type ProblemResponder } from '../http/problem';
 import { problemTypePage, problemTypesPage } from '../http/problem-pages';
+import { priceOf, toMicros } from '../domain/prices';
+import { capsOf, percentUsed, type Caps, type Charge, type QuotaName, type QuotaRefusal } from '../domain/quota';
+import { chargeQuota, refundQuota, type QuotaCharge, type UsageCounter } from './quota-step';
+import { parseUsageQuery, usageReport, type UsageReader } from './usage-api';
 
 export interface ApiRequest {
   method: string;
@@ -54,11 +58,15 @@ export interface ApiDependencies {
   messages: MessageRepository;
   /** Counts each authenticated request against its tenant's rateLimitPerSecond. */
   requests: RequestCounter;
+  /** The tenants' usage items: counted at acceptance against the caps, read by GET /v1/usage. */
+  usage: UsageCounter & UsageReader;
   /** Current carrier health (cached by the caller), for routing first attempts and for dry runs. */
   health: () => Promise<HealthCheck>;
   now?: () => Date;
   /** A message was stored (not a replay): `route` is the routing of its first attempt, when the API routed it. */
   onAccepted?: (record: MessageRecord, route: RouteSelected | undefined) => void;
+  /** After a request was counted: the percent of each of the tenant's caps now used (the QuotaUsed metric). */
+  onQuotaUsed?: (tenantId: string, quota: QuotaName, percent: number) => void;
   /** Log lines for people: per request at info, per message of a batch at debug. */
   log?: (event: string, data: Record<string, unknown>, level?: ApiLogLevel) => void;
 }
@@ -88,6 +96,7 @@ function dryRunFlag(value: string | undefined): boolean | undefined {
 export class MessagesApi {
   private readonly keyToTenant = new Map<string, string>();
   private readonly rateLimits = new Map<string, number>();
+  private readonly caps = new Map<string, Caps>();
   private readonly routing: RoutingTable;
   private readonly limits: SubmissionLimits;
   private readonly now: () => Date;
@@ -99,6 +108,7 @@ export class MessagesApi {
     for (const t of deps.config.tenants) {
       for (const h of t.apiKeySha256) this.keyToTenant.set(h, t.id);
       this.rateLimits.set(t.id, t.rateLimitPerSecond);
+      this.caps.set(t.id, capsOf(t.quota));
     }
     this.routing = new RoutingTable(deps.config.routes);
     this.limits = { ...deps.config.limits, ...(deps.config.callbackUrls ? { callbackUrls: deps.config.callbackUrls } : {}) };
@@ -125,6 +135,8 @@ export class MessagesApi {
       }
       params.id = id;
       methods = { GET: (r, t, p) => this.read(t, p.id!), DELETE: (r, t, p) => this.cancel(t, p.id!) };
+    } else if (segments.length === 2 && segments[0] === 'v1' && segments[1] === 'usage') {
+      methods = { GET: (r, t) => this.usage(r, t) };
     }
     if (!methods) return this.problem(404, 'not-found', `no resource at ${path}`);
     const run = methods[req.method.toUpperCase()];
@@ -202,9 +214,10 @@ export class MessagesApi {
    * table routes it (the router's own change, `routedChange`), so the outbox sends it straight to
    * the carrier's queue. The request's hash only with an Idempotency-Key: only a replay reads it.
    */
-  private newRecord(id: string, tenantId: string, v: ValidSubmission, options: { requestHash: string | undefined; route: RouteSelected | undefined }): MessageRecord {
-    const now = this.now();
+  private newRecord(id: string, tenantId: string, v: ValidSubmission, options: { requestHash: string | undefined; route: RouteSelected | undefined; now?: Date }): MessageRecord {
+    const now = options.now ?? this.now();
     const at = now.toISOString();
+    const price = priceOf(this.deps.config.prices, { segments: v.segments, ...(v.country ? { country: v.country } : {}), ...(options.route ? { carrierId: options.route.carrierId } : {}) });
     const accepted: MessageRecord = {
       id,
       tenantId,
@@ -216,6 +229,7 @@ export class MessagesApi {
       type: v.type,
       encoding: v.encoding,
       segments: v.segments,
+      ...(price ?? {}),
       ...(v.reference !== undefined ? { reference: v.reference } : {}),
       ...(v.callbackUrl !== undefined ? { callbackUrl: v.callbackUrl } : {}),
       validUntil: new Date(now.getTime() + v.validitySeconds * 1000).toISOString(),
@@ -272,6 +286,66 @@ export class MessagesApi {
     return { record: existing, replayed: true };
   }
 
+  /**
+   * The quota step (core/api/quota-step.ts): counts these records in their tenant's usage; the
+   * first `accepted` of them fit its caps, `refusal` says why the rest do not. Give it only the
+   * messages to charge: not one stored REJECTED without a price (opted out), not a replay.
+   */
+  private async chargeQuota(tenantId: string, records: readonly MessageRecord[]): Promise<QuotaCharge> {
+    const caps = this.caps.get(tenantId)!;
+    const at = records[0] ? new Date(records[0].createdAt) : this.now();
+    const charge = await chargeQuota(this.deps.usage, tenantId, caps, records.map(chargeOf), at);
+    if (charge.accepted > 0) for (const { quota, percent } of percentUsed(caps, charge.used)) this.deps.onQuotaUsed?.(tenantId, quota, percent);
+    return charge;
+  }
+
+  /**
+   * Stores charged records (16 at a time); gives back in one step the counts of those `charged`
+   * that were not stored (a replay, a reused key, a failed put), so the usage equals what was
+   * accepted. A failed put fails the request after the others are done.
+   */
+  private async storeCharged(
+    items: readonly { record: MessageRecord; route: RouteSelected | undefined }[],
+    level: ApiLogLevel,
+    charge: QuotaCharge,
+    charged: (id: string) => boolean,
+  ): Promise<Map<string, Awaited<ReturnType<MessagesApi['store']>>>> {
+    const out = new Map<string, Awaited<ReturnType<MessagesApi['store']>>>();
+    const notStored: MessageRecord[] = [];
+    let failure: unknown;
+    await mapLimit(items, 16, async ({ record, route }) => {
+      try {
+        const stored = await this.store(record, route, level);
+        out.set(record.id, stored);
+        if ('reused' in stored || stored.replayed) notStored.push(record);
+      } catch (err) {
+        notStored.push(record);
+        failure ??= err;
+      }
+    });
+    const refunds = notStored.filter((r) => charged(r.id));
+    if (refunds.length > 0) await refundQuota(this.deps.usage, refunds[0]!.tenantId, charge, refunds.map(chargeOf));
+    if (failure !== undefined) throw failure;
+    return out;
+  }
+
+  private quotaExceeded(tenantId: string, refusal: QuotaRefusal): APIGatewayProxyResult {
+    const { quota, limit, used, resetsAt, retryAfterSeconds } = refusal;
+    this.log('REQUEST_REJECTED', { reason: 'quota-exceeded', tenantId, quota, limit, used });
+    return this.problem(429, 'quota-exceeded', `tenant ${tenantId}: ${quotaProblem(refusal)}`, { quota, limit, used, resetsAt }, { 'retry-after': String(retryAfterSeconds) });
+  }
+
+  /** GET /v1/usage: the tenant's figures over a range of days (core/api/usage-api.ts). */
+  private async usage(req: ApiRequest, tenantId: string): Promise<APIGatewayProxyResult> {
+    const query = parseUsageQuery(req.query, this.now());
+    if (!query.ok) {
+      this.log('REQUEST_REJECTED', { reason: 'validation-failed', fields: query.problems.map((p) => p.field) });
+      return this.problem(400, 'validation-failed', query.problems.map((p) => `${p.field}: ${p.problem}`).join('; '), { errors: query.problems });
+    }
+    const days = await this.deps.usage.days(tenantId, query.value.from, query.value.to);
+    return json(200, usageReport(query.value, days, this.deps.config.prices?.currency));
+  }
+
   private accepted(record: MessageRecord) {
     // The first result of the request, whatever the message's status is now.
     return { id: record.id, status: 'ACCEPTED' as const, encoding: record.encoding, segments: record.segments };
@@ -280,10 +354,13 @@ export class MessagesApi {
   private async dryRun(tenantId: string, v: ValidSubmission) {
     const health = await this.deps.health();
     const decision = this.routing.select({ ...v, tenantId }, health);
+    const carrierId = decision.outcome === 'routed' ? decision.carrierId : undefined;
+    const price = priceOf(this.deps.config.prices, { segments: v.segments, ...(v.country ? { country: v.country } : {}), ...(carrierId ? { carrierId } : {}) });
     return {
       dryRun: true,
       encoding: v.encoding,
       segments: v.segments,
+      ...(price ?? {}),
       to: v.to,
       ...(v.country ? { country: v.country } : {}),
       route:
@@ -307,7 +384,11 @@ export class MessagesApi {
     const id = messageId(tenantId, idem.key);
     const hash = idem.key !== undefined ? requestHash('POST /v1/messages', body.value) : undefined;
     const route = this.firstRoute(tenantId, result.value, await this.healthForRouting());
-    const stored = await this.store(this.newRecord(id, tenantId, result.value, { requestHash: hash, route }), route, 'info');
+    const record = this.newRecord(id, tenantId, result.value, { requestHash: hash, route });
+    const charge = await this.chargeQuota(tenantId, [record]);
+    // A full quota does not refuse the replay of a message stored before: only a new one is charged.
+    if (charge.accepted === 0 && (idem.key === undefined || !(await this.deps.messages.get(id)))) return this.quotaExceeded(tenantId, charge.refusal!);
+    const stored = (await this.storeCharged([{ record, route }], 'info', charge, () => charge.accepted > 0)).get(id)!;
     if ('reused' in stored) return this.keyReused(idem.key);
     return json(202, this.accepted(stored.record), {
       location: `/v1/messages/${stored.record.id}`,
@@ -331,29 +412,49 @@ export class MessagesApi {
     // Only a replay reads the hash: without an Idempotency-Key there is nothing to replay.
     const hash = idem.key !== undefined ? requestHash('POST /v1/messages/batch', body.value) : undefined;
     const validated = batch.data.messages.map((m, i) => validateSubmission(m, this.limits, `messages[${i}]`));
+    const storedBefore = new Set<string>();
     if (idem.key !== undefined && !dryRun) {
       // A reused key must be refused before anything of this batch is stored.
       const ids = batch.data.messages.map((_, i) => messageId(tenantId, idem.key, i));
       const existing = await this.deps.messages.getMany(ids);
       if (existing.some((r) => r.tenantId !== tenantId || r.requestHash !== hash)) return this.keyReused(idem.key);
+      for (const r of existing) storedBefore.add(r.id);
     }
 
     const health = dryRun || !validated.some((v) => v.ok) ? undefined : await this.healthForRouting();
+    // Every message of the batch is created at one time, so that all are counted in the same day.
+    const now = this.now();
+    const planned = new Map<number, { record: MessageRecord; route: RouteSelected | undefined }>();
+    if (!dryRun) {
+      validated.forEach((v, index) => {
+        if (!v.ok) return;
+        const route = this.firstRoute(tenantId, v.value, health);
+        planned.set(index, { record: this.newRecord(messageId(tenantId, idem.key, index), tenantId, v.value, { requestHash: hash, route, now }), route });
+      });
+    }
+    // Replays were charged when they were stored; of the rest, the first ones that fit the caps are accepted.
+    const toCharge = [...planned.values()].map((p) => p.record).filter((r) => !storedBefore.has(r.id));
+    const charge = await this.chargeQuota(tenantId, toCharge);
+    const overQuota = new Set(toCharge.slice(charge.accepted).map((r) => r.id));
+    if (overQuota.size > 0 && overQuota.size === planned.size) return this.quotaExceeded(tenantId, charge.refusal!);
+    const toStore = [...planned.values()].filter((p) => !overQuota.has(p.record.id));
+    const stored = await this.storeCharged(toStore, 'debug', charge, (id) => !storedBefore.has(id));
     let routed = 0;
     let replayed = 0;
     let segments = 0;
     const results = await mapLimit(validated, 16, async (v, index) => {
       if (!v.ok) return { index, outcome: 'rejected' as const, errors: v.problems };
       if (dryRun) return { index, outcome: 'dry-run' as const, ...(await this.dryRun(tenantId, v.value)) };
-      const route = this.firstRoute(tenantId, v.value, health);
-      const stored = await this.store(this.newRecord(messageId(tenantId, idem.key, index), tenantId, v.value, { requestHash: hash, route }), route, 'debug');
-      if ('reused' in stored) return { index, outcome: 'reused' as const };
-      if (stored.replayed) replayed++;
+      const { record, route } = planned.get(index)!;
+      if (overQuota.has(record.id)) return { index, outcome: 'rejected' as const, errors: [{ field: `messages[${index}]`, problem: quotaProblem(charge.refusal!) }] };
+      const outcome = stored.get(record.id)!;
+      if ('reused' in outcome) return { index, outcome: 'reused' as const };
+      if (outcome.replayed) replayed++;
       else {
-        segments += stored.record.segments;
+        segments += outcome.record.segments;
         if (route) routed++;
       }
-      return { index, outcome: 'accepted' as const, ...this.accepted(stored.record) };
+      return { index, outcome: 'accepted' as const, ...this.accepted(outcome.record) };
     });
     if (results.some((r) => r.outcome === 'reused')) return this.keyReused(idem.key);
     const accepted = results.filter((r) => r.outcome === 'accepted').length;
@@ -405,6 +506,15 @@ export class MessagesApi {
   }
 }
 
+/** What accepting a stored record adds to its tenant's usage. */
+function chargeOf(r: MessageRecord): Charge {
+  return { segments: r.segments, spendMicros: r.price !== undefined ? toMicros(r.price) : 0, ...(r.country !== undefined ? { country: r.country } : {}) };
+}
+
+function quotaProblem(r: QuotaRefusal): string {
+  return `the message would pass the ${r.quota} cap of ${r.limit} (${r.used} used); it resets at ${r.resetsAt}`;
+}
+
 /** The message as GET /v1/messages/{id} shows it (no text, no internal fields). */
 export function publicView(r: MessageRecord) {
   return {
@@ -416,6 +526,7 @@ export function publicView(r: MessageRecord) {
     type: r.type,
     encoding: r.encoding,
     segments: r.segments,
+    ...(r.price !== undefined ? { price: r.price, currency: r.currency } : {}),
     attempt: r.attempt,
     ...(r.carrierId !== undefined ? { carrierId: r.carrierId } : {}),
     ...(r.reason !== undefined ? { reason: r.reason } : {}),
@@ -429,7 +540,7 @@ export function publicView(r: MessageRecord) {
   };
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {

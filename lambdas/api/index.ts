@@ -9,6 +9,7 @@ import { CarrierHealth } from '../../core/aws/carrier-health';
 import { ApiEnv, readEnv } from '../../core/aws/env';
 import { MessageStore } from '../../core/aws/message-store';
 import { DynamoRequestCounter } from '../../core/aws/request-counter';
+import { DynamoUsageCounter } from '../../core/aws/usage-counter';
 import { runtimeConfig } from '../../core/config/runtime';
 import { problemResponder, problemTypeName } from '../../core/http/problem';
 import { createLogger, LogEvent } from '../../core/util/logger';
@@ -26,6 +27,7 @@ const api = new MessagesApi({
   apiUrl: env.API_URL,
   messages: new MessageStore(env.TABLE_NAME, config.retentionDays),
   requests: new DynamoRequestCounter(env.TABLE_NAME),
+  usage: new DynamoUsageCounter(env.TABLE_NAME),
   health: () => health.current(),
   onAccepted: (record, route) => {
     metrics.count(LambdaMetric.MessagesAccepted);
@@ -36,6 +38,7 @@ const api = new MessagesApi({
       metrics.count(LambdaMetric.MessagesRouted, 1, { Route: route.routeId });
     }
   },
+  onQuotaUsed: (tenantId, quota, percent) => metrics.count(LambdaMetric.QuotaUsed, percent, { Tenant: tenantId, Quota: quota }),
   log: (event, data, level = 'info') => logger[level](event, { ...data, ...(typeof data.to === 'string' ? { to: maskNumber(data.to) } : {}) }),
 });
 

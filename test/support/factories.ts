@@ -12,6 +12,10 @@
  */
 import type { APIGatewayProxyResult, SQSRecord } from 'aws-lambda';
 import { MessagesApi, type ApiLogLevel, type ApiRequest, type MessageRepository, type RequestCounter } from '../../core/api/messages-api';
+import type { AddLimits, UsageCounter } from '../../core/api/quota-step';
+import type { UsageReader } from '../../core/api/usage-api';
+import type { ChargeTotals, QuotaName, UsedFigures } from '../../core/domain/quota';
+import { figureAttribute, usageDayOf, type UsageDay, type UsageFigures } from '../../core/domain/usage';
 import type { LocalOutputs } from '../../core/config/local-outputs';
 import { toRuntimeConfig, type RuntimeConfig } from '../../core/config/runtime';
 import type { RouteConfig, RouteMatch } from '../../core/config/schema';
@@ -278,6 +282,8 @@ export function completeMessageRecord(): MessageRecord {
     receipt,
     requestHash: 'b'.repeat(64),
     segments: 2,
+    price: 0.08,
+    currency: 'EUR',
   };
   return record;
 }
@@ -364,6 +370,64 @@ export class InMemoryRequestCounter implements RequestCounter {
   }
 }
 
+/**
+ * The usage items as DynamoUsageCounter keeps them (flat attributes per tenant and period), with
+ * the same rule for a limited ADD: refused, and nothing added, when the figure before it is above the room.
+ */
+export class InMemoryUsageCounter implements UsageCounter, UsageReader {
+  readonly items = new Map<string, Record<string, number>>();
+  /** Every add call, refused or not. */
+  adds = 0;
+  reads = 0;
+
+  private item(tenantId: string, sk: string): Record<string, number> {
+    const key = `${tenantId}|${sk}`;
+    if (!this.items.has(key)) this.items.set(key, {});
+    return this.items.get(key)!;
+  }
+
+  async add(tenantId: string, period: { day: string } | { month: string }, totals: ChargeTotals, limits?: AddLimits): Promise<{ segments: number; spendMicros: number } | undefined> {
+    this.adds++;
+    const item = this.item(tenantId, 'day' in period ? `DAY#${period.day}` : `MONTH#${period.month}`);
+    if (limits?.segments !== undefined && item.segments !== undefined && item.segments > limits.segments) return undefined;
+    if (limits?.spendMicros !== undefined && item.spend !== undefined && item.spend > limits.spendMicros) return undefined;
+    const figures: [string | undefined, UsageFigures][] = [[undefined, totals]];
+    if ('day' in period) figures.push(...totals.byCountry);
+    for (const [group, f] of figures) this.addFigures(item, f, group);
+    return { segments: item.segments!, spendMicros: item.spend! };
+  }
+
+  async read(tenantId: string, periods: { day: string; month: string }): Promise<UsedFigures> {
+    this.reads++;
+    const day = this.item(tenantId, `DAY#${periods.day}`);
+    const month = this.item(tenantId, `MONTH#${periods.month}`);
+    return { daySegments: day.segments ?? 0, monthSegments: month.segments ?? 0, monthSpendMicros: month.spend ?? 0 };
+  }
+
+  async addStatuses(tenantId: string, day: string, byStatus: ReadonlyMap<MessageStatus, UsageFigures>): Promise<void> {
+    const item = this.item(tenantId, `DAY#${day}`);
+    for (const [status, f] of byStatus) this.addFigures(item, f, status);
+  }
+
+  async days(tenantId: string, from: string, to: string): Promise<UsageDay[]> {
+    return [...this.items]
+      .filter(([key]) => key.startsWith(`${tenantId}|DAY#`) && key.slice(-10) >= from && key.slice(-10) <= to)
+      .map(([key, item]) => usageDayOf(key.slice(-10), item));
+  }
+
+  /** Test access: the day item's figures as /v1/usage reads them. */
+  day(tenantId: string, day: string): UsageDay {
+    return usageDayOf(day, this.item(tenantId, `DAY#${day}`));
+  }
+
+  private addFigures(item: Record<string, number>, f: UsageFigures, group?: string): void {
+    for (const [figure, value] of [['messages', f.messages], ['segments', f.segments], ['spend', f.spendMicros]] as const) {
+      const attribute = figureAttribute(figure, group);
+      item[attribute] = (item[attribute] ?? 0) + value;
+    }
+  }
+}
+
 /** The API base URL the API tests run under: problem types are TEST_API_URL/problems/<name>. */
 export const TEST_API_URL = 'https://api.test/live';
 
@@ -371,6 +435,9 @@ export interface ApiFixture {
   api: MessagesApi;
   messages: InMemoryMessageRepository;
   requests: InMemoryRequestCounter;
+  usage: InMemoryUsageCounter;
+  /** Every QuotaUsed figure the API reported. */
+  quotaUsed: { tenantId: string; quota: QuotaName; percent: number }[];
   /** The API's clock: NOW unless a test moves it. */
   clock: { now: Date };
   /** Every log line, with its level (info unless the API said otherwise). */
@@ -390,12 +457,16 @@ export async function apiFixture(configOverrides: Record<string, unknown> = {}):
   const down = new Set<string>();
   const health: ApiFixture['health'] = { error: undefined };
   const requests = new InMemoryRequestCounter();
+  const usage = new InMemoryUsageCounter();
+  const quotaUsed: ApiFixture['quotaUsed'] = [];
   const clock = { now: NOW };
   const api = new MessagesApi({
     config: await runtimeConfigFor(configOverrides),
     apiUrl: TEST_API_URL,
     messages,
     requests,
+    usage,
+    onQuotaUsed: (tenantId, quota, percent) => quotaUsed.push({ tenantId, quota, percent }),
     health: async () => {
       if (health.error) throw health.error;
       return (id) => !down.has(id);
@@ -404,7 +475,7 @@ export async function apiFixture(configOverrides: Record<string, unknown> = {}):
     onAccepted: (record, route) => accepted.push({ record: structuredClone(record), route }),
     log: (event, data, level = 'info') => logs.push({ event, data, level }),
   });
-  return { api, messages, requests, clock, logs, accepted, down, health };
+  return { api, messages, requests, usage, quotaUsed, clock, logs, accepted, down, health };
 }
 
 /** A submission body; fields set to undefined are left out. */

@@ -13,6 +13,7 @@ import {
   headerOf,
   ingestEnvelope,
   InMemoryRequestCounter,
+  InMemoryUsageCounter,
   InMemoryRouterPorts,
   LANDLINE_GB,
   messageRecord,
@@ -400,6 +401,8 @@ describe('GET /v1/messages/{id}', () => {
       type: 'transactional',
       encoding: 'GSM7',
       segments: 2,
+      price: 0.08,
+      currency: 'EUR',
       attempt: 1,
       carrierId: 'c-a',
       reason: 'receipt DELIVRD',
@@ -899,7 +902,7 @@ describe('callback URLs', () => {
 
   it('accepts a loopback http receiver under the emulator rules', async () => {
     const { messages } = await apiFixture();
-    const local = new MessagesApi({ config: { ...(await runtimeConfigFor()), callbackUrls: { allowHttp: true, allowPrivate: true } }, apiUrl: TEST_API_URL, messages, requests: new InMemoryRequestCounter(), health: async () => () => true });
+    const local = new MessagesApi({ config: { ...(await runtimeConfigFor()), callbackUrls: { allowHttp: true, allowPrivate: true } }, apiUrl: TEST_API_URL, messages, requests: new InMemoryRequestCounter(), usage: new InMemoryUsageCounter(), health: async () => () => true });
     const res = await local.handle(apiRequest({ body: submissionBody({ callbackUrl: 'http://127.0.0.1:8080/hook' }) }));
     expect(res.statusCode).toBe(202);
   });
@@ -982,7 +985,7 @@ describe('per-tenant rate limit (rateLimitPerSecond, one-second windows)', () =>
   it('a failing counter is an error of the request (503 from the Lambda wrapper), not a free pass', async () => {
     // Prepare
     const { messages } = await apiFixture();
-    const api = new MessagesApi({ config: await runtimeConfigFor(), apiUrl: TEST_API_URL, messages, requests: { tryCount: () => Promise.reject(new Error('table unavailable')) }, health: async () => () => true });
+    const api = new MessagesApi({ config: await runtimeConfigFor(), apiUrl: TEST_API_URL, messages, requests: { tryCount: () => Promise.reject(new Error('table unavailable')) }, usage: new InMemoryUsageCounter(), health: async () => () => true });
     // Act / Assess
     await expect(api.handle(apiRequest())).rejects.toThrow('table unavailable');
     expect(messages.size).toBe(0);
