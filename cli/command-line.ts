@@ -11,6 +11,8 @@ Commands:
                          send one message; --wait follows it to a final status
   status <id>            a message's status, receipt and history
   tail [<id>]            follow status events (all messages, or one) until Ctrl-C
+  usage [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--group-by day|country|status]
+                         the tenant's messages, segments and spend (this month by day)
   dlq list               every dead-letter queue of the stack with its depth
   dlq redrive <queue>    move a dead-letter queue's messages back to its source queue
                          (<queue> as 'dlq list' names it: ingest, webhooks, carrier:<id>)
@@ -29,6 +31,7 @@ export type Command =
   | { name: 'send'; to: string; text: string; from?: string; reference?: string; callbackUrl?: string; wait: boolean; timeoutSeconds: number }
   | { name: 'status'; id: string }
   | { name: 'tail'; id?: string }
+  | { name: 'usage'; from?: string; to?: string; groupBy?: string }
   | { name: 'dlq-list' }
   | { name: 'dlq-redrive'; queue: string }
   | { name: 'help' };
@@ -62,6 +65,8 @@ const OPTIONS = {
   'callback-url': { type: 'string' },
   wait: { type: 'boolean' },
   timeout: { type: 'string' },
+  to: { type: 'string' },
+  'group-by': { type: 'string' },
 } as const;
 
 /** Which options each command accepts besides the global ones. */
@@ -69,6 +74,7 @@ const COMMAND_OPTIONS: Record<Exclude<Command['name'], 'help'>, readonly string[
   send: ['from', 'reference', 'callback-url', 'wait', 'timeout'],
   status: [],
   tail: [],
+  usage: ['from', 'to', 'group-by'],
   'dlq-list': [],
   'dlq-redrive': [],
 };
@@ -134,6 +140,18 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; o
       if (rest.length > 1) throw new UsageError(`'tail' takes at most one <id>; got ${rest.length}: ${rest.join(' ')}`);
       expect('tail', [], []);
       return { command: { name: 'tail', ...(rest[0] !== undefined ? { id: rest[0] } : {}) }, options };
+    case 'usage':
+      // The API checks the dates and the grouping and names the one at fault.
+      expect('usage', rest, []);
+      return {
+        command: {
+          name: 'usage',
+          ...(values.from !== undefined ? { from: values.from } : {}),
+          ...(values.to !== undefined ? { to: values.to } : {}),
+          ...(values['group-by'] !== undefined ? { groupBy: values['group-by'] } : {}),
+        },
+        options,
+      };
     case 'dlq': {
       const [sub, ...args] = rest;
       if (sub === 'list') {
@@ -147,6 +165,6 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; o
       throw new UsageError(sub === undefined ? `'dlq' needs a subcommand: list or redrive` : `unknown dlq subcommand '${sub}' (list, redrive)`);
     }
     default:
-      throw new UsageError(`unknown command '${verb}' (send, status, tail, dlq)`);
+      throw new UsageError(`unknown command '${verb}' (send, status, tail, usage, dlq)`);
   }
 }

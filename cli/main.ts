@@ -21,6 +21,7 @@ import { dlqList, dlqRedrive } from './commands/dlq';
 import { send } from './commands/send';
 import { status } from './commands/status';
 import { tail } from './commands/tail';
+import { usage } from './commands/usage';
 import { resolveConfig } from './config';
 import type { Io } from './io';
 
@@ -47,6 +48,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await status(command, options, config, io);
       case 'tail':
         return await tail(command, options, config, io);
+      case 'usage':
+        return await usage(command, options, config, io);
       case 'dlq-list':
         return await dlqList(options, config, io);
       case 'dlq-redrive':

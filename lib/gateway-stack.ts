@@ -309,6 +309,7 @@ export class GatewayStack extends Stack {
       workerService: this.worker.service,
       workerDesiredCount: local ? 0 : config.worker.desiredCount,
       metricMathAlarms: !local,
+      tenantQuotas: Object.fromEntries(config.tenants.filter((t) => t.quota !== undefined).map((t) => [t.id, Object.keys(t.quota!)])),
     });
 
     const output = (id: string, value: string) => new CfnOutput(this, id, { value });
