@@ -74,8 +74,9 @@ export class DynamoUsageCounter implements UsageCounter {
   }
 
   async read(tenantId: string, periods: { day: string; month: string }): Promise<UsedFigures> {
+    // SEGMENTS is a DynamoDB reserved word: every name goes through ExpressionAttributeNames.
     const get = (period: { day: string } | { month: string }) =>
-      this.client.send(new GetCommand({ TableName: this.tableName, Key: usageKey(tenantId, period), ConsistentRead: true, ProjectionExpression: 'segments, spend' }));
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: usageKey(tenantId, period), ConsistentRead: true, ProjectionExpression: '#segments, #spend', ExpressionAttributeNames: { '#segments': 'segments', '#spend': 'spend' } }));
     const [day, month] = await Promise.all([get({ day: periods.day }), get({ month: periods.month })]);
     return { daySegments: Number(day.Item?.segments ?? 0), monthSegments: Number(month.Item?.segments ?? 0), monthSpendMicros: Number(month.Item?.spend ?? 0) };
   }

@@ -226,17 +226,11 @@ describe('main', () => {
 
   it('usage prints GET /v1/usage as a table with the total; --json prints the API’s answer', async () => {
     // Prepare
-    const answer = {
-      from: '2026-12-01',
-      to: '2026-12-31',
-      groupBy: 'country',
-      currency: 'EUR',
-      rows: [
-        { country: 'DE', messages: 1, segments: 1, spend: 0.07 },
-        { country: 'GB', messages: 12, segments: 20, spend: 0.8 },
-      ],
-      total: { messages: 13, segments: 21, spend: 0.87 },
-    };
+    const rows = [
+      { country: 'DE', messages: 1, segments: 1, spend: 0.07 },
+      { country: 'GB', messages: 12, segments: 20, spend: 0.8 },
+    ];
+    const answer = { from: '2026-12-01', to: '2026-12-31', groupBy: 'country', currency: 'EUR', rows, total: { messages: 13, segments: 21, spend: 0.87 } };
     const t = fakeIo([{ status: 200, body: answer }]);
     // Act
     expect(await main(['usage', '--from', '2026-12-01', '--to', '2026-12-31', '--group-by', 'country'], t.io)).toBe(0);
