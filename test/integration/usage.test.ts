@@ -4,7 +4,7 @@
  * day, so the test reads the day's usage first, sends until the cap, and compares.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, drain, http, outputs, ukMobile, useLocalAws } from '../support/local';
+import { clients, drain, http, outputs, ukMobile, useLocalAws, waitFor } from '../support/local';
 
 const HOOLI_KEY = 'dev-hooli-key-0123456789';
 const CAP = 20;
@@ -60,5 +60,25 @@ describe('quotas and usage', () => {
       const message = await http('GET', `/v1/messages/${accepted[0].id}`, { key: HOOLI_KEY });
       expect(message.body).toMatchObject({ price: 0.04, currency: 'EUR' });
     }
+  });
+
+  it('counts a canceled message under CANCELED once the outbox has seen the change', async () => {
+    // Prepare: acme's figures by status today (no worker runs: a message stays ROUTED until canceled)
+    const today = new Date().toISOString().slice(0, 10);
+    const byStatus = async () => (await http('GET', `/v1/usage?from=${today}&to=${today}&groupBy=status`)).body;
+    const figure = (body: { rows: { status: string; messages: number }[] }, status: string) => body.rows.find((r) => r.status === status)?.messages ?? 0;
+    const before = await byStatus();
+    // Act
+    const sent = await http('POST', '/v1/messages', { body: { to: ukMobile(), text: 'to cancel' } });
+    expect(sent.status).toBe(202);
+    expect((await http('DELETE', `/v1/messages/${sent.body.id}`)).status).toBe(200);
+    // Assess: one more message in all, and it is under CANCELED, not PENDING
+    const after = await waitFor('the CANCELED figure', async () => {
+      const body = await byStatus();
+      return figure(body, 'CANCELED') > figure(before, 'CANCELED') ? body : undefined;
+    });
+    expect(after.total.messages).toBe(before.total.messages + 1);
+    expect(figure(after, 'CANCELED')).toBe(figure(before, 'CANCELED') + 1);
+    expect(figure(after, 'PENDING')).toBe(figure(before, 'PENDING'));
   });
 });
