@@ -47,9 +47,9 @@ export function parseUsageQuery(query: Record<string, string | undefined>, now: 
   const problems: FieldProblem[] = [];
   const to = query.to ?? now.toISOString().slice(0, 10);
   const from = query.from ?? `${to.slice(0, 7)}-01`;
-  for (const [field, value] of [['from', from], ['to', to]] as const) {
-    if (!isDay(value)) problems.push({ field, problem: 'must be a date YYYY-MM-DD' });
-  }
+  // A default `from` taken from an invalid `to` is not the client's fault: only `to` is named.
+  if (!isDay(from) && (query.from !== undefined || isDay(to))) problems.push({ field: 'from', problem: 'must be a date YYYY-MM-DD' });
+  if (!isDay(to)) problems.push({ field: 'to', problem: 'must be a date YYYY-MM-DD' });
   const groupBy = query.groupBy ?? 'day';
   if (!(USAGE_GROUPS as readonly string[]).includes(groupBy)) problems.push({ field: 'groupBy', problem: `must be one of ${USAGE_GROUPS.join(', ')}` });
   if (problems.length === 0) {

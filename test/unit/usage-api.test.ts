@@ -173,6 +173,7 @@ describe('GET /v1/usage', () => {
   it.each([
     [{ from: '2025-3-1' }, 'from', 'must be a date YYYY-MM-DD'],
     [{ to: '2025-02-30' }, 'to', 'must be a date YYYY-MM-DD'],
+    [{ to: 'tomorrow' }, 'to', 'must be a date YYYY-MM-DD'],
     [{ from: '2025-13-01', to: '2025-12-31' }, 'from', 'must be a date YYYY-MM-DD'],
     [{ groupBy: 'week' }, 'groupBy', 'must be one of day, country, status'],
     [{ from: '2025-03-02', to: '2025-03-01' }, 'from', 'must not be after to (2025-03-01)'],
