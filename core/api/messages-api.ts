@@ -287,7 +287,7 @@ export class MessagesApi {
   }
 
   /**
-   * The quota step (core/api/quota-step.ts): counts these records in their tenant's usage; the
+   * The quota step (core/api/quota-step.ts): counts these records in their tenant's usage (with caps; marks them `usageCounted`); the
    * first `accepted` of them fit its caps, `refusal` says why the rest do not. Give it only the
    * messages to charge: not one stored REJECTED without a price (opted out), not a replay.
    */
@@ -295,6 +295,8 @@ export class MessagesApi {
     const caps = this.caps.get(tenantId)!;
     const at = records[0] ? new Date(records[0].createdAt) : this.now();
     const charge = await chargeQuota(this.deps.usage, tenantId, caps, records.map(chargeOf), at);
+    // The outbox counts the INSERTs of the records the API did not count (core/domain/usage.ts).
+    if (charge.counted) for (const r of records.slice(0, charge.accepted)) r.usageCounted = true;
     if (charge.accepted > 0) for (const { quota, percent } of percentUsed(caps, charge.used)) this.deps.onQuotaUsed?.(tenantId, quota, percent);
     return charge;
   }

@@ -1,11 +1,13 @@
 /**
- * The quota step of the submit path: counts a request's messages in its tenant's usage (every
- * tenant, with caps or not: GET /v1/usage reports for all) and, for a tenant with caps, accepts
- * only the messages that fit (core/domain/quota.ts). Counting comes before the message put: the
- * conditional ADD is the cap check, so a refused message is never stored; a put that fails or
- * finds a replay gives its counts back (refundQuota). README#prices-quotas-and-usage, docs/design.md.
+ * The quota step of the submit path: for a tenant with caps, counts a request's messages in its
+ * usage and accepts only those that fit (core/domain/quota.ts). Counting comes before the message
+ * put: the conditional ADD is the cap check, so a refused message is never stored; a put that
+ * fails or finds a replay gives its counts back (refundQuota). A tenant without caps is counted
+ * by the outbox from the INSERTs of its messages instead (core/domain/usage.ts acceptedCountsOf),
+ * a fraction of a write per message rather than one per request. README#prices-quotas-and-usage,
+ * docs/design.md.
  */
-import { fittingPrefix, hasMonthCaps, NOTHING_USED, periodsOf, totalsOf, type Caps, type Charge, type ChargeTotals, type QuotaRefusal, type UsedFigures } from '../domain/quota';
+import { fittingPrefix, hasCaps, hasMonthCaps, NOTHING_USED, periodsOf, totalsOf, type Caps, type Charge, type ChargeTotals, type QuotaRefusal, type UsedFigures } from '../domain/quota';
 
 /** Room under a cap for one conditional ADD: the item's figure before the ADD must be at most this. */
 export interface AddLimits {
@@ -34,22 +36,26 @@ export interface QuotaCharge {
   month: boolean;
   /** The figures after the charge, for the QuotaUsed metric (month figures only when counted). */
   used: UsedFigures;
+  /** Whether the API counted the messages (the tenant has caps); if not, the outbox counts them once stored. */
+  counted: boolean;
 }
 
 /** Tries before giving up under contention: each retry follows a refused ADD and a fresh read. */
 const MAX_TRIES = 4;
 
 /**
- * Counts the longest prefix of `charges` that fits under `caps`, with one conditional ADD on the
+ * Without caps, counts nothing (the outbox will) and accepts every charge. With caps, counts the
+ * longest prefix of `charges` that fits under `caps`, with one conditional ADD on the
  * day item and, with monthly caps, one on the month item; no read unless a cap refuses an ADD.
  * Then it gives back what it added, reads the figures, and tries the prefix that fits them.
  */
 export async function chargeQuota(counter: UsageCounter, tenantId: string, caps: Caps, charges: readonly Charge[], now: Date): Promise<QuotaCharge> {
   const periods = periodsOf(now);
   const month = hasMonthCaps(caps);
+  if (!hasCaps(caps)) return { accepted: charges.length, periods, month, used: NOTHING_USED, counted: false };
   let fit = fittingPrefix(charges, NOTHING_USED, caps, now);
   for (let tries = 0; tries < MAX_TRIES; tries++) {
-    if (fit.count === 0) return { accepted: 0, ...(fit.refusal ? { refusal: fit.refusal } : {}), periods, month, used: NOTHING_USED };
+    if (fit.count === 0) return { accepted: 0, ...(fit.refusal ? { refusal: fit.refusal } : {}), periods, month, used: NOTHING_USED, counted: true };
     const totals = totalsOf(charges.slice(0, fit.count));
     const day = await counter.add(tenantId, { day: periods.day }, totals, roomUnder(caps.segmentsPerDay, undefined, totals));
     if (day) {
@@ -65,14 +71,14 @@ export async function chargeQuota(counter: UsageCounter, tenantId: string, caps:
 
 /** Gives back the counts of charges that were counted but not stored (a failed put, a replay). */
 export async function refundQuota(counter: UsageCounter, tenantId: string, charge: QuotaCharge, charges: readonly Charge[]): Promise<void> {
-  if (charges.length === 0) return;
+  if (charges.length === 0 || !charge.counted) return;
   const totals = negated(totalsOf(charges));
   await counter.add(tenantId, { day: charge.periods.day }, totals);
   if (charge.month) await counter.add(tenantId, { month: charge.periods.month }, totals);
 }
 
 function charged(fit: { count: number; refusal?: QuotaRefusal }, periods: QuotaCharge['periods'], month: boolean, used: UsedFigures): QuotaCharge {
-  return { accepted: fit.count, ...(fit.refusal ? { refusal: fit.refusal } : {}), periods, month, used };
+  return { accepted: fit.count, ...(fit.refusal ? { refusal: fit.refusal } : {}), periods, month, used, counted: true };
 }
 
 function roomUnder(segmentsCap: number | undefined, spendCap: number | undefined, totals: ChargeTotals): AddLimits | undefined {

@@ -9,7 +9,6 @@
  */
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AddLimits, UsageCounter } from '../api/quota-step';
-import type { MessageStatus } from '../domain/message';
 import type { ChargeTotals, UsedFigures } from '../domain/quota';
 import { figureAttribute, usageDayOf, type UsageDay, type UsageFigures } from '../domain/usage';
 import { dynamo } from './clients';
@@ -81,9 +80,9 @@ export class DynamoUsageCounter implements UsageCounter {
     return { daySegments: Number(day.Item?.segments ?? 0), monthSegments: Number(month.Item?.segments ?? 0), monthSpendMicros: Number(month.Item?.spend ?? 0) };
   }
 
-  /** Adds one tenant-day's changes of the figures by final status (the outbox: one UpdateItem per group). */
-  async addStatuses(tenantId: string, day: string, byStatus: ReadonlyMap<MessageStatus, UsageFigures>): Promise<void> {
-    const figures = [...byStatus].flatMap(([status, f]) => figuresOf(f, status));
+  /** Adds one tenant-day's changes by group (a final status, a country, '' the totals): the outbox, one UpdateItem per tenant-day. */
+  async addStatuses(tenantId: string, day: string, byGroup: ReadonlyMap<string, UsageFigures>): Promise<void> {
+    const figures = [...byGroup].flatMap(([group, f]) => figuresOf(f, group === '' ? undefined : group));
     await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: usageKey(tenantId, { day }), ...addExpression(figures) }));
   }
 

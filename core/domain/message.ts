@@ -120,6 +120,8 @@ export interface MessageRecord {
   price?: number;
   /** ISO 4217 code of `price`. */
   currency?: string;
+  /** The API counted it in its tenant's usage at acceptance (a tenant with caps); unset, the outbox counts its INSERT. */
+  usageCounted?: boolean;
   /** SHA-256 of the request that created it, for idempotent replays. */
   requestHash?: string;
 }

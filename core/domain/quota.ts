@@ -60,6 +60,10 @@ export function capsOf(quota: QuotaConfig | undefined): Caps {
   };
 }
 
+export function hasCaps(caps: Caps): boolean {
+  return caps.segmentsPerDay !== undefined || hasMonthCaps(caps);
+}
+
 export function hasMonthCaps(caps: Caps): boolean {
   return caps.segmentsPerMonth !== undefined || caps.spendPerMonthMicros !== undefined;
 }

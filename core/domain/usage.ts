@@ -2,12 +2,14 @@
  * The usage items' figures (README#prices-quotas-and-usage): one item per tenant and UTC day
  * (table-keys.ts usageKey) holds what the API accepted that day — `messages`, `segments`,
  * `spend` (micros) — the same by destination country as flat attributes (`GB#messages`, …),
- * and, added by the outbox, the messages of that day that reached each final status
- * (`DELIVERED#messages`, …). Month items hold `messages`, `segments` and `spend` for monthly caps.
+ * and the messages of that day that reached each final status (`DELIVERED#messages`, …).
+ * The API counts the accepted messages of tenants with caps (the count is the cap check); the
+ * outbox counts those of the other tenants from their INSERTs, and every final status. Month items hold `messages`, `segments` and `spend` for monthly caps.
  * Pure: the attribute names and the reading of an item.
  */
 import { FINAL_STATUSES, isFinal, type MessageStatus } from './message';
 import { toMicros } from './prices';
+import { UNKNOWN_COUNTRY } from './quota';
 
 /** Messages, segments and spend (micros): one row of usage. */
 export interface UsageFigures {
@@ -64,15 +66,40 @@ interface CountedImage {
   createdAt?: unknown;
   segments?: unknown;
   price?: unknown;
+  country?: unknown;
+  usageCounted?: unknown;
 }
 
-/** One change of the status figures: this message's figures, added to (+1) or taken from (-1) a final status of a tenant's day. */
+/**
+ * One change of a tenant's day figures: a message's figures added to (+1) or taken from (-1) a
+ * group: a final status (`DELIVERED`), a country (`GB`), or TOTAL.
+ */
 export interface StatusCount {
   tenantId: string;
   day: string;
-  status: MessageStatus;
+  group: string;
   sign: 1 | -1;
   figures: UsageFigures;
+}
+
+/** The group of the day's totals (`messages`, `segments`, `spend`). */
+export const TOTAL = '';
+
+function figuresOfImage(image: CountedImage): UsageFigures {
+  return { messages: 1, segments: Number(image.segments ?? 0), spendMicros: toMicros(Number(image.price ?? 0)) };
+}
+
+/**
+ * What the INSERT of a message record the API did not count (`usageCounted` unset: its tenant has
+ * no caps) adds: the message to the day's totals and to its country's. Only a message stored to be
+ * sent (ACCEPTED or ROUTED): one stored final (opted out, not charged) is in no figure.
+ */
+export function acceptedCountsOf(eventName: string | undefined, newImage: CountedImage | undefined): StatusCount[] {
+  if (eventName !== 'INSERT' || newImage?.kind !== 'message' || newImage.usageCounted === true) return [];
+  if (newImage.status !== 'ACCEPTED' && newImage.status !== 'ROUTED') return [];
+  const base = { tenantId: String(newImage.tenantId), day: String(newImage.createdAt).slice(0, 10), sign: 1 as const, figures: figuresOfImage(newImage) };
+  const country = typeof newImage.country === 'string' ? newImage.country : UNKNOWN_COUNTRY;
+  return [{ ...base, group: TOTAL }, { ...base, group: country }];
 }
 
 /**
@@ -90,23 +117,23 @@ export function statusCountsOf(eventName: string | undefined, oldImage: CountedI
   if (before === after) return [];
   const tenantId = String(newImage.tenantId);
   const day = String(newImage.createdAt).slice(0, 10);
-  const figures: UsageFigures = { messages: 1, segments: Number(newImage.segments ?? 0), spendMicros: toMicros(Number(newImage.price ?? 0)) };
+  const figures = figuresOfImage(newImage);
   const counts: StatusCount[] = [];
-  if (isFinal(before)) counts.push({ tenantId, day, status: before, sign: -1, figures });
-  if (isFinal(after)) counts.push({ tenantId, day, status: after, sign: 1, figures });
+  if (isFinal(before)) counts.push({ tenantId, day, group: before, sign: -1, figures });
+  if (isFinal(after)) counts.push({ tenantId, day, group: after, sign: 1, figures });
   return counts;
 }
 
-/** The counts of one invocation summed per tenant and day, net zeros left out: one ADD per group. */
-export function groupStatusCounts(counts: readonly StatusCount[]): { tenantId: string; day: string; byStatus: Map<MessageStatus, UsageFigures> }[] {
-  const groups = new Map<string, { tenantId: string; day: string; byStatus: Map<MessageStatus, UsageFigures> }>();
+/** The counts of one invocation summed per tenant and day, net zeros left out: one ADD per tenant-day. */
+export function groupStatusCounts(counts: readonly StatusCount[]): { tenantId: string; day: string; byGroup: Map<string, UsageFigures> }[] {
+  const groups = new Map<string, { tenantId: string; day: string; byGroup: Map<string, UsageFigures> }>();
   for (const c of counts) {
     const key = `${c.tenantId}#${c.day}`;
-    const group = groups.get(key) ?? { tenantId: c.tenantId, day: c.day, byStatus: new Map() };
+    const group = groups.get(key) ?? { tenantId: c.tenantId, day: c.day, byGroup: new Map() };
     const signed = { messages: c.sign * c.figures.messages, segments: c.sign * c.figures.segments, spendMicros: c.sign * c.figures.spendMicros };
-    group.byStatus.set(c.status, addFigures(group.byStatus.get(c.status) ?? ZERO, signed));
+    group.byGroup.set(c.group, addFigures(group.byGroup.get(c.group) ?? ZERO, signed));
     groups.set(key, group);
   }
-  for (const g of groups.values()) for (const [s, f] of g.byStatus) if (f.messages === 0 && f.segments === 0 && f.spendMicros === 0) g.byStatus.delete(s);
-  return [...groups.values()].filter((g) => g.byStatus.size > 0);
+  for (const g of groups.values()) for (const [s, f] of g.byGroup) if (f.messages === 0 && f.segments === 0 && f.spendMicros === 0) g.byGroup.delete(s);
+  return [...groups.values()].filter((g) => g.byGroup.size > 0);
 }

@@ -284,6 +284,7 @@ export function completeMessageRecord(): MessageRecord {
     segments: 2,
     price: 0.08,
     currency: 'EUR',
+    usageCounted: true,
   };
   return record;
 }
@@ -404,9 +405,9 @@ export class InMemoryUsageCounter implements UsageCounter, UsageReader {
     return { daySegments: day.segments ?? 0, monthSegments: month.segments ?? 0, monthSpendMicros: month.spend ?? 0 };
   }
 
-  async addStatuses(tenantId: string, day: string, byStatus: ReadonlyMap<MessageStatus, UsageFigures>): Promise<void> {
+  async addStatuses(tenantId: string, day: string, byGroup: ReadonlyMap<string, UsageFigures>): Promise<void> {
     const item = this.item(tenantId, `DAY#${day}`);
-    for (const [status, f] of byStatus) this.addFigures(item, f, status);
+    for (const [group, f] of byGroup) this.addFigures(item, f, group === '' ? undefined : group);
   }
 
   async days(tenantId: string, from: string, to: string): Promise<UsageDay[]> {

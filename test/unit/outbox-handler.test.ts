@@ -281,9 +281,15 @@ describe('outbox handler: usage by status', () => {
     const handler = await outbox();
     const m1 = submitted(messageItem('m1', 'c-a', { segments: 2, price: 0.08 }));
     const m2 = submitted(messageItem('m2', 'c-a'));
-    const result = await handler({ Records: [modify('1', m1, delivered(m1)), modify('2', m2, delivered(m2)), insert('3', messageItem('m3', 'c-a'))] });
+    const result = await handler({ Records: [modify('1', m1, delivered(m1)), modify('2', m2, delivered(m2)), insert('3', messageItem('m3', 'c-a', { usageCounted: true }))] });
     expect(result).toEqual({ batchItemFailures: [] });
     expect(aws.usageUpdates).toEqual([{ sk: 'DAY#2026-01-01', adds: { 'DELIVERED#messages': 2, 'DELIVERED#segments': 3, 'DELIVERED#spend': 80_000 } }]);
+  });
+
+  it('adds the new messages the API did not count (a tenant without caps) to the day’s totals and their country’s, in the same write', async () => {
+    const handler = await outbox();
+    await handler({ Records: [insert('1', messageItem('m1', 'c-a', { country: 'GB', segments: 2, price: 0.08 })), insert('2', messageItem('m2', 'c-a', { country: 'GB' }))] });
+    expect(aws.usageUpdates).toEqual([{ sk: 'DAY#2026-01-01', adds: { messages: 2, segments: 3, spend: 80_000, 'GB#messages': 2, 'GB#segments': 3, 'GB#spend': 80_000 } }]);
   });
 
   it('counts only the records before the first failure: the stream delivers the rest again', async () => {

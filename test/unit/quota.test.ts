@@ -64,10 +64,18 @@ describe('caps at their edges', () => {
 });
 
 describe('chargeQuota', () => {
-  it('counts a tenant without caps with one ADD on the day item and no read', async () => {
+  it('counts nothing for a tenant without caps and accepts every message: the outbox counts them once stored', async () => {
     const usage = new InMemoryUsageCounter();
-    const charge = await chargeQuota(usage, 'acme', capsOf(undefined), [one(2, 80_000)], NOW);
-    expect(charge).toMatchObject({ accepted: 1, month: false });
+    const charge = await chargeQuota(usage, 'acme', capsOf(undefined), [one(2, 80_000), one(1)], NOW);
+    expect(charge).toMatchObject({ accepted: 2, counted: false });
+    await refundQuota(usage, 'acme', charge, [one(1)]);
+    expect([usage.adds, usage.reads]).toEqual([0, 0]);
+  });
+
+  it('counts a tenant with a daily cap with one ADD on the day item, the figures by country too, and no read', async () => {
+    const usage = new InMemoryUsageCounter();
+    const charge = await chargeQuota(usage, 'acme', capsOf({ segmentsPerDay: 10 }), [one(2, 80_000)], NOW);
+    expect(charge).toMatchObject({ accepted: 1, month: false, counted: true });
     expect([usage.adds, usage.reads]).toEqual([1, 0]);
     expect(usage.day('acme', '2026-12-31')).toMatchObject({ total: { messages: 1, segments: 2, spendMicros: 80_000 }, byCountry: { GB: { messages: 1, segments: 2, spendMicros: 80_000 } } });
   });

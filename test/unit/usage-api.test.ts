@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseUsageQuery } from '../../core/api/usage-api';
-import { groupStatusCounts, statusCountsOf } from '../../core/domain/usage';
-import { API_KEYS, apiFixture, apiRequest, bodyOf, headerOf, MOBILE, NOW, submissionBody, TEST_API_URL } from '../support/factories';
+import { acceptedCountsOf, groupStatusCounts, statusCountsOf, type StatusCount } from '../../core/domain/usage';
+import { API_KEYS, apiFixture, apiRequest, bodyOf, headerOf, MOBILE, NOW, submissionBody, TEST_API_URL, type ApiFixture } from '../support/factories';
 
 const PRICES = { currency: 'EUR', perSegment: { default: 0.05, GB: 0.04 }, carriers: { 'c-b': { DE: 0.07 } } };
 const LONG_TEXT = 'x'.repeat(161); // two GSM-7 segments
@@ -12,6 +12,14 @@ function quotaTenants(quota: Record<string, number>) {
     { id: 'globex', apiKeys: [API_KEYS.globex], rateLimitPerSecond: 1000 },
   ];
 }
+
+/** What the outbox adds for these changes, as it would: one write per tenant and day. */
+async function addAsOutbox(usage: ApiFixture['usage'], counts: StatusCount[]) {
+  for (const g of groupStatusCounts(counts)) await usage.addStatuses(g.tenantId, g.day, g.byGroup);
+}
+
+/** The outbox's counts of the stored records' INSERTs (a tenant without caps is counted there). */
+const insertsOf = ({ messages }: ApiFixture) => messages.all().flatMap((r) => acceptedCountsOf('INSERT', { ...r, kind: 'message' }));
 
 const usageRequest = (query: Record<string, string> = {}, apiKey: string = API_KEYS.acme) => apiRequest({ method: 'GET', path: '/v1/usage', query, headers: { 'x-api-key': apiKey }, body: null });
 
@@ -92,7 +100,7 @@ describe('quota-exceeded', () => {
   });
 
   it('gives back the counts of a replay when the quota has room, so usage equals what was accepted', async () => {
-    const { api, usage } = await apiFixture();
+    const { api, usage } = await apiFixture({ tenants: quotaTenants({ segmentsPerDay: 1000 }) });
     const key = { 'idempotency-key': 'replay-2' };
     await api.handle(apiRequest({ headers: key }));
     await api.handle(apiRequest({ headers: key }));
@@ -103,7 +111,7 @@ describe('quota-exceeded', () => {
   });
 
   it('gives back the counts of a message whose put failed, and answers with the failure', async () => {
-    const { api, messages, usage } = await apiFixture();
+    const { api, messages, usage } = await apiFixture({ tenants: quotaTenants({ segmentsPerDay: 1000 }) });
     messages.create = () => Promise.reject(new Error('table unavailable'));
     await expect(api.handle(apiRequest())).rejects.toThrow('table unavailable');
     expect(usage.day('acme', '2025-03-01').total).toEqual({ messages: 0, segments: 0, spendMicros: 0 });
@@ -122,11 +130,15 @@ describe('quota-exceeded', () => {
 describe('GET /v1/usage', () => {
   it('gives the tenant’s messages, segments and spend by day, by country and in total, equal to what was accepted', async () => {
     // Prepare: GB 2 segments at 0.04, DE 1 segment at c-b's 0.07, one invalid; another tenant's message
-    const { api, clock } = await apiFixture({ prices: PRICES });
+    const fixture = await apiFixture({ prices: PRICES });
+    const { api, clock } = fixture;
     await api.handle(apiRequest({ body: submissionBody({ text: LONG_TEXT }) }));
     clock.now = new Date('2025-03-02T08:00:00.000Z');
     await api.handle(apiRequest({ path: '/v1/messages/batch', body: { messages: [submissionBody({ to: MOBILE.DE }), submissionBody({ to: 'nope' })] } }));
     await api.handle(apiRequest({ headers: { 'x-api-key': API_KEYS.globex } }));
+    // acme has no caps: the outbox counts its messages' INSERTs.
+    expect(fixture.usage.adds).toBe(0);
+    await addAsOutbox(fixture.usage, insertsOf(fixture));
     // Act
     const byDay = bodyOf(await api.handle(usageRequest({ from: '2025-03-01', to: '2025-03-31' })));
     const byCountry = bodyOf(await api.handle(usageRequest({ from: '2025-03-01', to: '2025-03-31', groupBy: 'country' })));
@@ -150,11 +162,12 @@ describe('GET /v1/usage', () => {
 
   it('by status: each message under the final status it reached, the rest PENDING', async () => {
     // Prepare: three accepted; the outbox saw one DELIVERED and one CANCELED
-    const { api, usage } = await apiFixture();
+    const fixture = await apiFixture();
+    const { api, usage } = fixture;
     for (let i = 0; i < 3; i++) await api.handle(apiRequest());
     const image = (status: string) => ({ kind: 'message', tenantId: 'acme', status, createdAt: NOW.toISOString(), segments: 1 });
     const counts = [...statusCountsOf('MODIFY', image('SUBMITTED'), image('DELIVERED')), ...statusCountsOf('MODIFY', image('ROUTED'), image('CANCELED'))];
-    for (const g of groupStatusCounts(counts)) await usage.addStatuses(g.tenantId, g.day, g.byStatus);
+    await addAsOutbox(usage, [...insertsOf(fixture), ...counts]);
     // Act
     const res = bodyOf(await api.handle(usageRequest({ groupBy: 'status' })));
     // Assess
@@ -195,17 +208,31 @@ describe('status counts from the table stream', () => {
 
   it('adds a message to the final status it reaches, on its acceptance day', () => {
     expect(statusCountsOf('MODIFY', image('SUBMITTED'), image('DELIVERED'))).toEqual([
-      { tenantId: 'acme', day: '2025-03-01', status: 'DELIVERED', sign: 1, figures: { messages: 1, segments: 2, spendMicros: 80_000 } },
+      { tenantId: 'acme', day: '2025-03-01', group: 'DELIVERED', sign: 1, figures: { messages: 1, segments: 2, spendMicros: 80_000 } },
     ]);
   });
 
   it('moves a late submission out of CANCELED again, so it counts once under its receipt’s status', () => {
     const counts = [...statusCountsOf('MODIFY', image('ROUTED'), image('CANCELED')), ...statusCountsOf('MODIFY', image('CANCELED'), image('SUBMITTED')), ...statusCountsOf('MODIFY', image('SUBMITTED'), image('DELIVERED'))];
     const [group] = groupStatusCounts(counts);
-    expect(Object.fromEntries(group!.byStatus)).toEqual({ DELIVERED: { messages: 1, segments: 2, spendMicros: 80_000 } });
+    expect(Object.fromEntries(group!.byGroup)).toEqual({ DELIVERED: { messages: 1, segments: 2, spendMicros: 80_000 } });
   });
 
-  it('counts nothing for an insert, a change within the non-final statuses, a removal, or another item', () => {
+  it('counts the insert of a message the API did not count in the day’s totals and its country’s', () => {
+    expect(acceptedCountsOf('INSERT', image('ROUTED', { country: 'GB' })).map((c) => [c.group, c.figures])).toEqual([
+      ['', { messages: 1, segments: 2, spendMicros: 80_000 }],
+      ['GB', { messages: 1, segments: 2, spendMicros: 80_000 }],
+    ]);
+    expect(acceptedCountsOf('INSERT', image('ACCEPTED')).map((c) => c.group)).toEqual(['', 'ZZ']);
+  });
+
+  it('leaves out of the totals an insert the API counted (a tenant with caps) and one stored final (opted out)', () => {
+    expect(acceptedCountsOf('INSERT', image('ROUTED', { usageCounted: true }))).toEqual([]);
+    expect(acceptedCountsOf('INSERT', image('REJECTED'))).toEqual([]);
+    expect(acceptedCountsOf('MODIFY', image('ROUTED'))).toEqual([]);
+  });
+
+  it('counts no status for an insert, a change within the non-final statuses, a removal, or another item', () => {
     expect(statusCountsOf('INSERT', undefined, image('REJECTED'))).toEqual([]);
     expect(statusCountsOf('MODIFY', image('ROUTED'), image('SUBMITTED'))).toEqual([]);
     expect(statusCountsOf('MODIFY', image('DELIVERED'), image('DELIVERED', { updatedAt: 'later' }))).toEqual([]);
@@ -220,7 +247,7 @@ describe('status counts from the table stream', () => {
       ...statusCountsOf('MODIFY', image('SUBMITTED'), image('UNDELIVERED')),
       ...statusCountsOf('MODIFY', other('ROUTED'), other('FAILED')),
     ]);
-    expect(groups.map((g) => [g.tenantId, g.day, [...g.byStatus.keys()]])).toEqual([
+    expect(groups.map((g) => [g.tenantId, g.day, [...g.byGroup.keys()]])).toEqual([
       ['acme', '2025-03-01', ['DELIVERED', 'UNDELIVERED']],
       ['globex', '2025-03-02', ['FAILED']],
     ]);
