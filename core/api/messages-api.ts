@@ -287,9 +287,10 @@ export class MessagesApi {
   }
 
   /**
-   * The quota step (core/api/quota-step.ts): counts these records in their tenant's usage (with caps; marks them `usageCounted`); the
-   * first `accepted` of them fit its caps, `refusal` says why the rest do not. Give it only the
-   * messages to charge: not one stored REJECTED without a price (opted out), not a replay.
+   * The quota step (core/api/quota-step.ts): for a tenant with caps, counts these records in its
+   * usage and marks them `usageCounted`; the first `accepted` of them fit its caps, `refusal` says
+   * why the rest do not. Give it only the messages to charge: not one stored REJECTED without a
+   * price (opted out), not a replay.
    */
   private async chargeQuota(tenantId: string, records: readonly MessageRecord[]): Promise<QuotaCharge> {
     const caps = this.caps.get(tenantId)!;
