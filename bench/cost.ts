@@ -51,7 +51,7 @@ export interface CostResult {
   asHttpApi: { apiGateway: { single: number; batch: number }; perMillion: { single: number; batch: number } };
   /** What a message with a callback URL adds: its four status events published, queued and POSTed. */
   withWebhooks: { perMillion: { single: number; batch: number } };
-  /** WRU from API to DELIVERED: the tenant's request count, the api's put, the worker's item writes. */
+  /** WRU from API to DELIVERED: the tenant's request count, the api's put, the worker's item writes, the outbox's usage write (a tenant without caps). */
   writeUnits: { single: number; batch: number; parts: string };
   fixedMonthly: { item: string; dollars: number }[];
   fixedMonthlyTotal: number;
@@ -116,6 +116,9 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
   // Stream records the outbox gets per message: the api's INSERT and each worker change of the message item
   // (its filter drops mapping items and heartbeats before Lambda is invoked).
   const streamRecords = 1 + written('message');
+  // The outbox's usage write (new messages of tenants without caps, final statuses): one per tenant and day
+  // in an invocation of up to 100 records. A tenant with caps adds 1 WRU per request at the api (2 with a monthly cap).
+  const statusWrites = streamRecords / 100;
   const fifo = perReq(p('sqsFifoPerMillionRequests'));
   const wrUnit = perReq(p('dynamodbOnDemandPerMillionWriteUnits'));
   const rrUnit = perReq(p('dynamodbOnDemandPerMillionReadUnits'));
@@ -132,6 +135,7 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
     { step: `api PutItem (message, ROUTED for attempt 1; ${putWru} WRU)`, service: 'DynamoDB', ...same(putWru), unit: 'WRU', unitPrice: wrUnit, source: 'computed' },
     { step: `outbox λ invocations (${round(streamRecords, 2)} stream records/message, batches of 100)`, service: 'Lambda', ...same(streamRecords / 100), unit: 'request', unitPrice: perReq(p('lambdaPerMillionRequests')), source: 'computed' },
     { step: `outbox λ duration (a batch: SendMessageBatch rounds, ~2 requests in sequence of ~${callMs} ms)`, service: 'Lambda', ...same((gbs(2 * callMs) * streamRecords) / 100), unit: 'GB-s', unitPrice: lambdaGbS, source: 'estimated' },
+    { step: 'outbox UpdateItem (usage: new messages and final statuses, one per tenant and day per invocation)', service: 'DynamoDB', ...same(statusWrites), unit: 'WRU', unitPrice: wrUnit, source: 'computed' },
     { step: 'outbox SendMessageBatch → carrier FIFO (10 a request)', service: 'SQS', ...same(0.1), unit: 'request', unitPrice: fifo, source: 'computed' },
     { step: 'worker ReceiveMessage', service: 'SQS', ...same(w('sqs.ReceiveMessage')), unit: 'request', unitPrice: fifo, source: 'measured' },
     { step: 'worker DeleteMessageBatch (up to 10 per request)', service: 'SQS', ...same(w('sqs.DeleteMessageBatch')), unit: 'request', unitPrice: fifo, source: 'measured' },
@@ -200,9 +204,9 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
     b.batch = round(b.batch, 3);
   }
   const writeUnits = {
-    single: round(apiRequests.single + putWru + workerWru, 2),
-    batch: round(apiRequests.batch + putWru + workerWru, 2),
-    parts: `request count 1 (batch 0.01) + put ${putWru} + worker ${round(workerWru, 2)} (message writes ${round(written('message'), 2)} × ${messageWru}, mappings ${round(written('mapping'), 3)}, other ${round(written('other'), 3)})`,
+    single: round(apiRequests.single + putWru + workerWru + statusWrites, 2),
+    batch: round(apiRequests.batch + putWru + workerWru + statusWrites, 2),
+    parts: `request count 1 (batch 0.01) + put ${putWru} + outbox usage ${round(statusWrites, 2)} (a tenant with caps: +1 per request at the api) + worker ${round(workerWru, 2)} (message writes ${round(written('message'), 2)} × ${messageWru}, mappings ${round(written('mapping'), 3)}, other ${round(written('other'), 3)})`,
   };
   const hours = p('hoursPerMonth');
   const tasks = 2; // worker.desiredCount's default

@@ -39,6 +39,9 @@ export interface ApiClient {
 /** Tries of one request while the API answers 429 (nothing of a refused request is stored, so a retry is safe). */
 export const RATE_LIMIT_TRIES = 5;
 
+/** The longest Retry-After the client waits for; a longer one (quota-exceeded, suspected-pumping) fails at once. */
+export const MAX_RETRY_AFTER_SECONDS = 30;
+
 export function apiClient(config: CliConfig, doFetch: typeof fetch = fetch, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): ApiClient {
   return {
     async request(method, path, body) {
@@ -55,9 +58,10 @@ export function apiClient(config: CliConfig, doFetch: typeof fetch = fetch, slee
         } catch {
           // not JSON: keep the text for the error line
         }
-        if (res.status === 429 && tries < RATE_LIMIT_TRIES) {
-          const seconds = Number(res.headers.get('retry-after'));
-          await sleep(Math.min(30, Number.isInteger(seconds) && seconds > 0 ? seconds : 1) * 1000);
+        const seconds = Number(res.headers.get('retry-after'));
+        // A rate limit clears within seconds; a quota (Retry-After: until midnight) is not worth waiting for.
+        if (res.status === 429 && tries < RATE_LIMIT_TRIES && !(seconds > MAX_RETRY_AFTER_SECONDS)) {
+          await sleep((Number.isInteger(seconds) && seconds > 0 ? seconds : 1) * 1000);
           continue;
         }
         if (!res.ok) throw new ApiError(res.status, json);

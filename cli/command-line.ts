@@ -16,6 +16,8 @@ Commands:
                          opt a number (E.164) out of the tenant's messages
   opt-outs remove <number> [--sender S]
                          remove an opt-out (--sender: with optOut.scope sender)
+  usage [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--group-by day|country|status]
+                         the tenant's messages, segments and spend (this month by day)
   dlq list               every dead-letter queue of the stack with its depth
   dlq redrive <queue>    move a dead-letter queue's messages back to its source queue
                          (<queue> as 'dlq list' names it: ingest, webhooks, carrier:<id>)
@@ -37,6 +39,7 @@ export type Command =
   | { name: 'opt-outs-list' }
   | { name: 'opt-outs-add'; number: string; sender?: string }
   | { name: 'opt-outs-remove'; number: string; sender?: string }
+  | { name: 'usage'; from?: string; to?: string; groupBy?: string }
   | { name: 'dlq-list' }
   | { name: 'dlq-redrive'; queue: string }
   | { name: 'help' };
@@ -71,6 +74,8 @@ const OPTIONS = {
   wait: { type: 'boolean' },
   timeout: { type: 'string' },
   sender: { type: 'string' },
+  to: { type: 'string' },
+  'group-by': { type: 'string' },
 } as const;
 
 /** Which options each command accepts besides the global ones. */
@@ -81,6 +86,7 @@ const COMMAND_OPTIONS: Record<Exclude<Command['name'], 'help'>, readonly string[
   'opt-outs-list': [],
   'opt-outs-add': ['sender'],
   'opt-outs-remove': ['sender'],
+  usage: ['from', 'to', 'group-by'],
   'dlq-list': [],
   'dlq-redrive': [],
 };
@@ -162,6 +168,18 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; o
       }
       throw new UsageError(sub === undefined ? `'opt-outs' needs a subcommand: list, add or remove` : `unknown opt-outs subcommand '${sub}' (list, add, remove)`);
     }
+    case 'usage':
+      // The API checks the dates and the grouping and names the one at fault.
+      expect('usage', rest, []);
+      return {
+        command: {
+          name: 'usage',
+          ...(values.from !== undefined ? { from: values.from } : {}),
+          ...(values.to !== undefined ? { to: values.to } : {}),
+          ...(values['group-by'] !== undefined ? { groupBy: values['group-by'] } : {}),
+        },
+        options,
+      };
     case 'dlq': {
       const [sub, ...args] = rest;
       if (sub === 'list') {
@@ -175,6 +193,6 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; o
       throw new UsageError(sub === undefined ? `'dlq' needs a subcommand: list or redrive` : `unknown dlq subcommand '${sub}' (list, redrive)`);
     }
     default:
-      throw new UsageError(`unknown command '${verb}' (send, status, tail, opt-outs, dlq)`);
+      throw new UsageError(`unknown command '${verb}' (send, status, tail, opt-outs, usage, dlq)`);
   }
 }

@@ -23,6 +23,7 @@ import { optOutsAdd, optOutsList, optOutsRemove } from './commands/opt-outs';
 import { send } from './commands/send';
 import { status } from './commands/status';
 import { tail } from './commands/tail';
+import { usage } from './commands/usage';
 import { resolveConfig } from './config';
 import type { Io } from './io';
 
@@ -55,6 +56,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await optOutsAdd(command, options, config, io);
       case 'opt-outs-remove':
         return await optOutsRemove(command, options, config, io);
+      case 'usage':
+        return await usage(command, options, config, io);
       case 'dlq-list':
         return await dlqList(options, config, io);
       case 'dlq-redrive':

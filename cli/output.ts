@@ -1,6 +1,6 @@
 /**
  * What smsgw prints for people (--json prints the API's own JSON instead): a
- * message, the line of a send, one line per status event, the DLQ table.
+ * message, the line of a send, one line per status event, the DLQ and usage tables.
  */
 import * as z from 'zod/mini';
 import type { MessageView } from './message-view';
@@ -106,4 +106,34 @@ export function formatDlqTable(rows: readonly DlqRow[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((v, i) => (i === 1 || i === 2 ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(header), ...cells.map(line)].join('\n');
+}
+
+const UsageFiguresView = z.object({ messages: z.number(), segments: z.number(), spend: z.number() });
+
+/** GET /v1/usage as `usage` reads it. */
+const UsageView = z.object({
+  from: z.string(),
+  to: z.string(),
+  groupBy: z.string(),
+  currency: z.optional(z.string()),
+  rows: z.array(z.extend(UsageFiguresView, { day: z.optional(z.string()), country: z.optional(z.string()), status: z.optional(z.string()) })),
+  total: UsageFiguresView,
+});
+export type UsageView = z.infer<typeof UsageView>;
+
+export function parseUsageView(body: unknown): UsageView {
+  const parsed = UsageView.safeParse(body);
+  if (!parsed.success) throw new Error(`unexpected answer from GET /v1/usage: ${JSON.stringify(body).slice(0, 200)}`);
+  return parsed.data;
+}
+
+/** One row per day, country or status, then the total; figures right-aligned, spend in the currency. */
+export function formatUsageTable(u: UsageView): string {
+  const key = u.groupBy.toUpperCase();
+  const header = [key, 'MESSAGES', 'SEGMENTS', `SPEND${u.currency ? ` (${u.currency})` : ''}`];
+  const row = (name: string, f: z.infer<typeof UsageFiguresView>) => [name, String(f.messages), String(f.segments), String(f.spend)];
+  const cells = [...u.rows.map((r) => row(r.day ?? r.country ?? r.status ?? '', r)), row('total', u.total)];
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ').trimEnd();
+  return [`usage ${u.from} to ${u.to}`, line(header), ...cells.map(line)].join('\n');
 }

@@ -189,6 +189,7 @@ export class GatewayStack extends Stack {
       runtimeConfig,
       description: 'Table stream → carrier and ingest queues, status topic (the outbox)',
       environment: {
+        TABLE_NAME: table.tableName,
         INGEST_QUEUE_URL: this.ingest.queue.queueUrl,
         CARRIER_QUEUE_URLS: carrierQueueUrls,
         STATUS_TOPIC_ARN: this.statusTopic.topicArn,
@@ -200,6 +201,8 @@ export class GatewayStack extends Stack {
     // First attempts the API routed go from the stream straight to their carrier's queue.
     for (const q of Object.values(this.carrierQueues)) q.queue.grantSendMessages(outboxFn.function);
     grantPublish(this.statusTopic, outboxFn.function);
+    // The usage items' figures by final status (GET /v1/usage?groupBy=status).
+    this.table.grantItems(outboxFn.function, 'UpdateItem');
     outboxFn.function.addEventSource(
       new DynamoEventSource(table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -309,6 +312,7 @@ export class GatewayStack extends Stack {
       workerService: this.worker.service,
       workerDesiredCount: local ? 0 : config.worker.desiredCount,
       metricMathAlarms: !local,
+      tenantQuotas: Object.fromEntries(config.tenants.filter((t) => t.quota !== undefined).map((t) => [t.id, Object.keys(t.quota!)])),
     });
 
     const output = (id: string, value: string) => new CfnOutput(this, id, { value });

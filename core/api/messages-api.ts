@@ -22,6 +22,10 @@ import { isProblemType, json, PROBLEMS_PATH, problemResponder, type ProblemRespo
 import { problemTypePage, problemTypesPage } from '../http/problem-pages';
 import { OPTED_OUT_REASON, optOutsStopping } from './opt-out-check';
 import { OptOutsApi, type OptOutRepository } from './opt-outs-api';
+import { priceOf, toMicros } from '../domain/prices';
+import { capsOf, percentUsed, type Caps, type Charge, type QuotaName, type QuotaRefusal } from '../domain/quota';
+import { chargeQuota, refundQuota, type QuotaCharge, type UsageCounter } from './quota-step';
+import { parseUsageQuery, usageReport, type UsageReader } from './usage-api';
 
 export interface ApiRequest {
   method: string;
@@ -63,6 +67,8 @@ export interface ApiDependencies {
   pumping: PumpingCounter;
   /** The tenants' opt-outs: /v1/opt-outs, and the check of every message at acceptance. */
   optOuts: OptOutRepository;
+  /** The tenants' usage items: counted at acceptance against the caps, read by GET /v1/usage. */
+  usage: UsageCounter & UsageReader;
   /** Current carrier health (cached by the caller), for routing first attempts and for dry runs. */
   health: () => Promise<HealthCheck>;
   now?: () => Date;
@@ -70,6 +76,8 @@ export interface ApiDependencies {
   onAccepted?: (record: MessageRecord, route: RouteSelected | undefined) => void;
   /** A message was refused over a pumping limit (the SuspectedPumping metric). */
   onSuspectedPumping?: (tenantId: string, country: string) => void;
+  /** After a request was counted: the percent of each of the tenant's caps now used (the QuotaUsed metric). */
+  onQuotaUsed?: (tenantId: string, quota: QuotaName, percent: number) => void;
   /** Log lines for people: per request at info, per message of a batch at debug. */
   log?: (event: string, data: Record<string, unknown>, level?: ApiLogLevel) => void;
 }
@@ -103,6 +111,7 @@ export class MessagesApi {
   private readonly keyToTenant = new Map<string, string>();
   private readonly rateLimits = new Map<string, number>();
   private readonly tenants = new Map<string, { config: RuntimeTenant; rules: TenantRules }>();
+  private readonly caps = new Map<string, Caps>();
   private readonly routing: RoutingTable;
   private readonly limits: SubmissionLimits;
   private readonly now: () => Date;
@@ -116,6 +125,7 @@ export class MessagesApi {
       for (const h of t.apiKeySha256) this.keyToTenant.set(h, t.id);
       this.rateLimits.set(t.id, t.rateLimitPerSecond);
       this.tenants.set(t.id, { config: t, rules: new TenantRules(t) });
+      this.caps.set(t.id, capsOf(t.quota));
     }
     this.routing = new RoutingTable(deps.config.routes);
     this.limits = { ...deps.config.limits, ...(deps.config.callbackUrls ? { callbackUrls: deps.config.callbackUrls } : {}) };
@@ -145,6 +155,8 @@ export class MessagesApi {
       methods = { GET: (r, t, p) => this.read(t, p.id!), DELETE: (r, t, p) => this.cancel(t, p.id!) };
     } else if (segments[0] === 'v1' && segments[1] === 'opt-outs') {
       methods = this.optOutsApi.route(segments.slice(1));
+    } else if (segments.length === 2 && segments[0] === 'v1' && segments[1] === 'usage') {
+      methods = { GET: (r, t) => this.usage(r, t) };
     }
     if (!methods) return this.problem(404, 'not-found', `no resource at ${path}`);
     const run = methods[req.method.toUpperCase()];
@@ -228,10 +240,12 @@ export class MessagesApi {
     id: string,
     tenantId: string,
     v: ValidSubmission,
-    options: { requestHash: string | undefined; route: RouteSelected | undefined; optedOut?: OptOut | undefined },
+    options: { requestHash: string | undefined; route: RouteSelected | undefined; optedOut?: OptOut | undefined; now?: Date },
   ): MessageRecord {
-    const now = this.now();
+    const now = options.now ?? this.now();
     const at = now.toISOString();
+    // A message an opt-out stops is never charged: it gets no price.
+    const price = options.optedOut ? undefined : priceOf(this.deps.config.prices, { segments: v.segments, ...(v.country ? { country: v.country } : {}), ...(options.route ? { carrierId: options.route.carrierId } : {}) });
     const accepted: MessageRecord = {
       id,
       tenantId,
@@ -243,6 +257,7 @@ export class MessagesApi {
       type: v.type,
       encoding: v.encoding,
       segments: v.segments,
+      ...(price ?? {}),
       ...(v.reference !== undefined ? { reference: v.reference } : {}),
       ...(v.callbackUrl !== undefined ? { callbackUrl: v.callbackUrl } : {}),
       validUntil: new Date(now.getTime() + v.validitySeconds * 1000).toISOString(),
@@ -305,6 +320,69 @@ export class MessagesApi {
     return { record: existing, replayed: true };
   }
 
+  /**
+   * The quota step (core/api/quota-step.ts): for a tenant with caps, counts these records in its
+   * usage and marks them `usageCounted`; the first `accepted` of them fit its caps, `refusal` says
+   * why the rest do not. Give it only the messages to charge: not one stored REJECTED without a
+   * price (opted out), not a replay.
+   */
+  private async chargeQuota(tenantId: string, records: readonly MessageRecord[]): Promise<QuotaCharge> {
+    const caps = this.caps.get(tenantId)!;
+    const at = records[0] ? new Date(records[0].createdAt) : this.now();
+    const charge = await chargeQuota(this.deps.usage, tenantId, caps, records.map(chargeOf), at);
+    // The outbox counts the INSERTs of the records the API did not count (core/domain/usage.ts).
+    if (charge.counted) for (const r of records.slice(0, charge.accepted)) r.usageCounted = true;
+    if (charge.accepted > 0) for (const { quota, percent } of percentUsed(caps, charge.used)) this.deps.onQuotaUsed?.(tenantId, quota, percent);
+    return charge;
+  }
+
+  /**
+   * Stores charged records (16 at a time); gives back in one step the counts of those `charged`
+   * that were not stored (a replay, a reused key, a failed put), so the usage equals what was
+   * accepted. A failed put fails the request after the others are done.
+   */
+  private async storeCharged(
+    items: readonly { record: MessageRecord; route: RouteSelected | undefined }[],
+    level: ApiLogLevel,
+    charge: QuotaCharge,
+    charged: (id: string) => boolean,
+  ): Promise<Map<string, Awaited<ReturnType<MessagesApi['store']>>>> {
+    const out = new Map<string, Awaited<ReturnType<MessagesApi['store']>>>();
+    const notStored: MessageRecord[] = [];
+    let failure: unknown;
+    await mapLimit(items, 16, async ({ record, route }) => {
+      try {
+        const stored = await this.store(record, route, level);
+        out.set(record.id, stored);
+        if ('reused' in stored || stored.replayed) notStored.push(record);
+      } catch (err) {
+        notStored.push(record);
+        failure ??= err;
+      }
+    });
+    const refunds = notStored.filter((r) => charged(r.id));
+    if (refunds.length > 0) await refundQuota(this.deps.usage, refunds[0]!.tenantId, charge, refunds.map(chargeOf));
+    if (failure !== undefined) throw failure;
+    return out;
+  }
+
+  private quotaExceeded(tenantId: string, refusal: QuotaRefusal): APIGatewayProxyResult {
+    const { quota, limit, used, resetsAt, retryAfterSeconds } = refusal;
+    this.log('REQUEST_REJECTED', { reason: 'quota-exceeded', tenantId, quota, limit, used });
+    return this.problem(429, 'quota-exceeded', `tenant ${tenantId}: ${quotaProblem(refusal)}`, { quota, limit, used, resetsAt }, { 'retry-after': String(retryAfterSeconds) });
+  }
+
+  /** GET /v1/usage: the tenant's figures over a range of days (core/api/usage-api.ts). */
+  private async usage(req: ApiRequest, tenantId: string): Promise<APIGatewayProxyResult> {
+    const query = parseUsageQuery(req.query, this.now());
+    if (!query.ok) {
+      this.log('REQUEST_REJECTED', { reason: 'validation-failed', fields: query.problems.map((p) => p.field) });
+      return this.problem(400, 'validation-failed', query.problems.map((p) => `${p.field}: ${p.problem}`).join('; '), { errors: query.problems });
+    }
+    const days = await this.deps.usage.days(tenantId, query.value.from, query.value.to);
+    return json(200, usageReport(query.value, days, this.deps.config.prices?.currency));
+  }
+
   private accepted(record: MessageRecord) {
     // The first result of the request, whatever the message's status is now: ACCEPTED, or
     // REJECTED opted_out when the opt-out check stopped it at acceptance (its second history entry).
@@ -326,10 +404,13 @@ export class MessagesApi {
   private async dryRun(tenantId: string, v: ValidSubmission, optedOut: OptOut | undefined) {
     const health = await this.deps.health();
     const decision = this.routing.select({ ...v, tenantId }, health);
+    const carrierId = decision.outcome === 'routed' ? decision.carrierId : undefined;
+    const price = optedOut ? undefined : priceOf(this.deps.config.prices, { segments: v.segments, ...(v.country ? { country: v.country } : {}), ...(carrierId ? { carrierId } : {}) });
     return {
       dryRun: true,
       encoding: v.encoding,
       segments: v.segments,
+      ...(price ?? {}),
       to: v.to,
       ...(v.country ? { country: v.country } : {}),
       route:
@@ -357,13 +438,17 @@ export class MessagesApi {
 
     const id = messageId(tenantId, idem.key);
     const hash = idem.key !== undefined ? requestHash('POST /v1/messages', body.value) : undefined;
-    // A message an opt-out stops is stored REJECTED: it counts in no pumping window.
+    // A message an opt-out stops is stored REJECTED: it counts in no pumping window, and no quota.
     if (!optedOut) {
       const [pumping] = await this.pumpingStep(tenantId, [result.value], idem.key !== undefined ? [id] : []);
       if (pumping) return this.suspectedPumping(tenantId, pumping);
     }
     const route = optedOut ? undefined : this.firstRoute(tenantId, result.value, await this.healthForRouting());
-    const stored = await this.store(this.newRecord(id, tenantId, result.value, { requestHash: hash, route, optedOut }), route, 'info');
+    const record = this.newRecord(id, tenantId, result.value, { requestHash: hash, route, optedOut });
+    const charge = await this.chargeQuota(tenantId, optedOut ? [] : [record]);
+    // A full quota does not refuse the replay of a message stored before: only a new one is charged.
+    if (!optedOut && charge.accepted === 0 && (idem.key === undefined || !(await this.deps.messages.get(id)))) return this.quotaExceeded(tenantId, charge.refusal!);
+    const stored = (await this.storeCharged([{ record, route }], 'info', charge, () => !optedOut && charge.accepted > 0)).get(id)!;
     if ('reused' in stored) return this.keyReused(idem.key);
     return json(202, this.accepted(stored.record), {
       location: `/v1/messages/${stored.record.id}`,
@@ -391,22 +476,22 @@ export class MessagesApi {
       const v = validateSubmission(m, this.limits, `messages[${i}]`);
       return v.ok ? rules.apply(v.value, `messages[${i}]`) : { ...v, type: 'validation-failed' };
     });
-    let stored: string[] = [];
+    const storedBefore = new Set<string>();
     if (idem.key !== undefined && !dryRun) {
       // A reused key must be refused before anything of this batch is stored.
       const ids = batch.data.messages.map((_, i) => messageId(tenantId, idem.key, i));
       const existing = await this.deps.messages.getMany(ids);
       if (existing.some((r) => r.tenantId !== tenantId || r.requestHash !== hash)) return this.keyReused(idem.key);
-      stored = existing.map((r) => r.id);
+      for (const r of existing) storedBefore.add(r.id);
     }
     const checked = validated.flatMap((v) => (v.ok ? [v.value] : []));
     const stopping = await this.optedOut(tenantId, checked);
     const optOutOf = new Map(checked.map((v, i) => [v, stopping[i]]));
     if (!dryRun) {
-      // A message an opt-out stops is stored REJECTED: it counts in no pumping window.
+      // A message an opt-out stops is stored REJECTED: it counts in no pumping window, and no quota.
       const passing = validated.flatMap((v, index) => (v.ok && !optOutOf.get(v.value) ? [{ v, index }] : []));
       const ids = idem.key !== undefined ? passing.map(({ index }) => messageId(tenantId, idem.key, index)) : [];
-      const pumping = await this.pumpingStep(tenantId, passing.map(({ v }) => v.value), ids, new Set(stored));
+      const pumping = await this.pumpingStep(tenantId, passing.map(({ v }) => v.value), ids, storedBefore);
       pumping.forEach((refusal, i) => {
         if (refusal) validated[passing[i]!.index] = this.pumpingRefusal(refusal, `messages[${passing[i]!.index}].to`);
       });
@@ -414,6 +499,27 @@ export class MessagesApi {
 
     const valid = validated.flatMap((v) => (v.ok ? [v.value] : []));
     const health = dryRun || valid.every((v) => optOutOf.get(v)) ? undefined : await this.healthForRouting();
+    // Every message of the batch is created at one time, so that all are counted in the same day.
+    const now = this.now();
+    const planned = new Map<number, { record: MessageRecord; route: RouteSelected | undefined }>();
+    const stopped = new Set<string>();
+    if (!dryRun) {
+      validated.forEach((v, index) => {
+        if (!v.ok) return;
+        const stoppedBy = optOutOf.get(v.value);
+        const route = stoppedBy ? undefined : this.firstRoute(tenantId, v.value, health);
+        const record = this.newRecord(messageId(tenantId, idem.key, index), tenantId, v.value, { requestHash: hash, route, optedOut: stoppedBy, now });
+        if (stoppedBy) stopped.add(record.id);
+        planned.set(index, { record, route });
+      });
+    }
+    // Replays were charged when they were stored, opted-out messages are never charged; of the rest, the first ones that fit the caps are accepted.
+    const toCharge = [...planned.values()].map((p) => p.record).filter((r) => !storedBefore.has(r.id) && !stopped.has(r.id));
+    const charge = await this.chargeQuota(tenantId, toCharge);
+    const overQuota = new Set(toCharge.slice(charge.accepted).map((r) => r.id));
+    if (overQuota.size > 0 && overQuota.size === planned.size) return this.quotaExceeded(tenantId, charge.refusal!);
+    const toStore = [...planned.values()].filter((p) => !overQuota.has(p.record.id));
+    const stored = await this.storeCharged(toStore, 'debug', charge, (id) => !storedBefore.has(id) && !stopped.has(id));
     let routed = 0;
     let optedOut = 0;
     let replayed = 0;
@@ -422,17 +528,17 @@ export class MessagesApi {
       if (!v.ok) return { index, outcome: 'rejected' as const, type: v.type, errors: v.problems, ...(v.retryAfter !== undefined ? { retryAfter: v.retryAfter } : {}) };
       const stoppedBy = optOutOf.get(v.value);
       if (dryRun) return { index, outcome: 'dry-run' as const, ...(await this.dryRun(tenantId, v.value, stoppedBy)) };
-      const route = stoppedBy ? undefined : this.firstRoute(tenantId, v.value, health);
-      const record = this.newRecord(messageId(tenantId, idem.key, index), tenantId, v.value, { requestHash: hash, route, optedOut: stoppedBy });
-      const stored = await this.store(record, route, 'debug');
-      if ('reused' in stored) return { index, outcome: 'reused' as const };
-      if (stored.replayed) replayed++;
+      const { record, route } = planned.get(index)!;
+      if (overQuota.has(record.id)) return { index, outcome: 'rejected' as const, type: 'quota-exceeded' as const, errors: [{ field: `messages[${index}]`, problem: quotaProblem(charge.refusal!) }] };
+      const outcome = stored.get(record.id)!;
+      if ('reused' in outcome) return { index, outcome: 'reused' as const };
+      if (outcome.replayed) replayed++;
       else if (stoppedBy) optedOut++;
       else {
-        segments += stored.record.segments;
+        segments += outcome.record.segments;
         if (route) routed++;
       }
-      return { index, outcome: 'accepted' as const, ...this.accepted(stored.record) };
+      return { index, outcome: 'accepted' as const, ...this.accepted(outcome.record) };
     });
     if (results.some((r) => r.outcome === 'reused')) return this.keyReused(idem.key);
     const accepted = results.filter((r) => r.outcome === 'accepted').length;
@@ -528,6 +634,15 @@ export class MessagesApi {
   }
 }
 
+/** What accepting a stored record adds to its tenant's usage. */
+function chargeOf(r: MessageRecord): Charge {
+  return { segments: r.segments, spendMicros: r.price !== undefined ? toMicros(r.price) : 0, ...(r.country !== undefined ? { country: r.country } : {}) };
+}
+
+function quotaProblem(r: QuotaRefusal): string {
+  return `the message would pass the ${r.quota} cap of ${r.limit} (${r.used} used); it resets at ${r.resetsAt}`;
+}
+
 /** The message as GET /v1/messages/{id} shows it (no text, no internal fields). */
 export function publicView(r: MessageRecord) {
   return {
@@ -539,6 +654,7 @@ export function publicView(r: MessageRecord) {
     type: r.type,
     encoding: r.encoding,
     segments: r.segments,
+    ...(r.price !== undefined ? { price: r.price, currency: r.currency } : {}),
     attempt: r.attempt,
     ...(r.carrierId !== undefined ? { carrierId: r.carrierId } : {}),
     ...(r.reason !== undefined ? { reason: r.reason } : {}),
@@ -552,7 +668,7 @@ export function publicView(r: MessageRecord) {
   };
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {

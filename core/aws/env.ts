@@ -31,6 +31,8 @@ export const ApiEnv = z.object({
   API_URL: z.url({ protocol: /^https?$/, error: 'must be the API base URL' }),
 });
 export const OutboxEnv = z.object({
+  /** The message table: its usage items count the messages by final status. */
+  TABLE_NAME: Required,
   INGEST_QUEUE_URL: Required,
   CARRIER_QUEUE_URLS: CarrierQueueUrls,
   STATUS_TOPIC_ARN: Required,

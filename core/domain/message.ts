@@ -113,6 +113,15 @@ export interface MessageRecord {
   smscIds?: string[];
   submittedAt?: string;
   receipt?: ReceiptDetails;
+  /**
+   * segments × the rate of its country (and of the carrier the API routed it to), fixed at
+   * acceptance: a retry on another carrier does not reprice it (core/domain/prices.ts). Only with a price table.
+   */
+  price?: number;
+  /** ISO 4217 code of `price`. */
+  currency?: string;
+  /** The API counted it in its tenant's usage at acceptance (a tenant with caps); unset, the outbox counts its INSERT. */
+  usageCounted?: boolean;
   /** SHA-256 of the request that created it, for idempotent replays. */
   requestHash?: string;
 }

@@ -6,13 +6,14 @@
  */
 export const METRICS_NAMESPACE = 'SmsGateway';
 
-/** Dimension names. A metric is emitted with exactly one of them, or none; SuspectedPumping with Tenant and Country together. */
+/** Dimension names. A metric is emitted with exactly one of them, or none; SuspectedPumping with Tenant and Country together, QuotaUsed with Tenant and Quota. */
 export const MetricDimension = {
   Carrier: 'Carrier',
   Reason: 'Reason',
   Route: 'Route',
   Tenant: 'Tenant',
   Country: 'Country',
+  Quota: 'Quota',
 } as const;
 export type MetricDimension = (typeof MetricDimension)[keyof typeof MetricDimension];
 
@@ -33,6 +34,11 @@ export const LambdaMetric = {
   MessagesRouted: 'MessagesRouted',
   /** Router: messages that ended REJECTED, by Reason (no_route). */
   MessagesRejected: 'MessagesRejected',
+  /**
+   * API: percent of a tenant's cap used after the request was counted, by Tenant and Quota
+   * (segmentsPerDay, segmentsPerMonth, spendPerMonth); one value per request (one request per invocation).
+   */
+  QuotaUsed: 'QuotaUsed',
 } as const;
 
 /**

@@ -11,6 +11,7 @@ import { MessageStore } from '../../core/aws/message-store';
 import { DynamoPumpingCounter } from '../../core/aws/pumping-counter';
 import { OptOutStore } from '../../core/aws/opt-out-store';
 import { DynamoRequestCounter } from '../../core/aws/request-counter';
+import { DynamoUsageCounter } from '../../core/aws/usage-counter';
 import { runtimeConfig } from '../../core/config/runtime';
 import { problemResponder, problemTypeName } from '../../core/http/problem';
 import { createLogger, LogEvent } from '../../core/util/logger';
@@ -30,6 +31,7 @@ const api = new MessagesApi({
   requests: new DynamoRequestCounter(env.TABLE_NAME),
   pumping: new DynamoPumpingCounter(env.TABLE_NAME),
   optOuts: new OptOutStore(env.TABLE_NAME),
+  usage: new DynamoUsageCounter(env.TABLE_NAME),
   health: () => health.current(),
   onAccepted: (record, route) => {
     metrics.count(LambdaMetric.MessagesAccepted);
@@ -44,6 +46,7 @@ const api = new MessagesApi({
     metrics.count(LambdaMetric.SuspectedPumping, 1, { Tenant: tenantId, Country: country });
     metrics.count(LambdaMetric.SuspectedPumping);
   },
+  onQuotaUsed: (tenantId, quota, percent) => metrics.count(LambdaMetric.QuotaUsed, percent, { Tenant: tenantId, Quota: quota }),
   log: (event, data, level = 'info') => logger[level](event, { ...data, ...(typeof data.to === 'string' ? { to: maskNumber(data.to) } : {}) }),
 });
 

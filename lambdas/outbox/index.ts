@@ -15,6 +15,8 @@
  * in order (core/util/ordered-batches.ts). A failed send fails that stream record and
  * the message's later ones (partial batch response) and the stream retries them: a
  * stored change is never lost, because there is only one write to make durable.
+ * Last, the status changes of the records before the first failure are added to the
+ * tenants' usage by status (core/aws/status-counts.ts).
  */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -24,6 +26,8 @@ import { OutboxEnv, readEnv } from '../../core/aws/env';
 import { CarrierQueues, IngestQueue, queueMessage, sendMessageBatch, type QueueMessage } from '../../core/aws/queues';
 import { StatusTopic } from '../../core/aws/status-topic';
 import { KeyPrefix, messageIdOf } from '../../core/aws/table-keys';
+import { addStatusCounts } from '../../core/aws/status-counts';
+import { DynamoUsageCounter } from '../../core/aws/usage-counter';
 import { runtimeConfig } from '../../core/config/runtime';
 import { isOptOutEvent } from '../../core/domain/opt-out-event';
 import { planChange, type OutboxEntry, type StatusEventAudience } from '../../core/domain/outbox';
@@ -38,6 +42,7 @@ const carriers = new CarrierQueues(env.CARRIER_QUEUE_URLS);
 const tenantsWithCallback = new Set(config.tenants.filter((t) => t.callbackUrl).map((t) => t.id));
 const topic = new StatusTopic(env.STATUS_TOPIC_ARN, tenantsWithCallback, sns(), env.STATUS_PUBLISH);
 const audience: StatusEventAudience = { publish: config.statusEvents.publish, tenantsWithCallback };
+const usage = new DynamoUsageCounter(env.TABLE_NAME);
 /** SQS and SNS take at most 10 entries per batch request. */
 const MAX_PER_REQUEST = 10;
 
@@ -112,6 +117,14 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
       }
     }
   });
+  // Usage by status, last: only the records before the first failure (the stream delivers the rest again).
+  const firstFailure = outcomes.findIndex((o) => o !== undefined);
+  const done = event.Records.slice(0, firstFailure === -1 ? undefined : firstFailure);
+  const changes = done.map((r) => ({ eventName: r.eventName, oldImage: image(r.dynamodb?.OldImage), newImage: image(r.dynamodb?.NewImage) }));
+  if (!(await addStatusCounts(usage, changes))) {
+    logger.warn(LogEvent.RECORD_FAILED, { records: done.length, problem: 'the usage by status could not be counted' });
+    batchItemFailures.unshift(...done.map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? r.eventID ?? '' })));
+  }
   // One line per invocation; each record's own lines are at debug (README#operations).
   logger.info(LogEvent.OUTBOX_BATCH, { records: event.Records.length, enqueued, published, unpublished: counts.unpublished, failed: batchItemFailures.length });
   return { batchItemFailures };

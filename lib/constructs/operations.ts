@@ -42,7 +42,15 @@ export interface GatewayOperationsProps {
    * CloudFormation refuses them, so local deploys leave them out. @default true
    */
   readonly metricMathAlarms?: boolean;
+  /**
+   * Tenant id → the caps it has (`tenants[].quota`: segmentsPerDay, segmentsPerMonth,
+   * spendPerMonth): a QuotaUsed alarm at QUOTA_ALARM_PERCENT of each. @default none
+   */
+  readonly tenantQuotas?: Readonly<Record<string, readonly string[]>>;
 }
+
+/** A tenant's cap alarms when this share of it is used: early enough to raise the cap or talk to the tenant. */
+export const QUOTA_ALARM_PERCENT = 80;
 
 /**
  * Alarms, the alerts topic and the dashboard of the gateway. Every alarm
@@ -188,6 +196,17 @@ export class GatewayOperations extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         description: `The ${name} function was throttled (account or reserved concurrency reached).`,
       });
+    }
+
+    for (const [tenantId, quotas] of Object.entries(props.tenantQuotas ?? {})) {
+      for (const quota of quotas) {
+        const used = new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: LambdaMetric.QuotaUsed, dimensionsMap: { [MetricDimension.Tenant]: tenantId, [MetricDimension.Quota]: quota }, statistic: 'Maximum', period: Duration.minutes(5) });
+        this.alarm(`QuotaUsed-${tenantId}-${quota}`, used, {
+          threshold: QUOTA_ALARM_PERCENT,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          description: `Tenant ${tenantId} has used ${QUOTA_ALARM_PERCENT} % of its ${quota} cap; past it the API answers 429 quota-exceeded until the cap resets.`,
+        });
+      }
     }
 
     if (workerExpected) {

@@ -17,10 +17,15 @@ const CARRIERS = ['sim-a', 'sim-b'];
 /** Binds configured per carrier: sim-b's account allows two. */
 const BINDS: Record<string, number> = { 'sim-a': 1, 'sim-b': 2 };
 const FUNCTIONS = ['api', 'router', 'outbox', 'webhook', 'sweeper'];
+const QUOTA = { segmentsPerDay: 1000, segmentsPerMonth: 20000 };
+let cappedTenant: string;
 
 beforeAll(() => {
   const config = awsConfig({ alertEmail: 'oncall@example.com', queueAgeSeconds: 600 });
-  const withBinds = parseGatewayConfig({ ...config, carriers: config.carriers.map((c) => ({ ...c, binds: BINDS[c.id] })) });
+  // The first tenant has caps on segments per day and per month.
+  const tenants = config.tenants.map((t, i) => (i === 0 ? { ...t, quota: QUOTA } : t));
+  const withBinds = parseGatewayConfig({ ...config, tenants, carriers: config.carriers.map((c) => ({ ...c, binds: BINDS[c.id] })) });
+  cappedTenant = tenants[0]!.id;
   stack = new GatewayStack(templateApp(), 'Ops', { config: withBinds, env: { account: '123456789012', region: 'eu-west-1' } });
   template = Template.fromStack(stack as Stack);
 }, 120_000);
@@ -164,6 +169,15 @@ describe('alarms', () => {
       expect(metricOf(alarm(`FunctionErrors-${f}`))).toMatchObject({ namespace: 'AWS/Lambda', name: 'Errors', statistic: 'Sum' });
       expect(metricOf(alarm(`FunctionThrottles-${f}`))).toMatchObject({ namespace: 'AWS/Lambda', name: 'Throttles', statistic: 'Sum' });
     }
+  });
+
+  it('fire at 80 % of each cap a tenant has, and for no tenant without caps', () => {
+    for (const quota of Object.keys(QUOTA)) {
+      const props = alarm(`QuotaUsed-${cappedTenant}-${quota}`);
+      expect(metricOf(props)).toMatchObject({ namespace: 'SmsGateway', name: 'QuotaUsed', statistic: 'Maximum', dimensions: expect.arrayContaining([{ Name: 'Tenant', Value: cappedTenant }, { Name: 'Quota', Value: quota }]) });
+      expect(props).toMatchObject({ Threshold: 80, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    }
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'QuotaUsed' } }))).toHaveLength(Object.keys(QUOTA).length);
   });
 
   it('fire when the worker runs fewer tasks than desired (Container Insights)', () => {

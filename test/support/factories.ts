@@ -14,6 +14,10 @@ import type { APIGatewayProxyResult, SQSRecord } from 'aws-lambda';
 import { MessagesApi, type ApiLogLevel, type ApiRequest, type MessageRepository, type RequestCounter } from '../../core/api/messages-api';
 import type { OptOutRepository } from '../../core/api/opt-outs-api';
 import type { OptOut, OptOutSource } from '../../core/domain/opt-outs';
+import type { AddLimits, UsageCounter } from '../../core/api/quota-step';
+import type { UsageReader } from '../../core/api/usage-api';
+import type { ChargeTotals, QuotaName, UsedFigures } from '../../core/domain/quota';
+import { figureAttribute, usageDayOf, type UsageDay, type UsageFigures } from '../../core/domain/usage';
 import type { LocalOutputs } from '../../core/config/local-outputs';
 import { toRuntimeConfig, type RuntimeConfig } from '../../core/config/runtime';
 import type { RouteConfig, RouteMatch } from '../../core/config/schema';
@@ -282,6 +286,9 @@ export function completeMessageRecord(): MessageRecord {
     receipt,
     requestHash: 'b'.repeat(64),
     segments: 2,
+    price: 0.08,
+    currency: 'EUR',
+    usageCounted: true,
   };
   return record;
 }
@@ -444,6 +451,64 @@ export class InMemoryPumpingCounter implements PumpingCounter {
   }
 }
 
+/**
+ * The usage items as DynamoUsageCounter keeps them (flat attributes per tenant and period), with
+ * the same rule for a limited ADD: refused, and nothing added, when the figure before it is above the room.
+ */
+export class InMemoryUsageCounter implements UsageCounter, UsageReader {
+  readonly items = new Map<string, Record<string, number>>();
+  /** Every add call, refused or not. */
+  adds = 0;
+  reads = 0;
+
+  private item(tenantId: string, sk: string): Record<string, number> {
+    const key = `${tenantId}|${sk}`;
+    if (!this.items.has(key)) this.items.set(key, {});
+    return this.items.get(key)!;
+  }
+
+  async add(tenantId: string, period: { day: string } | { month: string }, totals: ChargeTotals, limits?: AddLimits): Promise<{ segments: number; spendMicros: number } | undefined> {
+    this.adds++;
+    const item = this.item(tenantId, 'day' in period ? `DAY#${period.day}` : `MONTH#${period.month}`);
+    if (limits?.segments !== undefined && item.segments !== undefined && item.segments > limits.segments) return undefined;
+    if (limits?.spendMicros !== undefined && item.spend !== undefined && item.spend > limits.spendMicros) return undefined;
+    const figures: [string | undefined, UsageFigures][] = [[undefined, totals]];
+    if ('day' in period) figures.push(...totals.byCountry);
+    for (const [group, f] of figures) this.addFigures(item, f, group);
+    return { segments: item.segments!, spendMicros: item.spend! };
+  }
+
+  async read(tenantId: string, periods: { day: string; month: string }): Promise<UsedFigures> {
+    this.reads++;
+    const day = this.item(tenantId, `DAY#${periods.day}`);
+    const month = this.item(tenantId, `MONTH#${periods.month}`);
+    return { daySegments: day.segments ?? 0, monthSegments: month.segments ?? 0, monthSpendMicros: month.spend ?? 0 };
+  }
+
+  async addStatuses(tenantId: string, day: string, byGroup: ReadonlyMap<string, UsageFigures>): Promise<void> {
+    const item = this.item(tenantId, `DAY#${day}`);
+    for (const [group, f] of byGroup) this.addFigures(item, f, group === '' ? undefined : group);
+  }
+
+  async days(tenantId: string, from: string, to: string): Promise<UsageDay[]> {
+    return [...this.items]
+      .filter(([key]) => key.startsWith(`${tenantId}|DAY#`) && key.slice(-10) >= from && key.slice(-10) <= to)
+      .map(([key, item]) => usageDayOf(key.slice(-10), item));
+  }
+
+  /** Test access: the day item's figures as /v1/usage reads them. */
+  day(tenantId: string, day: string): UsageDay {
+    return usageDayOf(day, this.item(tenantId, `DAY#${day}`));
+  }
+
+  private addFigures(item: Record<string, number>, f: UsageFigures, group?: string): void {
+    for (const [figure, value] of [['messages', f.messages], ['segments', f.segments], ['spend', f.spendMicros]] as const) {
+      const attribute = figureAttribute(figure, group);
+      item[attribute] = (item[attribute] ?? 0) + value;
+    }
+  }
+}
+
 /** The API base URL the API tests run under: problem types are TEST_API_URL/problems/<name>. */
 export const TEST_API_URL = 'https://api.test/live';
 
@@ -453,6 +518,9 @@ export interface ApiFixture {
   requests: InMemoryRequestCounter;
   pumping: InMemoryPumpingCounter;
   optOuts: InMemoryOptOutRepository;
+  usage: InMemoryUsageCounter;
+  /** Every QuotaUsed figure the API reported. */
+  quotaUsed: { tenantId: string; quota: QuotaName; percent: number }[];
   /** The API's clock: NOW unless a test moves it. */
   clock: { now: Date };
   /** Every log line, with its level (info unless the API said otherwise). */
@@ -477,6 +545,8 @@ export async function apiFixture(configOverrides: Record<string, unknown> = {}):
   const pumping = new InMemoryPumpingCounter();
   const suspectedPumping: ApiFixture['suspectedPumping'] = [];
   const optOuts = new InMemoryOptOutRepository();
+  const usage = new InMemoryUsageCounter();
+  const quotaUsed: ApiFixture['quotaUsed'] = [];
   const clock = { now: NOW };
   const api = new MessagesApi({
     config: await runtimeConfigFor(configOverrides),
@@ -485,6 +555,8 @@ export async function apiFixture(configOverrides: Record<string, unknown> = {}):
     requests,
     pumping,
     optOuts,
+    usage,
+    onQuotaUsed: (tenantId, quota, percent) => quotaUsed.push({ tenantId, quota, percent }),
     health: async () => {
       if (health.error) throw health.error;
       return (id) => !down.has(id);
@@ -494,7 +566,7 @@ export async function apiFixture(configOverrides: Record<string, unknown> = {}):
     onSuspectedPumping: (tenantId, country) => suspectedPumping.push({ tenantId, country }),
     log: (event, data, level = 'info') => logs.push({ event, data, level }),
   });
-  return { api, messages, requests, pumping, optOuts, clock, logs, accepted, suspectedPumping, down, health };
+  return { api, messages, requests, pumping, optOuts, usage, quotaUsed, clock, logs, accepted, suspectedPumping, down, health };
 }
 
 /** A submission body; fields set to undefined are left out. */

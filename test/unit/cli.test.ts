@@ -81,13 +81,15 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['tail']).command).toEqual({ name: 'tail' });
     expect(parseCommandLine(['tail', 'abc']).command).toEqual({ name: 'tail', id: 'abc' });
     expect(parseCommandLine(['dlq', 'list']).command).toEqual({ name: 'dlq-list' });
+    expect(parseCommandLine(['usage']).command).toEqual({ name: 'usage' });
+    expect(parseCommandLine(['usage', '--from', '2026-12-01', '--group-by', 'status']).command).toEqual({ name: 'usage', from: '2026-12-01', groupBy: 'status' });
     expect(parseCommandLine(['dlq', 'redrive', 'carrier:sim-a']).command).toEqual({ name: 'dlq-redrive', queue: 'carrier:sim-a' });
     expect(parseCommandLine([]).command).toEqual({ name: 'help' });
     expect(parseCommandLine(['send', '--help']).command).toEqual({ name: 'help' });
   });
 
   it.each([
-    [['frobnicate'], "unknown command 'frobnicate' (send, status, tail, opt-outs, dlq)"],
+    [['frobnicate'], "unknown command 'frobnicate' (send, status, tail, opt-outs, usage, dlq)"],
     [['opt-outs'], "'opt-outs' needs a subcommand: list, add or remove"],
     [['opt-outs', 'add'], "'opt-outs add' needs <number>"],
     [['opt-outs', 'list', '--sender', 'ACME'], "--sender is not an option of 'opt-outs list'"],
@@ -262,6 +264,27 @@ describe('main', () => {
     expect(t.out()).toMatch(/^m1 {2}UNDELIVERED\n/);
   });
 
+  it('usage prints GET /v1/usage as a table with the total; --json prints the API’s answer', async () => {
+    // Prepare
+    const rows = [
+      { country: 'DE', messages: 1, segments: 1, spend: 0.07 },
+      { country: 'GB', messages: 12, segments: 20, spend: 0.8 },
+    ];
+    const answer = { from: '2026-12-01', to: '2026-12-31', groupBy: 'country', currency: 'EUR', rows, total: { messages: 13, segments: 21, spend: 0.87 } };
+    const t = fakeIo([{ status: 200, body: answer }]);
+    // Act
+    expect(await main(['usage', '--from', '2026-12-01', '--to', '2026-12-31', '--group-by', 'country'], t.io)).toBe(0);
+    // Assess
+    expect(t.calls[0]).toMatchObject({ url: 'http://api.test/live/v1/usage?from=2026-12-01&to=2026-12-31&groupBy=country', method: 'GET' });
+    expect(t.out()).toBe(
+      ['usage 2026-12-01 to 2026-12-31', 'COUNTRY  MESSAGES  SEGMENTS  SPEND (EUR)', 'DE              1         1         0.07', 'GB             12        20          0.8', 'total          13        21         0.87', ''].join('\n'),
+    );
+    const json = fakeIo([{ status: 200, body: answer }]);
+    expect(await main(['usage', '--json'], json.io)).toBe(0);
+    expect(json.calls[0]!.url).toBe('http://api.test/live/v1/usage');
+    expect(JSON.parse(json.out())).toEqual(answer);
+  });
+
   it('usage errors exit 2 with the usage; missing configuration is an error', async () => {
     const usage = fakeIo([]);
     expect(await main(['status'], usage.io)).toBe(2);
@@ -294,6 +317,14 @@ describe('apiClient', () => {
     // Assess
     expect(result).toEqual({ id: 'x' });
     expect(slept).toEqual([2000, 2000]);
+  });
+
+  it('does not wait for a quota: a Retry-After past 30 seconds fails at once', async () => {
+    let calls = 0;
+    const quota = () => new Response(JSON.stringify({ type: 'http://api.test/live/problems/quota-exceeded', status: 429, title: 'The tenant’s quota is used up', detail: 'tenant t: the message would pass the segmentsPerDay cap of 10 (10 used)' }), { status: 429, headers: { 'content-type': 'application/problem+json', 'retry-after': '3600' } });
+    const client = apiClient(config, (async () => (calls++, quota())) as unknown as typeof fetch, async () => undefined);
+    await expect(client.request('POST', '/v1/messages', {})).rejects.toThrow('error 429: tenant t: the message would pass the segmentsPerDay cap of 10 (10 used)');
+    expect(calls).toBe(1);
   });
 
   it('gives up after a few tries with the API\'s problem', async () => {

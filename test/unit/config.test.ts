@@ -248,7 +248,7 @@ describe('loadGatewayConfig', () => {
     const config = loadGatewayConfig(LOCAL_CONFIG);
     // Assess
     expect(config.stackName).toBe('SmsGatewayLocal');
-    expect(config.tenants.map((t) => [t.id, t.rateLimitPerSecond])).toEqual([['acme', 200], ['globex', 200], ['stark', 200], ['initech', 2], ['umbrella', 20]]);
+    expect(config.tenants.map((t) => [t.id, t.rateLimitPerSecond])).toEqual([['acme', 200], ['globex', 200], ['stark', 200], ['initech', 2], ['umbrella', 20], ['hooli', 10]]);
     expect(config.carriers.map((c) => c.id)).toEqual(['sim-a', 'sim-b']);
     expect(config.routes.map((r) => r.id)).toContain('uk');
     expect(config.carriers.every((c) => c.simulated)).toBe(true);
@@ -323,7 +323,7 @@ describe('toRuntimeConfig', () => {
 
   it('compiles config/local.yaml', () => {
     const runtime = toRuntimeConfig(loadGatewayConfig(LOCAL_CONFIG));
-    expect(runtime.tenants.map((t) => t.apiKeySha256)).toEqual([[sha256Hex('dev-acme-key-0123456789')], [sha256Hex('dev-globex-key-0123456789')], [sha256Hex('dev-stark-key-0123456789')], [sha256Hex('dev-initech-key-0123456789')], [sha256Hex('dev-umbrella-key-0123456789')]]);
+    expect(runtime.tenants.map((t) => t.apiKeySha256)).toEqual(['acme', 'globex', 'stark', 'initech', 'umbrella', 'hooli'].map((id) => [sha256Hex(`dev-${id}-key-0123456789`)]));
   });
 });
 

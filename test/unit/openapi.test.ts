@@ -168,7 +168,7 @@ describe('openapi.yaml', () => {
     for (const ref of refs) expect(() => deref({ $ref: ref }), ref).not.toThrow();
   });
 
-  it('documents exactly the ten operations, each with a JSON request body where there is one', () => {
+  it('documents exactly the eleven operations, each with a JSON request body where there is one', () => {
     expect(operations().map(({ method, path }) => `${method} ${path}`)).toEqual([
       'POST /v1/messages',
       'POST /v1/messages/batch',
@@ -178,6 +178,7 @@ describe('openapi.yaml', () => {
       'GET /v1/opt-outs/{number}',
       'PUT /v1/opt-outs/{number}',
       'DELETE /v1/opt-outs/{number}',
+      'GET /v1/usage',
       'GET /problems',
       'GET /problems/{name}',
     ]);
@@ -391,9 +392,15 @@ describe('every answer of the API is documented for its operation', () => {
   const answers: { name: string; req: ApiRequest; res: APIGatewayProxyResult }[] = [];
 
   beforeAll(async () => {
-    // Prepare: no default route, so a dry run can also answer no_route; small batches.
+    // Prepare: no default route, so a dry run can also answer no_route; small batches; prices, and globex may send one segment a day.
     const { api, messages } = await apiFixture({
       limits: { maxBatchSize: 3 },
+      prices: { currency: 'EUR', perSegment: { default: 0.05, GB: 0.04 }, carriers: { 'c-b': { DE: 0.07 } } },
+      tenants: [
+        { id: 'acme', apiKeys: [API_KEYS.acme], rateLimitPerSecond: 1000 },
+        { id: 'globex', apiKeys: [API_KEYS.globex], rateLimitPerSecond: 1000, quota: { segmentsPerDay: 1 } },
+        { id: 'initech', apiKeys: [API_KEYS.initech], rateLimitPerSecond: 2 },
+      ],
       routes: [
         { id: 'uk', kind: 'failover', match: { prefix: ['+447'] }, carriers: ['c-a', 'c-b'] },
         { id: 'de', kind: 'static', match: { country: ['DE'] }, carrier: 'c-b' },
@@ -497,6 +504,28 @@ describe('every answer of the API is documented for its operation', () => {
       answers.push({ name, req, res: await api.handle(req) });
     }
 
+    // GET /v1/usage, and globex's quota: its second message, and a batch after it, pass its cap.
+    const globex = { 'x-api-key': API_KEYS.globex };
+    for (const [name, req] of [
+      get('usage', '/v1/usage'),
+      get('usage no key', '/v1/usage', { 'x-api-key': undefined }),
+      ['globex submit', apiRequest({ headers: globex })],
+      ['submit over quota', apiRequest({ headers: globex })],
+      ['batch over quota', apiRequest({ path: batch, headers: globex, body: { messages: [submissionBody()] } })],
+    ] as [string, ApiRequest][]) {
+      answers.push({ name, req, res: await api.handle(req) });
+    }
+    for (const [name, query] of [
+      ['usage by day', { groupBy: 'day', from: '2025-03-01', to: '2025-03-01' }],
+      ['usage by country', { groupBy: 'country' }],
+      ['usage by status', { groupBy: 'status' }],
+      ['usage bad groupBy', { groupBy: 'week' }],
+      ['usage bad range', { from: '2025-03-02', to: '2025-03-01' }],
+    ] as [string, Record<string, string>][]) {
+      const req = apiRequest({ method: 'GET', path: '/v1/usage', query, body: null });
+      answers.push({ name, req, res: await api.handle(req) });
+    }
+
     // 429: tenant initech may make 2 requests per second (the fixture's clock stands still).
     const initech = { 'x-api-key': API_KEYS.initech };
     for (const [name, req] of [
@@ -505,6 +534,7 @@ describe('every answer of the API is documented for its operation', () => {
       ['submit rate-limited', apiRequest({ headers: initech })],
       ['batch rate-limited', apiRequest({ path: batch, headers: initech, body: { messages: [submissionBody()] } })],
       get('read rate-limited', `${single}/${id}`, initech),
+      get('usage rate-limited', '/v1/usage', initech),
       del('cancel rate-limited', `${single}/${open}`, initech),
       ['opt out rate-limited', apiRequest({ method: 'PUT', path: '/v1/opt-outs/%2B447400123456', headers: initech, body: null })],
       get('read opt-out rate-limited', '/v1/opt-outs/%2B447400123456', initech),

@@ -7,6 +7,7 @@
  */
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -21,6 +22,7 @@ const AT = '2026-01-01T00:00:00.000Z';
 
 /** The handler of a fresh module, with this runtime config (it is read at module load). */
 async function outbox(statusEvents: { publish: 'callbacks' | 'all' } = { publish: 'all' }, tenants: unknown[] = [{ id: 'hooked', callbackUrl: 'https://hooks.example/sms' }]) {
+  process.env.TABLE_NAME = 'messages';
   process.env.INGEST_QUEUE_URL = INGEST;
   process.env.CARRIER_QUEUE_URLS = JSON.stringify({ 'c-a': CARRIER_A, 'c-b': CARRIER_B });
   process.env.STATUS_TOPIC_ARN = TOPIC;
@@ -37,9 +39,19 @@ class Aws {
   readonly publishes: { topic: string; entries: { Message: string; MessageGroupId: string; MessageDeduplicationId: string; MessageAttributes: Record<string, { StringValue: string }> }[] }[] = [];
   failSend: (body: { messageId: string }) => boolean = () => false;
   failPublish: (event: { messageId: string; status: string }) => boolean = () => false;
-  refuse: 'sqs' | 'sns' | undefined;
+  refuse: 'sqs' | 'sns' | 'dynamodb' | undefined;
+  /** Every usage UpdateItem (status figures): its key and its ADDs by attribute. */
+  readonly usageUpdates: { sk: string; adds: Record<string, number> }[] = [];
 
   constructor() {
+    vi.spyOn(DynamoDBDocumentClient.prototype, 'send').mockImplementation((async (command: UpdateCommand) => {
+      expect(command).toBeInstanceOf(UpdateCommand);
+      const { Key, ExpressionAttributeNames: names, ExpressionAttributeValues: values } = command.input;
+      const adds = Object.fromEntries(Object.keys(names!).filter((n) => n.startsWith('#a')).map((n) => [names![n]!, values![`:${n.slice(1)}`] as number]));
+      this.usageUpdates.push({ sk: String(Key!.sk), adds });
+      if (this.refuse === 'dynamodb') throw Object.assign(new Error('throughput exceeded'), { name: 'ProvisionedThroughputExceededException' });
+      return {};
+    }) as never);
     vi.spyOn(SQSClient.prototype, 'send').mockImplementation((async (command: SendMessageBatchCommand) => {
       expect(command).toBeInstanceOf(SendMessageBatchCommand);
       const entries = command.input.Entries!;
@@ -259,5 +271,41 @@ describe('outbox handler: logs', () => {
     expect(logs().map((l) => `${l.level} ${l.message}`)).toEqual(['WARN RECORD_FAILED', 'INFO OUTBOX_BATCH']);
     expect(logs()[0]).toMatchObject({ messageId: 'm2', eventName: 'INSERT', sequenceNumber: '2', problem: expect.stringContaining('InternalError') });
     expect(logs()[1]).toMatchObject({ records: 3, enqueued: 2, published: 2, unpublished: 2, failed: 1 });
+  });
+});
+
+describe('outbox handler: usage by status', () => {
+  const delivered = (item: Record<string, unknown>) => ({ ...item, status: 'DELIVERED', history: [...(item.history as unknown[]), { status: 'DELIVERED', at: AT }] });
+
+  it('adds the messages that became final to their day’s status figures, one write per tenant and day, last', async () => {
+    const handler = await outbox();
+    const m1 = submitted(messageItem('m1', 'c-a', { segments: 2, price: 0.08 }));
+    const m2 = submitted(messageItem('m2', 'c-a'));
+    const result = await handler({ Records: [modify('1', m1, delivered(m1)), modify('2', m2, delivered(m2)), insert('3', messageItem('m3', 'c-a', { usageCounted: true }))] });
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(aws.usageUpdates).toEqual([{ sk: 'DAY#2026-01-01', adds: { 'DELIVERED#messages': 2, 'DELIVERED#segments': 3, 'DELIVERED#spend': 80_000 } }]);
+  });
+
+  it('adds the new messages the API did not count (a tenant without caps) to the day’s totals and their country’s, in the same write', async () => {
+    const handler = await outbox();
+    await handler({ Records: [insert('1', messageItem('m1', 'c-a', { country: 'GB', segments: 2, price: 0.08 })), insert('2', messageItem('m2', 'c-a', { country: 'GB' }))] });
+    expect(aws.usageUpdates).toEqual([{ sk: 'DAY#2026-01-01', adds: { messages: 2, segments: 3, spend: 80_000, 'GB#messages': 2, 'GB#segments': 3, 'GB#spend': 80_000 } }]);
+  });
+
+  it('counts only the records before the first failure: the stream delivers the rest again', async () => {
+    const handler = await outbox();
+    aws.failSend = (body) => body.messageId === 'm2';
+    const m1 = submitted(messageItem('m1', 'c-a'));
+    const m3 = submitted(messageItem('m3', 'c-a'));
+    await handler({ Records: [modify('1', m1, delivered(m1)), insert('2', messageItem('m2', 'c-a')), modify('3', m3, delivered(m3))] });
+    expect(aws.usageUpdates.map((u) => u.adds['DELIVERED#messages'])).toEqual([1]);
+  });
+
+  it('fails the counted records when the write fails, so that the retry counts them once', async () => {
+    const handler = await outbox();
+    aws.refuse = 'dynamodb';
+    const m1 = submitted(messageItem('m1', 'c-a'));
+    const result = await handler({ Records: [modify('1', m1, delivered(m1))] });
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: '1' }]);
   });
 });
