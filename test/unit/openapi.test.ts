@@ -175,10 +175,10 @@ describe('openapi.yaml', () => {
       'GET /v1/messages/{id}',
       'DELETE /v1/messages/{id}',
       'GET /v1/opt-outs',
+      'GET /v1/usage',
       'GET /v1/opt-outs/{number}',
       'PUT /v1/opt-outs/{number}',
       'DELETE /v1/opt-outs/{number}',
-      'GET /v1/usage',
       'GET /problems',
       'GET /problems/{name}',
     ]);
