@@ -22,7 +22,7 @@ const OPT_OUT_PATH = `/v1/opt-outs/${encodeURIComponent(HANDSET)}`;
 async function messageToHandset(key?: string): Promise<any> {
   const res = await http('POST', '/v1/messages', { body: { to: HANDSET, text: 'Your code is 123456' }, ...(key ? { key } : {}) });
   expect(res.status).toBe(202);
-  return untilStatus(res.body.id, ['DELIVERED', 'REJECTED', 'UNDELIVERED', 'FAILED']);
+  return untilStatus(res.body.id, ['DELIVERED', 'REJECTED', 'UNDELIVERED', 'FAILED'], key ? { key } : {});
 }
 
 let h: Harness;

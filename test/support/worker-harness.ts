@@ -67,8 +67,11 @@ export async function sweep(): Promise<unknown> {
   return JSON.parse(Buffer.from(res.Payload ?? []).toString() || 'null');
 }
 
-/** Polls the API until the message is in one of `statuses`; runs the sweeper meanwhile when asked (retries). */
-export async function untilStatus(id: string, statuses: string[], options: { timeoutMs?: number; sweepEveryMs?: number } = {}): Promise<any> {
+/**
+ * Polls the API until the message is in one of `statuses`; runs the sweeper meanwhile when asked (retries).
+ * `key`: the API key of the message's tenant, when it is not the local outputs' (acme's).
+ */
+export async function untilStatus(id: string, statuses: string[], options: { timeoutMs?: number; sweepEveryMs?: number; key?: string } = {}): Promise<any> {
   let lastSweep = Date.now();
   return waitFor(
     `message ${id} in ${statuses.join('|')}`,
@@ -77,7 +80,7 @@ export async function untilStatus(id: string, statuses: string[], options: { tim
         lastSweep = Date.now();
         await sweep();
       }
-      const res = await http('GET', `/v1/messages/${id}`);
+      const res = await http('GET', `/v1/messages/${id}`, options.key ? { key: options.key } : {});
       return statuses.includes(res.body?.status) ? res.body : undefined;
     },
     // Generous: the emulator runs every Lambda invocation in one thread, one after another.
