@@ -416,6 +416,7 @@ async function runEmulator(): Promise<ThroughputResult> {
       retainText: false,
       tenants: [], // no inbound messages in this run
       replyValiditySeconds: 86_400,
+      prices: undefined,
       receiptTimeoutSeconds: 60,
       retryPolicy: { retryBaseSeconds: 2, retryMaxSeconds: 10 },
       healthPort: 0,

@@ -291,6 +291,7 @@ export class GatewayStack extends Stack {
       lifecycle: config.lifecycle,
       tenants: config.tenants,
       defaultValiditySeconds: config.limits.defaultValiditySeconds,
+      prices: config.prices,
       desiredCount: config.worker.desiredCount,
       cpu: config.worker.cpu,
       memoryMiB: config.worker.memoryMiB,

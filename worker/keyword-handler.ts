@@ -25,12 +25,16 @@ import type { MessageRecord } from '../core/domain/message';
 import type { InboundTenant, Owner } from '../core/domain/number-ownership';
 import { classifyKeyword, keywordReply, type KeywordKind } from '../core/domain/opt-out-keywords';
 import { parseNumber } from '../core/domain/phone-numbers';
+import { priceOf } from '../core/domain/prices';
+import type { PricesConfig } from '../core/config/schema';
 
 export interface KeywordHandlerDeps {
   optOuts: Pick<OptOutStore, 'optOut' | 'remove'>;
   messages: Pick<MessageStore, 'create'>;
   /** How long a reply may wait for a carrier (the config's limits.defaultValiditySeconds). */
   replyValiditySeconds: number;
+  /** The config's price table: a reply is priced as the API prices a message it could not route at acceptance, by its country. */
+  prices?: PricesConfig | undefined;
   now?: () => Date;
 }
 
@@ -57,10 +61,11 @@ export function replyId(tenantId: string, inboundId: string): string {
 }
 
 /** A reply as the API would store it: ACCEPTED, attempt 0, transactional, for the router to route. */
-export function replyRecord(r: { id: string; tenantId: string; from: string; to: string; text: string; now: Date; validitySeconds: number }): MessageRecord {
+export function replyRecord(r: { id: string; tenantId: string; from: string; to: string; text: string; now: Date; validitySeconds: number; prices?: PricesConfig | undefined }): MessageRecord {
   const at = r.now.toISOString();
   const { encoding, segments } = analyzeText(r.text);
   const country = parseNumber(r.to)?.country;
+  const price = priceOf(r.prices, { segments, ...(country !== undefined ? { country } : {}) });
   return {
     id: r.id,
     tenantId: r.tenantId,
@@ -72,6 +77,7 @@ export function replyRecord(r: { id: string; tenantId: string; from: string; to:
     type: 'transactional',
     encoding,
     segments,
+    ...(price ?? {}),
     validUntil: new Date(r.now.getTime() + r.validitySeconds * 1000).toISOString(),
     createdAt: at,
     updatedAt: at,
@@ -97,7 +103,7 @@ export class KeywordHandler {
     if (kind === 'stop') changed = (await this.deps.optOuts.optOut(tenant.id, { ...scope, source: 'keyword', keyword: message.text.trim(), at: now })).created;
     if (kind === 'start') changed = (await this.deps.optOuts.remove(tenant.id, { ...scope, at: now })).removed;
     const id = replyId(tenant.id, message.id);
-    await this.deps.messages.create(replyRecord({ id, tenantId: tenant.id, from: number, to: sender, text: keywordReply(kind, tenant), now, validitySeconds: this.deps.replyValiditySeconds }));
+    await this.deps.messages.create(replyRecord({ id, tenantId: tenant.id, from: number, to: sender, text: keywordReply(kind, tenant), now, validitySeconds: this.deps.replyValiditySeconds, prices: this.deps.prices }));
     return { kind, changed, replyId: id };
   }
 }

@@ -49,7 +49,7 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
   const inbound = new InboundStore(settings.tableName);
   const messages = new MessageStore(settings.tableName, settings.retentionDays);
   const leases = new BindLeaseStore(settings.tableName);
-  const keywords = new KeywordHandler({ optOuts: new OptOutStore(settings.tableName), messages, replyValiditySeconds: settings.replyValiditySeconds });
+  const keywords = new KeywordHandler({ optOuts: new OptOutStore(settings.tableName), messages, replyValiditySeconds: settings.replyValiditySeconds, prices: settings.prices });
   const heartbeats = new CarrierHealth(settings.tableName, settings.carriers.map((c) => c.config.id), 0);
   const connections = new Map<string, CarrierConnection>();
   const workers = new Map<string, CarrierWorker>();

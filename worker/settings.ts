@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { configPath, loadGatewayConfig } from '../core/config/load';
 import { localOutputsFile, readLocalOutputs } from '../core/config/local-outputs';
 import type { WriteMode } from '../core/aws/batch-writes';
-import { CarrierConfig, TenantConfig } from '../core/config/schema';
+import { CarrierConfig, PricesConfig, TenantConfig } from '../core/config/schema';
 import type { InboundTenant } from '../core/domain/number-ownership';
 import { LOG_LEVELS, type LogLevel } from './log';
 
@@ -25,6 +25,8 @@ const Env = z.object({
   WORKER_TENANTS: z.string().optional(),
   /** The validity of a keyword's reply (the config's limits.defaultValiditySeconds). */
   DEFAULT_VALIDITY_SECONDS: z.coerce.number().int().positive().optional(),
+  /** The config's price table as JSON, empty without one: a keyword's reply is priced like a message of the API. */
+  WORKER_PRICES: z.string().optional(),
   RETENTION_DAYS: z.coerce.number().int().positive().optional(),
   RECEIPT_TIMEOUT_SECONDS: z.coerce.number().int().positive().optional(),
   RETRY_BASE_SECONDS: z.coerce.number().int().positive().optional(),
@@ -69,6 +71,8 @@ export interface WorkerSettings {
   /** Whose numbers inbound messages are sent to, and how each tenant's opt-out keywords work. */
   tenants: InboundTenant[];
   replyValiditySeconds: number;
+  /** The config's price table, for the replies' price (core/domain/prices.ts); undefined without one. */
+  prices: PricesConfig | undefined;
 }
 
 /** What the task definition carries of each tenant (WORKER_TENANTS): never its API keys. */
@@ -138,6 +142,7 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
     logLevel: e.LOG_LEVEL,
     tenants,
     replyValiditySeconds: e.DEFAULT_VALIDITY_SECONDS ?? file!.limits.defaultValiditySeconds,
+    prices: e.WORKER_PRICES !== undefined ? (e.WORKER_PRICES === '' ? undefined : PricesConfig.parse(JSON.parse(e.WORKER_PRICES))) : file?.prices,
     carriers: carriers
       .filter((c) => !wanted || wanted.has(c.id))
       .map((config) => {

@@ -9,7 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { WORKER_VPC_AZS, type CarrierConfig } from '../../core/config/schema';
+import { WORKER_VPC_AZS, type CarrierConfig, type PricesConfig } from '../../core/config/schema';
 import { METRICS_NAMESPACE } from '../../core/util/metric-names';
 import type { InboundTenant } from '../../core/domain/number-ownership';
 import { passwordVariable, workerTenants } from '../../worker/settings';
@@ -51,6 +51,8 @@ export interface SmppWorkerServiceProps {
   readonly tenants: readonly InboundTenant[];
   /** The validity of a keyword's reply (limits.defaultValiditySeconds). */
   readonly defaultValiditySeconds: number;
+  /** The config's price table: the worker prices the replies it writes. */
+  readonly prices?: PricesConfig | undefined;
   /**
    * Tasks to run. They share each carrier's binds through bind leases: one holds a bind, the
    * others stand by to take it over, in another availability zone. @default 2
@@ -169,6 +171,7 @@ export class SmppWorkerService extends Construct {
         WORKER_CARRIERS: JSON.stringify(carriersForTask),
         WORKER_TENANTS: workerTenants(props.tenants),
         DEFAULT_VALIDITY_SECONDS: String(props.defaultValiditySeconds),
+        WORKER_PRICES: props.prices ? JSON.stringify(props.prices) : '',
         RETENTION_DAYS: String(props.retentionDays),
         RETAIN_TEXT: String(props.retainText),
         RECEIPT_TIMEOUT_SECONDS: String(props.lifecycle.receiptTimeoutSeconds),

@@ -299,6 +299,7 @@ describe('SMPP worker', () => {
     expect(settings.carriers.map((c) => c.config.id)).toEqual(awsConfig().carriers.map((c) => c.id));
     expect(settings.tenants.map((t) => t.id)).toEqual(awsConfig().tenants.map((t) => t.id));
     expect(settings.replyValiditySeconds).toBe(awsConfig().limits.defaultValiditySeconds);
+    expect(settings.prices).toEqual(awsConfig().prices);
   });
 
   it('gives the worker the tenants’ numbers and opt-out settings, never their API keys', () => {

@@ -9,6 +9,7 @@ import type { InboundMessage } from '../../core/aws/inbound-store';
 import { OptOutConfig } from '../../core/config/schema';
 import type { MessageRecord } from '../../core/domain/message';
 import { defaultReply } from '../../core/domain/opt-out-keywords';
+import type { PricesConfig } from '../../core/config/schema';
 import { internationalNumber, KeywordHandler, replyId } from '../../worker/keyword-handler';
 
 const NOW = new Date('2026-12-01T12:00:00.000Z');
@@ -17,7 +18,7 @@ function inbound(text: string, overrides: Partial<InboundMessage> = {}): Inbound
   return { id: 'in-1', carrierId: 'sim-a', from: '+447700900123', to: '447700900000', text, parts: 1, receivedAt: NOW.toISOString(), ...overrides };
 }
 
-function handlerWith(options: { optedOut?: boolean; scope?: 'tenant' | 'sender' } = {}) {
+function handlerWith(options: { optedOut?: boolean; scope?: 'tenant' | 'sender'; prices?: PricesConfig } = {}) {
   const calls: { op: string; tenantId: string; args: Record<string, unknown> }[] = [];
   const records: MessageRecord[] = [];
   const handler = new KeywordHandler({
@@ -40,11 +41,24 @@ function handlerWith(options: { optedOut?: boolean; scope?: 'tenant' | 'sender' 
       },
     },
     replyValiditySeconds: 3600,
+    prices: options.prices,
     now: () => NOW,
   });
   const tenant = { id: 'acme', numbers: ['+447700900000', '60100'], optOut: OptOutConfig.parse({ scope: options.scope ?? 'tenant', stopKeywords: ['ARRET'] }) };
   return { handler, calls, records, owner: (number = '+447700900000') => ({ tenant, number }) };
 }
+
+describe('a reply under a price table', () => {
+  it('is priced like a message the API could not route at acceptance: segments × its country’s rate', async () => {
+    const h = handlerWith({ prices: { currency: 'EUR', perSegment: { default: 0.05, GB: 0.04 } } });
+    await h.handler.handle(inbound('STOP', { from: '+447400123456' }), h.owner());
+    await h.handler.handle(inbound('STOP', { id: 'in-2', from: '+4915123456789' }), h.owner());
+    expect(h.records.map((r) => [r.to, r.country, r.segments, r.price, r.currency])).toEqual([
+      ['+447400123456', 'GB', 1, 0.04, 'EUR'],
+      ['+4915123456789', 'DE', 1, 0.05, 'EUR'],
+    ]);
+  });
+});
 
 describe('a stop keyword', () => {
   it('records the tenant’s opt-out of the sender, with the keyword as sent, and stores its confirmation', async () => {

@@ -50,6 +50,13 @@ describe('loadWorkerSettings', () => {
     expect(settings.replyValiditySeconds).toBe(86_400);
   });
 
+  it('reads the price table for the replies from WORKER_PRICES, none when it is empty, and refuses one it cannot read', () => {
+    const prices = { currency: 'EUR', perSegment: { default: 0.05 } };
+    expect(loadWorkerSettings(taskEnv({ WORKER_PRICES: JSON.stringify(prices) })).prices).toEqual(prices);
+    expect(loadWorkerSettings(taskEnv({ WORKER_PRICES: '' })).prices).toBeUndefined();
+    expect(() => loadWorkerSettings(taskEnv({ WORKER_PRICES: JSON.stringify({ currency: 'euro', perSegment: { default: 0.05 } }) }))).toThrow('currency');
+  });
+
   it('refuses tenants it cannot read, naming the field', () => {
     expect(() => loadWorkerSettings(taskEnv({ WORKER_TENANTS: JSON.stringify([{ id: 'acme', numbers: ['not-a-number'] }]) }))).toThrow('numbers');
   });
