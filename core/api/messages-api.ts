@@ -10,7 +10,7 @@ import type { RuntimeConfig, RuntimeTenant } from '../config/runtime';
 import { sha256Hex } from '../config/runtime';
 import { IDEMPOTENCY_KEY_PATTERN, messageId, requestHash } from '../domain/idempotency';
 import type { MessageRecord } from '../domain/message';
-import { countPumping, secondsToHourEnd, type PumpingCounter, type PumpingRefusal } from '../domain/pumping';
+import { countPumping, releasePumping, secondsToHourEnd, type PumpingCounter, type PumpingDestination, type PumpingRefusal } from '../domain/pumping';
 import type { OptOut } from '../domain/opt-outs';
 import { routedChange } from '../domain/route-message';
 import { RoutingTable, type HealthCheck, type RouteSelected } from '../domain/routing';
@@ -439,15 +439,19 @@ export class MessagesApi {
     const id = messageId(tenantId, idem.key);
     const hash = idem.key !== undefined ? requestHash('POST /v1/messages', body.value) : undefined;
     // A message an opt-out stops is stored REJECTED: it counts in no pumping window, and no quota.
+    const pumpedAt = this.now();
     if (!optedOut) {
-      const [pumping] = await this.pumpingStep(tenantId, [result.value], idem.key !== undefined ? [id] : []);
+      const [pumping] = await this.pumpingStep(tenantId, [result.value], idem.key !== undefined ? [id] : [], undefined, pumpedAt);
       if (pumping) return this.suspectedPumping(tenantId, pumping);
     }
     const route = optedOut ? undefined : this.firstRoute(tenantId, result.value, await this.healthForRouting());
     const record = this.newRecord(id, tenantId, result.value, { requestHash: hash, route, optedOut });
     const charge = await this.chargeQuota(tenantId, optedOut ? [] : [record]);
     // A full quota does not refuse the replay of a message stored before: only a new one is charged.
-    if (!optedOut && charge.accepted === 0 && (idem.key === undefined || !(await this.deps.messages.get(id)))) return this.quotaExceeded(tenantId, charge.refusal!);
+    if (!optedOut && charge.accepted === 0 && (idem.key === undefined || !(await this.deps.messages.get(id)))) {
+      await this.releasePumping(tenantId, [result.value], pumpedAt);
+      return this.quotaExceeded(tenantId, charge.refusal!);
+    }
     const stored = (await this.storeCharged([{ record, route }], 'info', charge, () => !optedOut && charge.accepted > 0)).get(id)!;
     if ('reused' in stored) return this.keyReused(idem.key);
     return json(202, this.accepted(stored.record), {
@@ -485,13 +489,14 @@ export class MessagesApi {
       for (const r of existing) storedBefore.add(r.id);
     }
     const checked = validated.flatMap((v) => (v.ok ? [v.value] : []));
+    const pumpedAt = this.now();
     const stopping = await this.optedOut(tenantId, checked);
     const optOutOf = new Map(checked.map((v, i) => [v, stopping[i]]));
     if (!dryRun) {
       // A message an opt-out stops is stored REJECTED: it counts in no pumping window, and no quota.
       const passing = validated.flatMap((v, index) => (v.ok && !optOutOf.get(v.value) ? [{ v, index }] : []));
       const ids = idem.key !== undefined ? passing.map(({ index }) => messageId(tenantId, idem.key, index)) : [];
-      const pumping = await this.pumpingStep(tenantId, passing.map(({ v }) => v.value), ids, storedBefore);
+      const pumping = await this.pumpingStep(tenantId, passing.map(({ v }) => v.value), ids, storedBefore, pumpedAt);
       pumping.forEach((refusal, i) => {
         if (refusal) validated[passing[i]!.index] = this.pumpingRefusal(refusal, `messages[${passing[i]!.index}].to`);
       });
@@ -517,6 +522,8 @@ export class MessagesApi {
     const toCharge = [...planned.values()].map((p) => p.record).filter((r) => !storedBefore.has(r.id) && !stopped.has(r.id));
     const charge = await this.chargeQuota(tenantId, toCharge);
     const overQuota = new Set(toCharge.slice(charge.accepted).map((r) => r.id));
+    // Each of them was counted in its pumping windows (replays and opted-out messages were not): give that back.
+    await this.releasePumping(tenantId, toCharge.slice(charge.accepted), pumpedAt);
     if (overQuota.size > 0 && overQuota.size === planned.size) return this.quotaExceeded(tenantId, charge.refusal!);
     const toStore = [...planned.values()].filter((p) => !overQuota.has(p.record.id));
     const stored = await this.storeCharged(toStore, 'debug', charge, (id) => !storedBefore.has(id) && !stopped.has(id));
@@ -600,12 +607,19 @@ export class MessagesApi {
    * without `pumping` makes no request. `ids` are the messages' ids when the request has an
    * Idempotency-Key: a message stored already (`stored`, else read here) is a replay, not counted again.
    */
-  private async pumpingStep(tenantId: string, messages: ValidSubmission[], ids: string[], stored?: ReadonlySet<string>): Promise<(PumpingRefusal | undefined)[]> {
+  /** Gives back the pumping counts of messages pumpingStep let through at `at` and the quota then refused. */
+  private async releasePumping(tenantId: string, destinations: PumpingDestination[], at: Date): Promise<void> {
+    const pumping = this.tenants.get(tenantId)!.config.pumping;
+    if (pumping === undefined || destinations.length === 0) return;
+    await releasePumping(this.deps.pumping, tenantId, pumping, destinations.map((d) => ({ to: d.to, ...(d.country !== undefined ? { country: d.country } : {}) })), at);
+  }
+
+  private async pumpingStep(tenantId: string, messages: ValidSubmission[], ids: string[], stored?: ReadonlySet<string>, at = this.now()): Promise<(PumpingRefusal | undefined)[]> {
     const pumping = this.tenants.get(tenantId)!.config.pumping;
     if (pumping === undefined || messages.length === 0) return messages.map(() => undefined);
     const existing = stored ?? new Set(ids.length > 0 ? (await this.deps.messages.getMany(ids)).map((r) => r.id) : []);
     const counted = messages.flatMap((v, i) => (ids[i] !== undefined && existing.has(ids[i]!) ? [] : [i]));
-    const refusals = await countPumping(this.deps.pumping, tenantId, pumping, counted.map((i) => messages[i]!), this.now());
+    const refusals = await countPumping(this.deps.pumping, tenantId, pumping, counted.map((i) => messages[i]!), at);
     const outcomes: (PumpingRefusal | undefined)[] = messages.map(() => undefined);
     refusals.forEach((refusal, k) => {
       if (!refusal) return;

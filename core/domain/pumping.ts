@@ -125,3 +125,23 @@ export async function countPumping(counter: PumpingCounter, tenantId: string, pu
   );
   return outcomes;
 }
+
+/**
+ * Gives back the counts of messages that countPumping let through (at `now`, the same hour) and
+ * that a later step refused (the quota): the windows hold only the messages accepted, so a tenant
+ * refused for its quota does not fill its pumping windows as well.
+ */
+export async function releasePumping(counter: PumpingCounter, tenantId: string, pumping: PumpingConfig, destinations: PumpingDestination[], now: Date): Promise<void> {
+  const epochHour = epochHourOf(now);
+  const counts = new Map<string, { window: PumpingWindow; count: number }>();
+  const add = (window: PumpingWindow) => {
+    const id = windowId(window);
+    counts.set(id, { window, count: (counts.get(id)?.count ?? 0) + 1 });
+  };
+  for (const d of destinations) {
+    const country = d.country ?? NON_GEOGRAPHIC;
+    if (countryLimit(pumping, country) !== undefined) add({ tenantId, epochHour, scope: { country } });
+    if (pumping.perPrefixPerHour !== undefined) add({ tenantId, epochHour, scope: { prefix: prefixOf(d.to) } });
+  }
+  await Promise.all([...counts.values()].map(({ window, count }) => counter.release(window, count)));
+}

@@ -115,6 +115,21 @@ describe('SMS-pumping limits', () => {
     expect([second.statusCode, typeOf(second), headerOf(second, 'retry-after')]).toEqual([429, 'suspected-pumping', TO_HOUR_END]);
   });
 
+  it('give back the counts of messages the quota then refused, so that a tenant past its quota does not fill its pumping windows too', async () => {
+    // Prepare: 3 messages an hour per number range, 2 segments a day.
+    const f = await fixture({ pumping: { ...PUMPING, perPrefixPerHour: 3 }, quota: { segmentsPerDay: 2 } });
+    const range = ['+447400123001', '+447400123002', '+447400123003', '+447400123004'];
+    // Act: two fit the quota; the third (single) and a batch of one fit the range's limit but are refused by the quota.
+    const statuses = [];
+    for (const to of range.slice(0, 3)) statuses.push((await f.api.handle(send({ to }))).statusCode);
+    const batched = await f.api.handle(batch([{ to: range[3] }]));
+    // Assess: refused by the quota, never by pumping, and the windows hold the two accepted only.
+    expect([...statuses, batched.statusCode]).toEqual([202, 202, 429, 429]);
+    expect(typeOf(batched)).toBe('quota-exceeded');
+    expect(f.suspectedPumping).toEqual([]);
+    expect([...f.pumping.counts.values()]).toEqual([2, 2]);
+  });
+
   it('do not count a dry run', async () => {
     const f = await fixture({ pumping: PUMPING });
     expect((await f.api.handle(send({}, { dryRun: 'true' }))).statusCode).toBe(200);
