@@ -109,9 +109,8 @@ function dryRunFlag(value: string | undefined): boolean | undefined {
 
 export class MessagesApi {
   private readonly keyToTenant = new Map<string, string>();
-  private readonly rateLimits = new Map<string, number>();
-  private readonly tenants = new Map<string, { config: RuntimeTenant; rules: TenantRules }>();
-  private readonly caps = new Map<string, Caps>();
+  /** Each tenant's config with what is derived from it once: its sender and destination rules, its caps. */
+  private readonly tenants = new Map<string, { config: RuntimeTenant; rules: TenantRules; caps: Caps }>();
   private readonly routing: RoutingTable;
   private readonly limits: SubmissionLimits;
   private readonly now: () => Date;
@@ -123,9 +122,7 @@ export class MessagesApi {
     this.problem = problemResponder(deps.apiUrl);
     for (const t of deps.config.tenants) {
       for (const h of t.apiKeySha256) this.keyToTenant.set(h, t.id);
-      this.rateLimits.set(t.id, t.rateLimitPerSecond);
-      this.tenants.set(t.id, { config: t, rules: new TenantRules(t) });
-      this.caps.set(t.id, capsOf(t.quota));
+      this.tenants.set(t.id, { config: t, rules: new TenantRules(t), caps: capsOf(t.quota) });
     }
     this.routing = new RoutingTable(deps.config.routes);
     this.limits = { ...deps.config.limits, ...(deps.config.callbackUrls ? { callbackUrls: deps.config.callbackUrls } : {}) };
@@ -179,7 +176,7 @@ export class MessagesApi {
    * answers 429 before the request is read, so nothing of it is stored.
    */
   private async rateLimit(tenantId: string, path: string): Promise<APIGatewayProxyResult | undefined> {
-    const limit = this.rateLimits.get(tenantId)!;
+    const limit = this.tenants.get(tenantId)!.config.rateLimitPerSecond;
     const windowSecond = Math.floor(this.now().getTime() / 1000);
     if (await this.deps.requests.tryCount(tenantId, windowSecond, limit)) return undefined;
     this.log('REQUEST_REJECTED', { reason: 'rate-limited', tenantId, path, limit });
@@ -327,7 +324,7 @@ export class MessagesApi {
    * price (opted out), not a replay.
    */
   private async chargeQuota(tenantId: string, records: readonly MessageRecord[]): Promise<QuotaCharge> {
-    const caps = this.caps.get(tenantId)!;
+    const caps = this.tenants.get(tenantId)!.caps;
     const at = records[0] ? new Date(records[0].createdAt) : this.now();
     const charge = await chargeQuota(this.deps.usage, tenantId, caps, records.map(chargeOf), at);
     // The outbox counts the INSERTs of the records the API did not count (core/domain/usage.ts).
@@ -611,7 +608,7 @@ export class MessagesApi {
   private async releasePumping(tenantId: string, destinations: PumpingDestination[], at: Date): Promise<void> {
     const pumping = this.tenants.get(tenantId)!.config.pumping;
     if (pumping === undefined || destinations.length === 0) return;
-    await releasePumping(this.deps.pumping, tenantId, pumping, destinations.map((d) => ({ to: d.to, ...(d.country !== undefined ? { country: d.country } : {}) })), at);
+    await releasePumping(this.deps.pumping, tenantId, pumping, destinations, at);
   }
 
   private async pumpingStep(tenantId: string, messages: ValidSubmission[], ids: string[], stored?: ReadonlySet<string>, at = this.now()): Promise<(PumpingRefusal | undefined)[]> {
