@@ -116,10 +116,10 @@ describe('guaranteed final states', () => {
           },
         }),
       );
-      // Act
-      const result = (await sweep()) as { expired: number };
+      // Act: a sweep. The stack's own every-minute sweep (an EventBridge rule, which MiniStack fires too) may
+      // take it first; with no worker on the carrier, only a sweep can end it either way.
+      await sweep();
       // Assess
-      expect(result.expired).toBeGreaterThanOrEqual(1);
       const message = await untilStatus(id, ['EXPIRED']);
       expect(message.reason).toBe('validity_elapsed');
       expect(message.history.filter((e: { status: string }) => e.status === 'EXPIRED')).toHaveLength(1);
