@@ -112,6 +112,8 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
   const w = (op: string): number => inputs.workerCallsPerMessage[op] ?? 0;
   const written = (kind: string): number => inputs.workerWritesPerMessage[kind] ?? 0;
   const workerWru = written('message') * messageWru + written('mapping') + written('other');
+  // The put's entry in the list index (GET /v1/messages): keys, to and from, < 1 KB; no status change writes it again.
+  const listIndexWru = 1;
   const callMs = Math.max(5, inputs.apiSingleMs); // one AWS request + handler overhead (API single submit = one PutItem)
   // Stream records the outbox gets per message: the api's INSERT and each worker change of the message item
   // (its filter drops mapping items and heartbeats before Lambda is invoked).
@@ -133,6 +135,7 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
     { step: `api λ duration (${inputs.apiSingleMs} ms single, ${inputs.apiBatchMs} ms per 100; 256 MB)`, service: 'Lambda', single: gbs(inputs.apiSingleMs), batch: gbs(inputs.apiBatchMs) / 100, unit: 'GB-s', unitPrice: lambdaGbS, source: inputs.apiSource.startsWith('measured') ? 'measured' : 'estimated' },
     { step: 'api UpdateItem (tenant request count, one per request)', service: 'DynamoDB', ...apiRequests, unit: 'WRU', unitPrice: wrUnit, source: 'computed' },
     { step: `api PutItem (message, ROUTED for attempt 1; ${putWru} WRU)`, service: 'DynamoDB', ...same(putWru), unit: 'WRU', unitPrice: wrUnit, source: 'computed' },
+    { step: 'list index entry of the put (GET /v1/messages: keys, to, from; written once)', service: 'DynamoDB', ...same(listIndexWru), unit: 'WRU', unitPrice: wrUnit, source: 'computed' },
     { step: `outbox λ invocations (${round(streamRecords, 2)} stream records/message, batches of 100)`, service: 'Lambda', ...same(streamRecords / 100), unit: 'request', unitPrice: perReq(p('lambdaPerMillionRequests')), source: 'computed' },
     { step: `outbox λ duration (a batch: SendMessageBatch rounds, ~2 requests in sequence of ~${callMs} ms)`, service: 'Lambda', ...same((gbs(2 * callMs) * streamRecords) / 100), unit: 'GB-s', unitPrice: lambdaGbS, source: 'estimated' },
     { step: 'outbox UpdateItem (usage: new messages and final statuses, one per tenant and day per invocation)', service: 'DynamoDB', ...same(statusWrites), unit: 'WRU', unitPrice: wrUnit, source: 'computed' },
@@ -204,9 +207,9 @@ export function computeCost(prices: Prices, inputs: CostInputs): CostResult {
     b.batch = round(b.batch, 3);
   }
   const writeUnits = {
-    single: round(apiRequests.single + putWru + workerWru + statusWrites, 2),
-    batch: round(apiRequests.batch + putWru + workerWru + statusWrites, 2),
-    parts: `request count 1 (batch 0.01) + put ${putWru} + outbox usage ${round(statusWrites, 2)} (a tenant with caps: +1 per request at the api) + worker ${round(workerWru, 2)} (message writes ${round(written('message'), 2)} × ${messageWru}, mappings ${round(written('mapping'), 3)}, other ${round(written('other'), 3)})`,
+    single: round(apiRequests.single + putWru + listIndexWru + workerWru + statusWrites, 2),
+    batch: round(apiRequests.batch + putWru + listIndexWru + workerWru + statusWrites, 2),
+    parts: `request count 1 (batch 0.01) + put ${putWru} + its list index entry ${listIndexWru} + outbox usage ${round(statusWrites, 2)} (a tenant with caps: +1 per request at the api) + worker ${round(workerWru, 2)} (message writes ${round(written('message'), 2)} × ${messageWru}, mappings ${round(written('mapping'), 3)}, other ${round(written('other'), 3)})`,
   };
   const hours = p('hoursPerMonth');
   const tasks = 2; // worker.desiredCount's default
