@@ -7,8 +7,9 @@ import { parseArgs } from 'node:util';
 export const USAGE = `Usage: smsgw <command> [options]
 
 Commands:
-  send <to> <text> [--from X] [--reference R] [--callback-url URL] [--wait] [--timeout S]
-                         send one message; --wait follows it to a final status
+  send <to> <text> [--from X] [--reference R] [--callback-url URL] [--send-at T] [--wait] [--timeout S]
+                         send one message; --send-at (RFC 3339) schedules it;
+                         --wait follows it to a final status
   status <id>            a message's status, receipt and history
   tail [<id>]            follow status events (all messages, or one) until Ctrl-C
   opt-outs list          the tenant's opt-outs in force, in number order
@@ -33,7 +34,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 'send --wait' ended other than DELIVERED.
 `;
 
 export type Command =
-  | { name: 'send'; to: string; text: string; from?: string; reference?: string; callbackUrl?: string; wait: boolean; timeoutSeconds: number }
+  | { name: 'send'; to: string; text: string; from?: string; reference?: string; callbackUrl?: string; sendAt?: string; wait: boolean; timeoutSeconds: number }
   | { name: 'status'; id: string }
   | { name: 'tail'; id?: string }
   | { name: 'opt-outs-list' }
@@ -71,6 +72,7 @@ const OPTIONS = {
   from: { type: 'string' },
   reference: { type: 'string' },
   'callback-url': { type: 'string' },
+  'send-at': { type: 'string' },
   wait: { type: 'boolean' },
   timeout: { type: 'string' },
   sender: { type: 'string' },
@@ -80,7 +82,7 @@ const OPTIONS = {
 
 /** Which options each command accepts besides the global ones. */
 const COMMAND_OPTIONS: Record<Exclude<Command['name'], 'help'>, readonly string[]> = {
-  send: ['from', 'reference', 'callback-url', 'wait', 'timeout'],
+  send: ['from', 'reference', 'callback-url', 'send-at', 'wait', 'timeout'],
   status: [],
   tail: [],
   'opt-outs-list': [],
@@ -142,6 +144,7 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; o
           ...(values.from !== undefined ? { from: values.from } : {}),
           ...(values.reference !== undefined ? { reference: values.reference } : {}),
           ...(values['callback-url'] !== undefined ? { callbackUrl: values['callback-url'] } : {}),
+          ...(values['send-at'] !== undefined ? { sendAt: values['send-at'] } : {}),
           wait: values.wait ?? false,
           timeoutSeconds,
         },
