@@ -449,7 +449,7 @@ export class MessagesApi {
     const dryRun = dryRunFlag(req.query.dryRun);
     if (dryRun === undefined) return this.dryRunProblem(req.query.dryRun);
     const validated = validateSubmission(body.value, this.limits, '', this.now());
-    if (!validated.ok) return this.invalid(validated.problems);
+    if (!validated.ok) return (await this.pastScheduleReplay(tenantId, idem.key, body.value, validated.problems)) ?? this.invalid(validated.problems);
     const result = this.tenants.get(tenantId)!.rules.apply(validated.value);
     if (!result.ok) return this.refused(result);
     const [optedOut] = await this.optedOut(tenantId, [result.value]);
@@ -481,6 +481,19 @@ export class MessagesApi {
     });
   }
 
+  /**
+   * The replay of a scheduled message whose sendAt is no longer far enough ahead: the same request
+   * with the same Idempotency-Key answers its first result, as any replay does, although its sendAt
+   * would be refused now. Undefined when that is not the case (another problem, no key, no such message).
+   */
+  private async pastScheduleReplay(tenantId: string, key: string | undefined, body: unknown, problems: readonly FieldProblem[]): Promise<APIGatewayProxyResult | undefined> {
+    if (key === undefined || !problems.every((p) => p.field === 'sendAt')) return undefined;
+    const existing = await this.deps.messages.get(messageId(tenantId, key));
+    if (!existing || existing.tenantId !== tenantId || existing.requestHash !== requestHash('POST /v1/messages', body)) return undefined;
+    this.log('MESSAGE_REPLAYED', { messageId: existing.id, tenantId });
+    return json(202, this.accepted(existing), { location: `/v1/messages/${existing.id}`, 'idempotent-replayed': 'true' });
+  }
+
   private async submitBatch(req: ApiRequest, tenantId: string): Promise<APIGatewayProxyResult> {
     const idem = this.idempotencyKey(req);
     if (!idem.ok) return idem.response;
@@ -502,12 +515,19 @@ export class MessagesApi {
       return v.ok ? rules.apply(v.value, `messages[${i}]`) : { ...v, type: 'validation-failed' };
     });
     const storedBefore = new Set<string>();
+    /** Messages of this request stored before whose sendAt is now too close to be taken again: replayed as stored (pastScheduleReplay). */
+    const pastSchedules = new Map<number, MessageRecord>();
     if (idem.key !== undefined && !dryRun) {
       // A reused key must be refused before anything of this batch is stored.
       const ids = batch.data.messages.map((_, i) => messageId(tenantId, idem.key, i));
       const existing = await this.deps.messages.getMany(ids);
       if (existing.some((r) => r.tenantId !== tenantId || r.requestHash !== hash)) return this.keyReused(idem.key);
       for (const r of existing) storedBefore.add(r.id);
+      const byId = new Map(existing.map((r) => [r.id, r]));
+      validated.forEach((v, i) => {
+        const record = byId.get(ids[i]!);
+        if (!v.ok && record && v.type === 'validation-failed' && v.problems.every((p) => p.field === `messages[${i}].sendAt`)) pastSchedules.set(i, record);
+      });
     }
     const checked = validated.flatMap((v) => (v.ok ? [v.value] : []));
     const pumpedAt = this.now();
@@ -554,6 +574,11 @@ export class MessagesApi {
     let replayed = 0;
     let segments = 0;
     const results = await mapLimit(validated, 16, async (v, index) => {
+      const past = pastSchedules.get(index);
+      if (past) {
+        replayed++;
+        return { index, outcome: 'accepted' as const, ...this.accepted(past) };
+      }
       if (!v.ok) return { index, outcome: 'rejected' as const, type: v.type, errors: v.problems, ...(v.retryAfter !== undefined ? { retryAfter: v.retryAfter } : {}) };
       const stoppedBy = optOutOf.get(v.value);
       if (dryRun) return { index, outcome: 'dry-run' as const, ...(await this.dryRun(tenantId, v.value, stoppedBy)) };

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { firstDeadline } from '../../core/domain/deadlines';
-import { API_KEYS, apiFixture, apiRequest, bodyOf, messageRecord, MOBILE, NOW, submissionBody, TEST_API_URL } from '../support/factories';
+import { API_KEYS, apiFixture, apiRequest, bodyOf, headerOf, messageRecord, MOBILE, NOW, submissionBody, TEST_API_URL } from '../support/factories';
 
 const ACME = { id: 'acme', apiKeys: [API_KEYS.acme], rateLimitPerSecond: 1000 };
 const GLOBEX = { id: 'globex', apiKeys: [API_KEYS.globex], rateLimitPerSecond: 1000 };
@@ -86,6 +86,44 @@ describe('POST /v1/messages with sendAt', () => {
     expect(res.statusCode).toBe(200);
     expect(bodyOf(res)).toMatchObject({ dryRun: true, status: 'SCHEDULED', sendAt: inMinutes(90), route: { outcome: 'routed', carrierId: 'c-a' } });
     expect(messages.all()).toEqual([]);
+  });
+});
+
+describe('Idempotency-Key replays of a scheduled message', () => {
+  it('replays the first result after its sendAt has come too close to be taken again', async () => {
+    // Prepare
+    const { api, clock } = await apiFixture();
+    const request = () => apiRequest({ headers: { 'idempotency-key': 'reminder-7' }, body: submissionBody({ sendAt: inMinutes(2) }) });
+    const first = await api.handle(request());
+    clock.now = new Date(NOW.getTime() + 90_000);
+    // Act
+    const again = await api.handle(request());
+    // Assess
+    expect(again.statusCode).toBe(202);
+    expect(headerOf(again, 'idempotent-replayed')).toBe('true');
+    expect(bodyOf(again)).toEqual(bodyOf(first));
+  });
+
+  it('replays a batch\'s scheduled message as stored, while the batch\'s other messages replay as usual', async () => {
+    // Prepare
+    const { api, clock, messages } = await apiFixture();
+    const request = () => apiRequest({ path: '/v1/messages/batch', headers: { 'idempotency-key': 'campaign-3' }, body: { messages: [submissionBody({ sendAt: inMinutes(2) }), submissionBody()] } });
+    const first = bodyOf(await api.handle(request()));
+    clock.now = new Date(NOW.getTime() + 90_000);
+    // Act
+    const again = await api.handle(request());
+    // Assess
+    expect(again.statusCode).toBe(202);
+    expect(bodyOf(again)).toEqual(first);
+    expect(messages.all()).toHaveLength(2);
+  });
+
+  it('still refuses that sendAt for a new key', async () => {
+    const { api, clock } = await apiFixture();
+    await api.handle(apiRequest({ headers: { 'idempotency-key': 'reminder-8' }, body: submissionBody({ sendAt: inMinutes(2) }) }));
+    clock.now = new Date(NOW.getTime() + 90_000);
+    const other = await api.handle(apiRequest({ headers: { 'idempotency-key': 'reminder-9' }, body: submissionBody({ sendAt: inMinutes(2) }) }));
+    expect(other.statusCode).toBe(422);
   });
 });
 
