@@ -7,8 +7,9 @@ import { parseArgs } from 'node:util';
 export const USAGE = `Usage: smsgw <command> [options]
 
 Commands:
-  send <to> <text> [--from X] [--reference R] [--callback-url URL] [--wait] [--timeout S]
-                         send one message; --wait follows it to a final status
+  send <to> <text> [--from X] [--reference R] [--callback-url URL] [--send-at T] [--wait] [--timeout S]
+                         send one message; --send-at (RFC 3339) schedules it;
+                         --wait follows it to a final status
   status <id>            a message's status, receipt and history
   list [--to N] [--from X] [--status S[,S]] [--since T] [--until T] [--limit N]
                          the tenant's messages, newest first (RFC 3339 times; 20 unless --limit)
@@ -35,7 +36,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 'send --wait' ended other than DELIVERED.
 `;
 
 export type Command =
-  | { name: 'send'; to: string; text: string; from?: string; reference?: string; callbackUrl?: string; wait: boolean; timeoutSeconds: number }
+  | { name: 'send'; to: string; text: string; from?: string; reference?: string; callbackUrl?: string; sendAt?: string; wait: boolean; timeoutSeconds: number }
   | { name: 'status'; id: string }
   | { name: 'list'; to?: string; from?: string; status?: string; since?: string; until?: string; limit: number }
   | { name: 'tail'; id?: string }
@@ -74,6 +75,7 @@ const OPTIONS = {
   from: { type: 'string' },
   reference: { type: 'string' },
   'callback-url': { type: 'string' },
+  'send-at': { type: 'string' },
   wait: { type: 'boolean' },
   timeout: { type: 'string' },
   sender: { type: 'string' },
@@ -87,7 +89,7 @@ const OPTIONS = {
 
 /** Which options each command accepts besides the global ones. */
 const COMMAND_OPTIONS: Record<Exclude<Command['name'], 'help'>, readonly string[]> = {
-  send: ['from', 'reference', 'callback-url', 'wait', 'timeout'],
+  send: ['from', 'reference', 'callback-url', 'send-at', 'wait', 'timeout'],
   status: [],
   list: ['to', 'from', 'status', 'since', 'until', 'limit'],
   tail: [],
@@ -150,6 +152,7 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; o
           ...(values.from !== undefined ? { from: values.from } : {}),
           ...(values.reference !== undefined ? { reference: values.reference } : {}),
           ...(values['callback-url'] !== undefined ? { callbackUrl: values['callback-url'] } : {}),
+          ...(values['send-at'] !== undefined ? { sendAt: values['send-at'] } : {}),
           wait: values.wait ?? false,
           timeoutSeconds,
         },

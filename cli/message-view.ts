@@ -21,6 +21,8 @@ const MessageView = z.object({
   smscIds: z.optional(z.array(z.string())),
   receipt: z.optional(z.object({ state: z.string(), errorCode: z.optional(z.string()), receivedAt: z.optional(z.string()) })),
   createdAt: z.optional(z.string()),
+  /** A SCHEDULED message's time (and a scheduled one's after it was routed). */
+  sendAt: z.optional(z.string()),
   history: z.optional(z.array(HistoryEntry)),
 });
 export type MessageView = z.infer<typeof MessageView>;

@@ -37,7 +37,8 @@ export function formatListedMessage(m: MessageView): string {
 
 /** One line for a message just accepted: id, status, and its segments when the answer has them. */
 export function formatAccepted(m: MessageView): string {
-  return `${m.id}  ${m.status}${m.segments !== undefined ? `  ${m.segments} segment${m.segments === 1 ? '' : 's'}${m.encoding ? ` ${m.encoding}` : ''}` : ''}`;
+  const schedule = m.status === 'SCHEDULED' && m.sendAt !== undefined ? `  at ${m.sendAt}${m.reason ? ` (${m.reason})` : ''}` : '';
+  return `${m.id}  ${m.status}${m.segments !== undefined ? `  ${m.segments} segment${m.segments === 1 ? '' : 's'}${m.encoding ? ` ${m.encoding}` : ''}` : ''}${schedule}`;
 }
 
 /** A status event as tail shows it; anything else on the topic is printed as it came. */

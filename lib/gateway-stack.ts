@@ -267,7 +267,7 @@ export class GatewayStack extends Stack {
     this.webhooks.deadLetterQueue.grantSendMessages(webhookFn.function);
     webhookFn.function.addEventSource(new SqsEventSource(this.webhooks.queue, { batchSize: 10, reportBatchItemFailures: true }));
 
-    // Sweeper: every minute, overdue retry timers, expired validity, overdue receipts.
+    // Sweeper: every minute, overdue retry timers, due schedules (sendAt), expired validity, overdue receipts.
     const sweeperFn = (this.sweeperFunction = new GatewayFunction(this, 'SweeperFunction', {
       name: 'sweeper',
       runtimeConfig,

@@ -15,6 +15,7 @@ export async function send(cmd: CommandOf<'send'>, opts: GlobalOptions, config: 
     ...(cmd.from !== undefined ? { from: cmd.from } : {}),
     ...(cmd.reference !== undefined ? { reference: cmd.reference } : {}),
     ...(cmd.callbackUrl !== undefined ? { callbackUrl: cmd.callbackUrl } : {}),
+    ...(cmd.sendAt !== undefined ? { sendAt: cmd.sendAt } : {}),
   });
   const first = parseMessageView(accepted);
   if (!cmd.wait) {

@@ -13,6 +13,7 @@ import type { MessageRecord } from '../domain/message';
 import { countPumping, releasePumping, secondsToHourEnd, type PumpingCounter, type PumpingDestination, type PumpingRefusal } from '../domain/pumping';
 import type { OptOut } from '../domain/opt-outs';
 import { routedChange } from '../domain/route-message';
+import { scheduleOf, type Schedule } from '../domain/schedule';
 import { RoutingTable, type HealthCheck, type RouteSelected } from '../domain/routing';
 import { validateSubmission, zodProblems, type FieldProblem, type SubmissionLimits, type ValidSubmission } from '../domain/submission';
 import { TenantRules, type TenantRuleResult } from '../domain/tenant-rules';
@@ -236,13 +237,15 @@ export class MessagesApi {
    * table routes it (the router's own change, `routedChange`), so the outbox sends it straight to
    * the carrier's queue. The request's hash only with an Idempotency-Key: only a replay reads it.
    * A message to an opted-out number is stored REJECTED (opted_out) instead, in the same write:
-   * the outbox sends nothing for it, only its two status events.
+   * the outbox sends nothing for it, only its two status events. A scheduled one (`schedule`: its
+   * sendAt, or quiet hours) is stored ACCEPTED then SCHEDULED, unrouted, its validity counted from
+   * its sendAt; the outbox sends nothing for it either, the sweeper hands it to the router at its time.
    */
   private newRecord(
     id: string,
     tenantId: string,
     v: ValidSubmission,
-    options: { requestHash: string | undefined; route: RouteSelected | undefined; optedOut?: OptOut | undefined; now?: Date },
+    options: { requestHash: string | undefined; route: RouteSelected | undefined; optedOut?: OptOut | undefined; schedule?: Schedule | undefined; now?: Date },
   ): MessageRecord {
     const now = options.now ?? this.now();
     const at = now.toISOString();
@@ -262,7 +265,7 @@ export class MessagesApi {
       ...(price ?? {}),
       ...(v.reference !== undefined ? { reference: v.reference } : {}),
       ...(v.callbackUrl !== undefined ? { callbackUrl: v.callbackUrl } : {}),
-      validUntil: new Date(now.getTime() + v.validitySeconds * 1000).toISOString(),
+      validUntil: new Date((options.schedule ? Date.parse(options.schedule.sendAt) : now.getTime()) + v.validitySeconds * 1000).toISOString(),
       createdAt: at,
       updatedAt: at,
       attempt: 0,
@@ -273,6 +276,12 @@ export class MessagesApi {
       const rejected = transitionInMemory(accepted, 'REJECTED', { reason: OPTED_OUT_REASON, now }, this.deps.config.retentionDays);
       if (!rejected.applied) throw new Error(`message ${id}: REJECTED does not apply to a new record`);
       return rejected.record;
+    }
+    if (options.schedule) {
+      const { sendAt, reason } = options.schedule;
+      const scheduled = transitionInMemory(accepted, 'SCHEDULED', { ...(reason ? { reason } : {}), set: { sendAt }, now }, this.deps.config.retentionDays);
+      if (!scheduled.applied) throw new Error(`message ${id}: SCHEDULED does not apply to a new record`);
+      return scheduled.record;
     }
     if (!options.route) return accepted;
     const routed = transitionInMemory(accepted, 'ROUTED', { ...routedChange(options.route, 1), now }, this.deps.config.retentionDays);
@@ -289,6 +298,11 @@ export class MessagesApi {
     if (!health) return undefined;
     const decision = this.routing.select({ ...v, tenantId }, health);
     return decision.outcome === 'routed' ? decision : undefined;
+  }
+
+  /** When the message is sent: undefined at once, else its sendAt and (quiet hours) reason, decided at acceptance by the API's clock. */
+  private scheduleFor(tenantId: string, v: ValidSubmission): Schedule | undefined {
+    return scheduleOf(v, this.tenants.get(tenantId)!.config.quietHours, this.now());
   }
 
   /** Carrier health for routing at acceptance; unreadable, the messages are stored ACCEPTED and routed by the router instead. */
@@ -311,7 +325,8 @@ export class MessagesApi {
       this.deps.onAccepted?.(record, route);
       const routed = route ? { carrierId: route.carrierId, routeId: route.routeId } : {};
       const stopped = record.status === 'REJECTED' ? { status: record.status, reason: record.reason } : {};
-      this.log('MESSAGE_ACCEPTED', { messageId: record.id, tenantId: record.tenantId, to: record.to, segments: record.segments, ...routed, ...stopped }, level);
+      const scheduled = record.status === 'SCHEDULED' ? { status: record.status, sendAt: record.sendAt, ...(record.reason !== undefined ? { reason: record.reason } : {}) } : {};
+      this.log('MESSAGE_ACCEPTED', { messageId: record.id, tenantId: record.tenantId, to: record.to, segments: record.segments, ...routed, ...stopped, ...scheduled }, level);
       return { record, replayed: false };
     }
     const existing = result.existing;
@@ -387,12 +402,16 @@ export class MessagesApi {
 
   private accepted(record: MessageRecord) {
     // The first result of the request, whatever the message's status is now: ACCEPTED, or
-    // REJECTED opted_out when the opt-out check stopped it at acceptance (its second history entry).
-    const stopped = record.history[1]?.status === 'REJECTED' && record.history[1].reason === OPTED_OUT_REASON;
+    // REJECTED opted_out when the opt-out check stopped it at acceptance (its second history entry),
+    // or SCHEDULED with its sendAt (and reason quiet_hours when quiet hours set it).
+    const second = record.history[1];
+    const stopped = second?.status === 'REJECTED' && second.reason === OPTED_OUT_REASON;
+    const scheduled = second?.status === 'SCHEDULED';
     return {
       id: record.id,
-      status: stopped ? ('REJECTED' as const) : ('ACCEPTED' as const),
+      status: stopped ? ('REJECTED' as const) : scheduled ? ('SCHEDULED' as const) : ('ACCEPTED' as const),
       ...(stopped ? { reason: OPTED_OUT_REASON } : {}),
+      ...(scheduled ? { ...(second.reason !== undefined ? { reason: second.reason } : {}), sendAt: record.sendAt } : {}),
       encoding: record.encoding,
       segments: record.segments,
     };
@@ -408,8 +427,11 @@ export class MessagesApi {
     const decision = this.routing.select({ ...v, tenantId }, health);
     const carrierId = decision.outcome === 'routed' ? decision.carrierId : undefined;
     const price = optedOut ? undefined : priceOf(this.deps.config.prices, { segments: v.segments, ...(v.country ? { country: v.country } : {}), ...(carrierId ? { carrierId } : {}) });
+    // An opt-out stops it at acceptance, whatever its schedule.
+    const schedule = optedOut ? undefined : this.scheduleFor(tenantId, v);
     return {
       dryRun: true,
+      ...(schedule ? { status: 'SCHEDULED', sendAt: schedule.sendAt, ...(schedule.reason ? { reason: schedule.reason } : {}) } : {}),
       encoding: v.encoding,
       segments: v.segments,
       ...(price ?? {}),
@@ -431,8 +453,8 @@ export class MessagesApi {
     if (!body.ok) return body.response;
     const dryRun = dryRunFlag(req.query.dryRun);
     if (dryRun === undefined) return this.dryRunProblem(req.query.dryRun);
-    const validated = validateSubmission(body.value, this.limits);
-    if (!validated.ok) return this.invalid(validated.problems);
+    const validated = validateSubmission(body.value, this.limits, '', this.now());
+    if (!validated.ok) return (await this.pastScheduleReplay(tenantId, idem.key, body.value, validated.problems)) ?? this.invalid(validated.problems);
     const result = this.tenants.get(tenantId)!.rules.apply(validated.value);
     if (!result.ok) return this.refused(result);
     const [optedOut] = await this.optedOut(tenantId, [result.value]);
@@ -446,8 +468,10 @@ export class MessagesApi {
       const [pumping] = await this.pumpingStep(tenantId, [result.value], idem.key !== undefined ? [id] : [], undefined, pumpedAt);
       if (pumping) return this.suspectedPumping(tenantId, pumping);
     }
-    const route = optedOut ? undefined : this.firstRoute(tenantId, result.value, await this.healthForRouting());
-    const record = this.newRecord(id, tenantId, result.value, { requestHash: hash, route, optedOut });
+    // A scheduled message is routed at its time, by the router: not now.
+    const schedule = optedOut ? undefined : this.scheduleFor(tenantId, result.value);
+    const route = optedOut || schedule ? undefined : this.firstRoute(tenantId, result.value, await this.healthForRouting());
+    const record = this.newRecord(id, tenantId, result.value, { requestHash: hash, route, optedOut, schedule });
     const charge = await this.chargeQuota(tenantId, optedOut ? [] : [record]);
     // A full quota does not refuse the replay of a message stored before: only a new one is charged.
     if (!optedOut && charge.accepted === 0 && (idem.key === undefined || !(await this.deps.messages.get(id)))) {
@@ -460,6 +484,19 @@ export class MessagesApi {
       location: `/v1/messages/${stored.record.id}`,
       ...(stored.replayed ? { 'idempotent-replayed': 'true' } : {}),
     });
+  }
+
+  /**
+   * The replay of a scheduled message whose sendAt is no longer far enough ahead: the same request
+   * with the same Idempotency-Key answers its first result, as any replay does, although its sendAt
+   * would be refused now. Undefined when that is not the case (another problem, no key, no such message).
+   */
+  private async pastScheduleReplay(tenantId: string, key: string | undefined, body: unknown, problems: readonly FieldProblem[]): Promise<APIGatewayProxyResult | undefined> {
+    if (key === undefined || !problems.every((p) => p.field === 'sendAt')) return undefined;
+    const existing = await this.deps.messages.get(messageId(tenantId, key));
+    if (!existing || existing.tenantId !== tenantId || existing.requestHash !== requestHash('POST /v1/messages', body)) return undefined;
+    this.log('MESSAGE_REPLAYED', { messageId: existing.id, tenantId });
+    return json(202, this.accepted(existing), { location: `/v1/messages/${existing.id}`, 'idempotent-replayed': 'true' });
   }
 
   private async submitBatch(req: ApiRequest, tenantId: string): Promise<APIGatewayProxyResult> {
@@ -479,16 +516,23 @@ export class MessagesApi {
     const hash = idem.key !== undefined ? requestHash('POST /v1/messages/batch', body.value) : undefined;
     const rules = this.tenants.get(tenantId)!.rules;
     const validated = batch.data.messages.map((m, i): CheckedItem => {
-      const v = validateSubmission(m, this.limits, `messages[${i}]`);
+      const v = validateSubmission(m, this.limits, `messages[${i}]`, this.now());
       return v.ok ? rules.apply(v.value, `messages[${i}]`) : { ...v, type: 'validation-failed' };
     });
     const storedBefore = new Set<string>();
+    /** Messages of this request stored before whose sendAt is now too close to be taken again: replayed as stored (pastScheduleReplay). */
+    const pastSchedules = new Map<number, MessageRecord>();
     if (idem.key !== undefined && !dryRun) {
       // A reused key must be refused before anything of this batch is stored.
       const ids = batch.data.messages.map((_, i) => messageId(tenantId, idem.key, i));
       const existing = await this.deps.messages.getMany(ids);
       if (existing.some((r) => r.tenantId !== tenantId || r.requestHash !== hash)) return this.keyReused(idem.key);
       for (const r of existing) storedBefore.add(r.id);
+      const byId = new Map(existing.map((r) => [r.id, r]));
+      validated.forEach((v, i) => {
+        const record = byId.get(ids[i]!);
+        if (!v.ok && record && v.type === 'validation-failed' && v.problems.every((p) => p.field === `messages[${i}].sendAt`)) pastSchedules.set(i, record);
+      });
     }
     const checked = validated.flatMap((v) => (v.ok ? [v.value] : []));
     const pumpedAt = this.now();
@@ -514,8 +558,9 @@ export class MessagesApi {
       validated.forEach((v, index) => {
         if (!v.ok) return;
         const stoppedBy = optOutOf.get(v.value);
-        const route = stoppedBy ? undefined : this.firstRoute(tenantId, v.value, health);
-        const record = this.newRecord(messageId(tenantId, idem.key, index), tenantId, v.value, { requestHash: hash, route, optedOut: stoppedBy, now });
+        const schedule = stoppedBy ? undefined : this.scheduleFor(tenantId, v.value);
+        const route = stoppedBy || schedule ? undefined : this.firstRoute(tenantId, v.value, health);
+        const record = this.newRecord(messageId(tenantId, idem.key, index), tenantId, v.value, { requestHash: hash, route, optedOut: stoppedBy, schedule, now });
         if (stoppedBy) stopped.add(record.id);
         planned.set(index, { record, route });
       });
@@ -534,6 +579,11 @@ export class MessagesApi {
     let replayed = 0;
     let segments = 0;
     const results = await mapLimit(validated, 16, async (v, index) => {
+      const past = pastSchedules.get(index);
+      if (past) {
+        replayed++;
+        return { index, outcome: 'accepted' as const, ...this.accepted(past) };
+      }
       if (!v.ok) return { index, outcome: 'rejected' as const, type: v.type, errors: v.problems, ...(v.retryAfter !== undefined ? { retryAfter: v.retryAfter } : {}) };
       const stoppedBy = optOutOf.get(v.value);
       if (dryRun) return { index, outcome: 'dry-run' as const, ...(await this.dryRun(tenantId, v.value, stoppedBy)) };
@@ -588,7 +638,7 @@ export class MessagesApi {
       return json(200, publicView(result.current));
     }
     const status = result.current?.status ?? record.status;
-    return this.problem(409, 'conflict', `message ${id} is ${status} and can no longer be canceled (only ACCEPTED, ROUTED or RETRYING messages can)`, { messageStatus: status });
+    return this.problem(409, 'conflict', `message ${id} is ${status} and can no longer be canceled (only ACCEPTED, SCHEDULED, ROUTED or RETRYING messages can)`, { messageStatus: status });
   }
 
   private invalid(problems: FieldProblem[]): APIGatewayProxyResult {
@@ -680,6 +730,7 @@ export function publicView(r: MessageRecord) {
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     validUntil: r.validUntil,
+    ...(r.sendAt !== undefined ? { sendAt: r.sendAt } : {}),
     history: r.history,
   };
 }

@@ -5,7 +5,7 @@
  * duplicate events never move a message backwards.
  */
 import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dueShard } from '../domain/deadlines';
+import { dueShard, firstDeadline } from '../domain/deadlines';
 import { listAt, listShard } from '../domain/message-list';
 import type { RoutingFields } from '../domain/envelopes';
 import type { MessageRecord, MessageStatus } from '../domain/message';
@@ -55,7 +55,7 @@ export class MessageStore {
   ) {}
 
   /**
-   * Stores a new message (status ACCEPTED). Idempotent by id: when a record with
+   * Stores a new message (status ACCEPTED, or what the API made of it in the same write). Idempotent by id: when a record with
    * this id exists, nothing is written and the existing record is returned.
    */
   async create(record: MessageRecord): Promise<{ created: true } | { created: false; existing: MessageRecord }> {
@@ -65,14 +65,14 @@ export class MessageStore {
           TableName: this.tableName,
           // Retention counts from the end of validity, so even a message that never
           // reached a final state is cleaned up eventually; final states reset it.
-          // In the due index until final: the sweeper expires it if validity runs out first.
+          // In the due index until final: the sweeper expires it if validity runs out first, or routes it at its sendAt.
           Item: {
             ...messageKey(record.id),
             kind: ItemKind.message,
             ...record,
             expiresAt: Math.floor(Date.parse(record.validUntil) / 1000) + this.retentionDays * DAY_SECONDS,
             dueShard: dueShard(record.id),
-            dueAt: record.validUntil,
+            dueAt: firstDeadline(record),
             // In the list index for good: GET /v1/messages.
             listShard: listShard(record.tenantId, record.id),
             listAt: listAt(record.createdAt, record.id),

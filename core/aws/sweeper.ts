@@ -4,7 +4,11 @@
  *   deletion does the same through the stream, minutes to hours later, or never
  *   on emulators; the FIFO ingest queue drops the duplicate, the router's claim
  *   any later one), and delete the timer;
- * - ACCEPTED or ROUTED past validity (or RETRYING past it): EXPIRED;
+ * - SCHEDULED, its sendAt come: enqueue attempt 1 (as a retry's; the router claims it
+ *   SCHEDULED → ROUTED once, however often it is enqueued, and a canceled one not at all).
+ *   It stays in the index until the router's claim moves its deadline to the end of
+ *   validity, so a lost enqueue is made again by the next sweep: never lost, never twice;
+ * - ACCEPTED or ROUTED past validity (or RETRYING or SCHEDULED past it): EXPIRED;
  * - SUBMITTED with its receipts overdue: UNKNOWN.
  * Every action is a conditional write, so a sweep that overlaps another, or a
  * worker, changes nothing twice.
@@ -18,6 +22,8 @@ import { ItemKind, messageIdOf, retryTimerKey } from './table-keys';
 
 export interface SweepResult {
   timers: number;
+  /** SCHEDULED messages handed to the router (again, when a sweep before did and the router has not claimed it yet). */
+  scheduled: number;
   expired: number;
   unknown: number;
   skipped: number;
@@ -34,7 +40,7 @@ export class Sweeper {
   ) {}
 
   async sweep(now = new Date(), maxPerShard = 500): Promise<SweepResult> {
-    const result: SweepResult = { timers: 0, expired: 0, unknown: 0, skipped: 0 };
+    const result: SweepResult = { timers: 0, scheduled: 0, expired: 0, unknown: 0, skipped: 0 };
     await Promise.all(allDueShards().map((shard) => this.sweepShard(shard, now, maxPerShard, result)));
     return result;
   }
@@ -73,6 +79,16 @@ export class Sweeper {
         await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: retryTimerKey(id, attempt) }));
         result.timers++;
         this.log('RETRY_DUE', { messageId: id, attempt });
+        return;
+      }
+    }
+    if (item.status === 'SCHEDULED') {
+      const message = await this.messages.get(id);
+      if (!message || message.status !== 'SCHEDULED') return; // routed or canceled meanwhile
+      if (now.getTime() < Date.parse(message.validUntil)) {
+        await this.ingest.enqueue(ingestEnvelope({ ...message, messageId: id }, 1));
+        result.scheduled++;
+        this.log('SCHEDULE_DUE', { messageId: id, sendAt: message.sendAt });
         return;
       }
     }

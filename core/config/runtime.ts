@@ -49,6 +49,7 @@ export function toRuntimeConfig(config: GatewayConfig, options: { local?: boolea
       ...(t.countries !== undefined ? { countries: t.countries } : {}),
       ...(t.pumping !== undefined ? { pumping: t.pumping } : {}),
       ...(t.quota !== undefined ? { quota: t.quota } : {}),
+      ...(t.quietHours !== undefined ? { quietHours: t.quietHours } : {}),
     })),
     carriers: config.carriers.map((c) => ({ id: c.id, maxAttempts: c.maxAttempts, tps: c.tps })),
     routes: config.routes,
@@ -61,7 +62,7 @@ export function toRuntimeConfig(config: GatewayConfig, options: { local?: boolea
 /** A tenant as the Lambdas see it: its key digests, never its keys. */
 export type RuntimeTenant = { id: string; apiKeySha256: string[]; rateLimitPerSecond: number; callbackUrl?: string } & Pick<
   TenantConfig,
-  'numbers' | 'optOut' | 'senders' | 'defaultSender' | 'countries' | 'pumping' | 'quota'
+  'numbers' | 'optOut' | 'senders' | 'defaultSender' | 'countries' | 'pumping' | 'quota' | 'quietHours'
 >;
 
 let cached: RuntimeConfig | undefined;

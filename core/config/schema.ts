@@ -76,6 +76,13 @@ export const PricesConfig = z.strictObject({
   carriers: z.record(z.string(), z.record(IsoCountry, Rate)).optional(),
 });
 
+const TimeOfDay = z.string().regex(/^(?:[01][0-9]|2[0-3]):[0-5][0-9]$/, 'a time of day is "HH:MM", 00:00 to 23:59');
+
+/** A daily window in the destination's local time; `start` after `end` spans midnight (core/domain/quiet-hours.ts). */
+export const QuietHoursConfig = z
+  .strictObject({ start: TimeOfDay, end: TimeOfDay })
+  .refine((w) => w.start !== w.end, { message: 'start and end must differ (a window of no time, or of the whole day, defers nothing or everything)', path: ['end'] });
+
 export const TenantConfig = z.strictObject({
   id: Id,
   /** Plaintext API keys. Meant for local configs only: the app hashes them at synth, only hashes are deployed. */
@@ -104,6 +111,8 @@ export const TenantConfig = z.strictObject({
   pumping: PumpingConfig.optional(),
   /** Caps on segments and spend; past one the API answers 429 quota-exceeded. */
   quota: QuotaConfig.optional(),
+  /** Promotional messages to a destination whose local time is in this window are deferred to its end (SCHEDULED, quiet_hours). */
+  quietHours: QuietHoursConfig.optional(),
 });
 
 export const ReceiptIdFormat = z.enum(['as-is', 'hex', 'decimal']);

@@ -1,11 +1,22 @@
 /**
  * Deadlines: every item that must be acted on at a time — an open message at
- * the end of its validity, a SUBMITTED message when its receipt is overdue, a
- * retry timer when it is due — carries `dueShard` / `dueAt` and so appears in
- * the sparse `due` index. The sweeper queries each shard for what is overdue.
- * Final messages drop the attributes and leave the index.
+ * the end of its validity, a SCHEDULED message at its `sendAt`, a SUBMITTED
+ * message when its receipt is overdue, a retry timer when it is due — carries
+ * `dueShard` / `dueAt` and so appears in the sparse `due` index. The sweeper
+ * queries each shard for what is overdue. Final messages drop the attributes
+ * and leave the index.
  */
+import type { MessageRecord } from './message';
+
 export const DUE_SHARDS = 8;
+
+/**
+ * The deadline a new message is stored with: its `sendAt` while SCHEDULED (the sweeper hands it
+ * to the router then; routing makes the end of validity its deadline), else the end of validity.
+ */
+export function firstDeadline(record: Pick<MessageRecord, 'status' | 'sendAt' | 'validUntil'>): string {
+  return record.status === 'SCHEDULED' && record.sendAt !== undefined ? record.sendAt : record.validUntil;
+}
 
 /** The index partition of an item: spread over a few shards to avoid one hot key. */
 export function dueShard(id: string): string {

@@ -10,6 +10,7 @@ import type { MessageType } from './envelopes';
 
 export const STATUSES = [
   'ACCEPTED',
+  'SCHEDULED',
   'ROUTED',
   'SUBMITTED',
   'RETRYING',
@@ -45,19 +46,24 @@ export function isFinal(status: MessageStatus): boolean {
  * receipts only move SUBMITTED messages.
  * RETRYING only from ROUTED: a submitted message is never attempted again (its
  * text goes with SUBMITTED unless retainText is on, and its receipts decide it).
+ * SCHEDULED only at acceptance (the API stores ACCEPTED and SCHEDULED in one write, like
+ * ROUTED): a message with a `sendAt`, or deferred by quiet hours. From there the router's
+ * claim of attempt 1 (ROUTED) once the sweeper finds it due, or a cancel; REJECTED (no route),
+ * EXPIRED and FAILED as from ACCEPTED, which it stands for until its time.
  */
 export const PREDECESSORS: Readonly<Record<MessageStatus, readonly MessageStatus[]>> = {
   ACCEPTED: [],
-  ROUTED: ['ACCEPTED', 'RETRYING'],
+  SCHEDULED: ['ACCEPTED'],
+  ROUTED: ['ACCEPTED', 'SCHEDULED', 'RETRYING'],
   SUBMITTED: ['ROUTED'],
   RETRYING: ['ROUTED'],
   DELIVERED: ['SUBMITTED'],
   UNDELIVERED: ['SUBMITTED'],
-  EXPIRED: ['ACCEPTED', 'ROUTED', 'RETRYING', 'SUBMITTED'],
-  REJECTED: ['ACCEPTED', 'RETRYING', 'SUBMITTED'],
-  FAILED: ['ACCEPTED', 'ROUTED', 'RETRYING', 'SUBMITTED'],
+  EXPIRED: ['ACCEPTED', 'SCHEDULED', 'ROUTED', 'RETRYING', 'SUBMITTED'],
+  REJECTED: ['ACCEPTED', 'SCHEDULED', 'RETRYING', 'SUBMITTED'],
+  FAILED: ['ACCEPTED', 'SCHEDULED', 'ROUTED', 'RETRYING', 'SUBMITTED'],
   UNKNOWN: ['SUBMITTED'],
-  CANCELED: ['ACCEPTED', 'ROUTED', 'RETRYING'],
+  CANCELED: ['ACCEPTED', 'SCHEDULED', 'ROUTED', 'RETRYING'],
 };
 
 export function canTransition(from: MessageStatus, to: MessageStatus): boolean {
@@ -100,8 +106,13 @@ export interface MessageRecord {
   segments: number;
   reference?: string;
   callbackUrl?: string;
-  /** ISO-8601: after this the message is not attempted any more (EXPIRED). */
+  /** ISO-8601: after this the message is not attempted any more (EXPIRED). Counts from `sendAt` for a scheduled message. */
   validUntil: string;
+  /**
+   * ISO-8601: when a SCHEDULED message is routed (the request's `sendAt`, or the end of its
+   * destination's quiet hours: reason quiet_hours). Kept after it was routed; absent for a message sent at once.
+   */
+  sendAt?: string;
   createdAt: string;
   updatedAt: string;
   /** Attempt number of the current or last delivery attempt (0 before the first). */

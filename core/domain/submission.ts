@@ -26,6 +26,7 @@ export const SubmissionBody = z.strictObject({
   callbackUrl: z.optional(z.url({ protocol: /^https?$/, error: 'callbackUrl must be an http(s) URL' }).check(z.maxLength(2048, 'callbackUrl is at most 2048 characters'))),
   validitySeconds: z.optional(z.int('validitySeconds must be a whole number of seconds').check(z.gte(60, 'validitySeconds is at least 60'), z.lte(7 * 86400, 'validitySeconds is at most 604800 (7 days)'))),
   type: z.optional(z.enum(['transactional', 'promotional'], 'type is "transactional" or "promotional"')),
+  sendAt: z.optional(z.iso.datetime({ offset: true, error: 'sendAt must be an RFC 3339 date-time with a Z or ±hh:mm offset, e.g. 2026-05-01T09:30:00Z' })),
 });
 export type SubmissionBody = z.infer<typeof SubmissionBody>;
 
@@ -48,6 +49,8 @@ export interface ValidSubmission {
   reference?: string;
   callbackUrl?: string;
   validitySeconds: number;
+  /** ISO-8601 (UTC) time the request asked to send it at: SCHEDULED until then (core/domain/schedule.ts). */
+  sendAt?: string;
 }
 
 export interface SubmissionLimits {
@@ -55,6 +58,18 @@ export interface SubmissionLimits {
   defaultValiditySeconds: number;
   /** When given, a callbackUrl must pass these rules (https, no private hosts in AWS). */
   callbackUrls?: CallbackUrlOptions;
+}
+
+/** How far ahead a `sendAt` may be: at least a minute (a sweep's period, README#scheduled-send), at most 35 days. */
+export const SEND_AT_MIN_AHEAD_SECONDS = 60;
+export const SEND_AT_MAX_AHEAD_SECONDS = 35 * 86_400;
+
+/** Why a `sendAt` cannot be taken at `now`, or undefined when it is in range. */
+export function sendAtProblem(sendAt: string, now: Date): string | undefined {
+  const ahead = (Date.parse(sendAt) - now.getTime()) / 1000;
+  if (ahead < SEND_AT_MIN_AHEAD_SECONDS) return `sendAt must be at least ${SEND_AT_MIN_AHEAD_SECONDS} seconds ahead (the API's clock is ${now.toISOString()})`;
+  if (ahead > SEND_AT_MAX_AHEAD_SECONDS) return `sendAt must be at most 35 days ahead (the API's clock is ${now.toISOString()})`;
+  return undefined;
 }
 
 export type SubmissionResult = { ok: true; value: ValidSubmission } | { ok: false; problems: FieldProblem[] };
@@ -120,7 +135,8 @@ export function zodProblems(error: { issues: z.core.$ZodIssue[] }, raw: unknown,
   });
 }
 
-export function validateSubmission(raw: unknown, limits: SubmissionLimits, prefix = ''): SubmissionResult {
+/** `now` is the API's clock, which a `sendAt` must be ahead of. */
+export function validateSubmission(raw: unknown, limits: SubmissionLimits, prefix = '', now = new Date()): SubmissionResult {
   const parsed = SubmissionBody.safeParse(raw);
   if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error, raw, prefix) };
   const body = parsed.data;
@@ -138,6 +154,11 @@ export function validateSubmission(raw: unknown, limits: SubmissionLimits, prefi
   if (body.callbackUrl !== undefined && limits.callbackUrls) {
     const check = checkCallbackUrl(body.callbackUrl, limits.callbackUrls);
     if (!check.ok) problems.push({ field: field('callbackUrl'), problem: check.problem });
+  }
+
+  if (body.sendAt !== undefined) {
+    const problem = sendAtProblem(body.sendAt, now);
+    if (problem) problems.push({ field: field('sendAt'), problem });
   }
 
   const analysis = analyzeText(body.text);
@@ -163,6 +184,7 @@ export function validateSubmission(raw: unknown, limits: SubmissionLimits, prefi
       ...(body.reference !== undefined ? { reference: body.reference } : {}),
       ...(body.callbackUrl !== undefined ? { callbackUrl: body.callbackUrl } : {}),
       validitySeconds: body.validitySeconds ?? limits.defaultValiditySeconds,
+      ...(body.sendAt !== undefined ? { sendAt: new Date(body.sendAt).toISOString() } : {}),
     },
   };
 }

@@ -92,11 +92,12 @@ function figuresOfImage(image: CountedImage): UsageFigures {
 /**
  * What the INSERT of a message record the API did not count (`usageCounted` unset: its tenant has
  * no caps) adds: the message to the day's totals and to its country's. Only a message stored to be
- * sent (ACCEPTED or ROUTED): one stored final (opted out, not charged) is in no figure.
+ * sent (ACCEPTED, ROUTED or SCHEDULED): one stored final (opted out, not charged) is in no figure.
+ * A scheduled message counts on its acceptance day, as the API charges it then.
  */
 export function acceptedCountsOf(eventName: string | undefined, newImage: CountedImage | undefined): StatusCount[] {
   if (eventName !== 'INSERT' || newImage?.kind !== 'message' || newImage.usageCounted === true) return [];
-  if (newImage.status !== 'ACCEPTED' && newImage.status !== 'ROUTED') return [];
+  if (newImage.status !== 'ACCEPTED' && newImage.status !== 'ROUTED' && newImage.status !== 'SCHEDULED') return [];
   const base = { tenantId: String(newImage.tenantId), day: String(newImage.createdAt).slice(0, 10), sign: 1 as const, figures: figuresOfImage(newImage) };
   const country = typeof newImage.country === 'string' ? newImage.country : UNKNOWN_COUNTRY;
   return [{ ...base, group: TOTAL }, { ...base, group: country }];

@@ -291,6 +291,7 @@ export function completeMessageRecord(): MessageRecord {
     price: 0.08,
     currency: 'EUR',
     usageCounted: true,
+    sendAt: '2025-03-01T12:00:01.000Z',
   };
   return record;
 }

@@ -271,6 +271,13 @@ describe('main', () => {
     expect(t.out()).toBe('m1  ACCEPTED  2 segments UCS2\n');
   });
 
+  it('send --send-at asks for the schedule and prints the message SCHEDULED with its time', async () => {
+    const t = fakeIo([{ status: 202, body: { id: 'm1', status: 'SCHEDULED', sendAt: '2026-12-02T09:00:00.000Z', encoding: 'GSM7', segments: 1 } }]);
+    expect(await main(['send', '+447400123456', 'hi', '--send-at', '2026-12-02T09:00:00Z'], t.io)).toBe(0);
+    expect(JSON.parse(String(t.calls[0]!.body))).toEqual({ to: '+447400123456', text: 'hi', sendAt: '2026-12-02T09:00:00Z' });
+    expect(t.out()).toBe('m1  SCHEDULED  1 segment GSM7  at 2026-12-02T09:00:00.000Z\n');
+  });
+
   it('send --wait polls until a final status and prints plain progress lines off a TTY', async () => {
     const t = fakeIo([
       { status: 202, body: { id: 'm1', status: 'ACCEPTED', encoding: 'GSM7', segments: 1 } },

@@ -47,6 +47,21 @@ describe('parseGatewayConfig — a bad config names the field', () => {
       problem: /^tenants\[0\]\.id: must be 1-40 lowercase letters/,
     },
     {
+      name: 'quiet hours with a time that is not HH:MM',
+      raw: gatewayConfigInput({ tenants: [{ id: 'acme', apiKeys: [API_KEYS.acme], quietHours: { start: '9pm', end: '08:00' } }] }),
+      problem: /^tenants\[0\]\.quietHours\.start: a time of day is "HH:MM", 00:00 to 23:59$/,
+    },
+    {
+      name: 'quiet hours past 23:59',
+      raw: gatewayConfigInput({ tenants: [{ id: 'acme', apiKeys: [API_KEYS.acme], quietHours: { start: '21:00', end: '24:00' } }] }),
+      problem: /^tenants\[0\]\.quietHours\.end: a time of day is "HH:MM"/,
+    },
+    {
+      name: 'quiet hours that start when they end',
+      raw: gatewayConfigInput({ tenants: [{ id: 'acme', apiKeys: [API_KEYS.acme], quietHours: { start: '08:00', end: '08:00' } }] }),
+      problem: /^tenants\[0\]\.quietHours\.end: start and end must differ/,
+    },
+    {
       name: 'no tenant',
       raw: gatewayConfigInput({ tenants: [] }),
       problem: 'tenants: at least one tenant is needed',
@@ -248,7 +263,7 @@ describe('loadGatewayConfig', () => {
     const config = loadGatewayConfig(LOCAL_CONFIG);
     // Assess
     expect(config.stackName).toBe('SmsGatewayLocal');
-    expect(config.tenants.map((t) => [t.id, t.rateLimitPerSecond])).toEqual([['acme', 200], ['globex', 200], ['stark', 200], ['initech', 2], ['umbrella', 20], ['hooli', 10]]);
+    expect(config.tenants.map((t) => [t.id, t.rateLimitPerSecond])).toEqual([['acme', 200], ['globex', 200], ['stark', 200], ['initech', 2], ['umbrella', 20], ['hooli', 10], ['wayne', 20]]);
     expect(config.carriers.map((c) => c.id)).toEqual(['sim-a', 'sim-b']);
     expect(config.routes.map((r) => r.id)).toContain('uk');
     expect(config.carriers.every((c) => c.simulated)).toBe(true);
@@ -317,13 +332,18 @@ describe('toRuntimeConfig', () => {
     expect(runtime.version).toBe(1);
   });
 
+  it('carries a tenant\'s quiet hours to the Lambdas', () => {
+    const config = parseGatewayConfig(gatewayConfigInput({ tenants: [{ id: 'acme', apiKeys: [API_KEYS.acme], quietHours: { start: '21:00', end: '08:00' } }] }));
+    expect(toRuntimeConfig(config).tenants[0]!.quietHours).toEqual({ start: '21:00', end: '08:00' });
+  });
+
   it('hashes keys as lowercase hex SHA-256 of the UTF-8 key', () => {
     expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 
   it('compiles config/local.yaml', () => {
     const runtime = toRuntimeConfig(loadGatewayConfig(LOCAL_CONFIG));
-    expect(runtime.tenants.map((t) => t.apiKeySha256)).toEqual(['acme', 'globex', 'stark', 'initech', 'umbrella', 'hooli'].map((id) => [sha256Hex(`dev-${id}-key-0123456789`)]));
+    expect(runtime.tenants.map((t) => t.apiKeySha256)).toEqual(['acme', 'globex', 'stark', 'initech', 'umbrella', 'hooli', 'wayne'].map((id) => [sha256Hex(`dev-${id}-key-0123456789`)]));
   });
 });
 

@@ -4,6 +4,7 @@ import { FINAL_STATUSES, PREDECESSORS, STATUSES, canTransition, isFinal, type Me
 /** Lifecycle stage of each status: a transition to a lower stage goes backwards. */
 const STAGE: Record<MessageStatus, number> = {
   ACCEPTED: 0,
+  SCHEDULED: 0.5,
   ROUTED: 1,
   SUBMITTED: 2,
   RETRYING: 3,
@@ -28,8 +29,8 @@ describe('message status model', () => {
     for (const froms of Object.values(PREDECESSORS)) for (const s of froms) expect(STATUSES).toContain(s);
   });
 
-  it('isFinal agrees with FINAL_STATUSES, and only ACCEPTED, ROUTED, SUBMITTED, RETRYING are in flight', () => {
-    expect(STATUSES.filter((s) => !isFinal(s))).toEqual(['ACCEPTED', 'ROUTED', 'SUBMITTED', 'RETRYING']);
+  it('isFinal agrees with FINAL_STATUSES, and only ACCEPTED, SCHEDULED, ROUTED, SUBMITTED, RETRYING are in flight', () => {
+    expect(STATUSES.filter((s) => !isFinal(s))).toEqual(['ACCEPTED', 'SCHEDULED', 'ROUTED', 'SUBMITTED', 'RETRYING']);
     expect(STATUSES.filter(isFinal)).toEqual([...FINAL_STATUSES]);
   });
 
@@ -69,6 +70,11 @@ describe('message status model', () => {
     ['ROUTED', 'DELIVERED'],
     ['SUBMITTED', 'CANCELED'],
     ['ROUTED', 'REJECTED'],
+    ['SCHEDULED', 'SUBMITTED'],
+    ['SCHEDULED', 'RETRYING'],
+    ['ROUTED', 'SCHEDULED'],
+    ['RETRYING', 'SCHEDULED'],
+    ['CANCELED', 'SCHEDULED'],
   ] as const)('refuses %s → %s', (from, to) => {
     expect(canTransition(from, to)).toBe(false);
   });
@@ -86,6 +92,12 @@ describe('message status model', () => {
     ['SUBMITTED', 'REJECTED'],
     ['ROUTED', 'FAILED'],
     ['ACCEPTED', 'CANCELED'],
+    ['ACCEPTED', 'SCHEDULED'],
+    ['SCHEDULED', 'ROUTED'],
+    ['SCHEDULED', 'CANCELED'],
+    ['SCHEDULED', 'EXPIRED'],
+    ['SCHEDULED', 'REJECTED'],
+    ['SCHEDULED', 'FAILED'],
   ] as const)('allows %s → %s', (from, to) => {
     expect(canTransition(from, to)).toBe(true);
   });
@@ -104,6 +116,14 @@ describe('message status model', () => {
     // Assess
     expect([...fromAccepted].sort()).toEqual([...STATUSES].sort());
     expect(deadEnds).toEqual([]);
+  });
+
+  it('a message is SCHEDULED only at acceptance: nothing but ACCEPTED leads there', () => {
+    expect(PREDECESSORS.SCHEDULED).toEqual(['ACCEPTED']);
+  });
+
+  it('a SCHEDULED message goes on only to its routing or to a final status, never straight to the SMSC', () => {
+    expect(successors('SCHEDULED').filter((s) => !isFinal(s))).toEqual(['ROUTED']);
   });
 
   it('never retries a submitted message: its text is gone (retainText off) and its receipts decide it', () => {

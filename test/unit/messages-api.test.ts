@@ -414,6 +414,7 @@ describe('GET /v1/messages/{id}', () => {
       createdAt: later.createdAt,
       updatedAt: later.updatedAt,
       validUntil: later.validUntil,
+      sendAt: later.sendAt,
       history: later.history,
     });
     expect(view.history.map((h: { status: string }) => h.status)).toEqual(['ACCEPTED', 'SUBMITTED', 'DELIVERED']);
@@ -847,7 +848,7 @@ describe('fuzz: random bodies never produce a 5xx and never store unless 202', (
 });
 
 describe('DELETE /v1/messages/{id}', () => {
-  it.each(['ACCEPTED', 'ROUTED', 'RETRYING'] as const)('cancels a %s message', async (status) => {
+  it.each(['ACCEPTED', 'SCHEDULED', 'ROUTED', 'RETRYING'] as const)('cancels a %s message', async (status) => {
     // Prepare
     const { api, messages } = await apiFixture();
     const record = messageRecord({ status });

@@ -391,6 +391,8 @@ describe('the documented paths and methods are the routed ones', () => {
 describe('every answer of the API is documented for its operation', () => {
   const observed = new Map<string, Set<string>>();
   const answers: { name: string; req: ApiRequest; res: APIGatewayProxyResult }[] = [];
+  /** A tenant with quiet hours the fixture's clock (12:00 in London) is in. */
+  const QUIET_KEY = 'test-wayne-key-0123456789';
 
   beforeAll(async () => {
     // Prepare: no default route, so a dry run can also answer no_route; small batches; prices, and globex may send one segment a day.
@@ -401,6 +403,7 @@ describe('every answer of the API is documented for its operation', () => {
         { id: 'acme', apiKeys: [API_KEYS.acme], rateLimitPerSecond: 1000 },
         { id: 'globex', apiKeys: [API_KEYS.globex], rateLimitPerSecond: 1000, quota: { segmentsPerDay: 1 } },
         { id: 'initech', apiKeys: [API_KEYS.initech], rateLimitPerSecond: 2 },
+        { id: 'wayne', apiKeys: [QUIET_KEY], rateLimitPerSecond: 1000, quietHours: { start: '09:00', end: '18:00' } },
       ],
       routes: [
         { id: 'uk', kind: 'failover', match: { prefix: ['+447'] }, carriers: ['c-a', 'c-b'] },
@@ -429,6 +432,11 @@ describe('every answer of the API is documented for its operation', () => {
       ['batch key reused', apiRequest({ path: batch, headers: { 'idempotency-key': 'doc-2' }, body: { messages: [submissionBody({ text: 'other' })] } })],
       ['batch bad key', apiRequest({ path: batch, headers: { 'idempotency-key': '' }, body: { messages: [submissionBody()] } })],
       ['batch dry run', apiRequest({ path: batch, query: { dryRun: 'true' }, body: { messages: [submissionBody({ to: MOBILE.DE }), submissionBody({ to: MOBILE.US }), submissionBody({ text: '' })] } })],
+      ['scheduled', apiRequest({ body: submissionBody({ sendAt: '2025-03-01T13:00:00Z' }) })],
+      ['quiet hours', apiRequest({ body: submissionBody({ type: 'promotional' }), headers: { 'x-api-key': QUIET_KEY } })],
+      ['scheduled dry run', apiRequest({ query: { dryRun: 'true' }, body: submissionBody({ sendAt: '2025-03-01T13:00:00Z' }) })],
+      ['scheduled batch', apiRequest({ path: batch, body: { messages: [submissionBody({ sendAt: '2025-03-01T13:00:00Z' }), submissionBody({ sendAt: 'soon' })] } })],
+      ['scheduled batch dry run', apiRequest({ path: batch, query: { dryRun: 'true' }, body: { messages: [submissionBody({ sendAt: '2025-03-01T13:00:00Z' })] } })],
       ['batch all invalid', apiRequest({ path: batch, body: { messages: [submissionBody({ to: LANDLINE_GB })] } })],
       ['batch too many', apiRequest({ path: batch, body: { messages: [1, 2, 3, 4] } })],
       ['batch empty', apiRequest({ path: batch, body: { messages: [] } })],

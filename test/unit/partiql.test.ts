@@ -75,15 +75,15 @@ describe('transitionStatement', () => {
   });
 
   it('asks for any of several statuses with an IN list, removes what a final change removes, and has no attempt condition when none is expected', () => {
-    // Prepare: FAILED may come from four statuses
+    // Prepare: FAILED may come from five statuses
     const plan = planTransition('FAILED', { reason: 'ESME_RINVDSTADR', now: NOW }, RETENTION_DAYS);
     // Act
     const statement = transitionStatement('messages', messageKey('m-2'), plan, 0);
     // Assess
-    expect(PREDECESSORS.FAILED).toEqual(['ACCEPTED', 'ROUTED', 'RETRYING', 'SUBMITTED']);
+    expect(PREDECESSORS.FAILED).toEqual(['ACCEPTED', 'SCHEDULED', 'ROUTED', 'RETRYING', 'SUBMITTED']);
     expect(statement.Statement).toBe(
       'UPDATE "messages" SET "history"[0] = ? SET "status" = ? SET "updatedAt" = ? SET "reason" = ? SET "expiresAt" = ? REMOVE "dueShard" REMOVE "dueAt"' +
-        ' WHERE "pk" = ? AND "sk" = ? AND "status" IN [?, ?, ?, ?] AND size("history") = ?',
+        ' WHERE "pk" = ? AND "sk" = ? AND "status" IN [?, ?, ?, ?, ?] AND size("history") = ?',
     );
     expect(statement.Parameters).toEqual([
       plan.change,
@@ -94,6 +94,7 @@ describe('transitionStatement', () => {
       'MSG#m-2',
       'MSG',
       'ACCEPTED',
+      'SCHEDULED',
       'ROUTED',
       'RETRYING',
       'SUBMITTED',

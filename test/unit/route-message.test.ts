@@ -178,6 +178,57 @@ describe('routeMessage', () => {
   });
 });
 
+describe('routeMessage — a scheduled message at its time', () => {
+  const scheduled = () => messageRecord({ status: 'SCHEDULED', sendAt: NOW.toISOString(), history: [{ status: 'ACCEPTED', at: NOW.toISOString() }, { status: 'SCHEDULED', at: NOW.toISOString() }] });
+
+  it('claims attempt 1 with SCHEDULED → ROUTED and hands it to the carrier, its deadline now the end of validity', async () => {
+    // Prepare
+    const record = scheduled();
+    const ports = new InMemoryRouterPorts(record);
+    // Act
+    const outcome = await routeMessage(ingestEnvelope(record), table, ports);
+    // Assess
+    expect(outcome).toEqual({ outcome: 'routed', carrierId: 'c-a', routeId: 'uk', redelivered: false });
+    expect(ports.record(record.id)).toMatchObject({ status: 'ROUTED', attempt: 1, dueAt: record.validUntil, sendAt: record.sendAt });
+    expect(ports.enqueued.map((e) => [e.messageId, e.attempt])).toEqual([[record.id, 1]]);
+  });
+
+  it('routes it once when two sweeps enqueued it: the second envelope re-sends the same attempt, which the FIFO queue drops', async () => {
+    // Prepare
+    const record = scheduled();
+    const ports = new InMemoryRouterPorts(record);
+    // Act
+    await routeMessage(ingestEnvelope(record), table, ports);
+    const again = await routeMessage(ingestEnvelope(record), table, ports);
+    // Assess
+    expect(again).toMatchObject({ outcome: 'routed', redelivered: true });
+    expect(ports.record(record.id)!.history.filter((h) => h.status === 'ROUTED')).toHaveLength(1);
+    expect(new Set(ports.enqueued.map((e) => `${e.messageId}#${e.attempt}`)).size).toBe(1);
+  });
+
+  it('never routes a schedule canceled after the sweeper enqueued it', async () => {
+    // Prepare
+    const record = messageRecord({ ...scheduled(), status: 'CANCELED' });
+    const ports = new InMemoryRouterPorts(record);
+    // Act
+    const outcome = await routeMessage(ingestEnvelope(record), table, ports);
+    // Assess
+    expect(outcome).toEqual({ outcome: 'skipped', status: 'CANCELED' });
+    expect(ports.enqueued).toEqual([]);
+  });
+
+  it('rejects it no_route when no route takes it at its time', async () => {
+    // Prepare
+    const record = messageRecord({ ...scheduled(), to: MOBILE.DE, country: 'DE' });
+    const ports = new InMemoryRouterPorts(record);
+    // Act
+    const outcome = await routeMessage(ingestEnvelope(record), ukOnly, ports);
+    // Assess
+    expect(outcome).toEqual({ outcome: 'rejected', reason: 'no_route' });
+    expect(ports.record(record.id)!.status).toBe('REJECTED');
+  });
+});
+
 describe('planOutbox', () => {
   const image = {
     kind: 'message',
@@ -236,6 +287,10 @@ describe('planOutbox', () => {
   it('a retry timer\'s removal becomes the ingest envelope of its attempt', () => {
     const timer = { kind: 'retry-timer', messageId: image.id, nextAttempt: 3, tenantId: 'acme', to: MOBILE.DE, type: 'transactional', validUntil: image.validUntil };
     expect(planOutbox('REMOVE', timer, undefined)).toEqual({ queue: 'ingest', envelope: { v: 1, messageId: image.id, attempt: 3, tenantId: 'acme', to: MOBILE.DE, type: 'transactional', validUntil: image.validUntil } });
+  });
+
+  it('an INSERT of a SCHEDULED message sends nothing: the sweeper hands it to the router at its sendAt', () => {
+    expect(planOutbox('INSERT', undefined, { ...image, status: 'SCHEDULED', sendAt: '2025-03-01T18:00:00.000Z' })).toBeUndefined();
   });
 
   it('refuses a ROUTED record without a carrier instead of enqueueing it nowhere', () => {
