@@ -272,11 +272,12 @@ export class GatewayStack extends Stack {
       name: 'sweeper',
       runtimeConfig,
       timeout: Duration.seconds(55),
-      description: 'Acts on overdue deadlines: retry timers, validity, receipts',
+      description: 'Acts on overdue deadlines: retry timers, schedules, validity, receipts',
       environment: { TABLE_NAME: table.tableName, INGEST_QUEUE_URL: this.ingest.queue.queueUrl },
     }));
     this.table.grantQueryDue(sweeperFn.function);
-    this.table.grantItems(sweeperFn.function, 'GetItem', 'UpdateItem', 'DeleteItem');
+    // BatchGetItem: a scheduled message's opt-outs with optOut.scope sender (its tenant-wide one and its sender's).
+    this.table.grantItems(sweeperFn.function, 'GetItem', 'BatchGetItem', 'UpdateItem', 'DeleteItem');
     this.ingest.queue.grantSendMessages(sweeperFn.function);
     new events.Rule(this, 'SweepSchedule', { schedule: events.Schedule.rate(Duration.minutes(1)), targets: [new targets.LambdaFunction(sweeperFn.function, { retryAttempts: 0 })] });
 

@@ -13,7 +13,7 @@ import type { MessageType } from '../domain/envelopes';
 import { optOutApplies, optOutScopes, type OptOut } from '../domain/opt-outs';
 import type { OptOutRepository } from './opt-outs-api';
 
-export const OPTED_OUT_REASON = 'opted_out';
+export { OPTED_OUT_REASON } from '../domain/opt-outs';
 
 /** Per message, in order: the opt-out that stops it, or undefined. */
 export async function optOutsStopping(

@@ -8,6 +8,7 @@
  *   SCHEDULED → ROUTED once, however often it is enqueued, and a canceled one not at all).
  *   It stays in the index until the router's claim moves its deadline to the end of
  *   validity, so a lost enqueue is made again by the next sweep: never lost, never twice;
+ *   Unless its recipient opted out since its acceptance: then it is REJECTED opted_out;
  * - ACCEPTED or ROUTED past validity (or RETRYING or SCHEDULED past it): EXPIRED;
  * - SUBMITTED with its receipts overdue: UNKNOWN.
  * Every action is a conditional write, so a sweep that overlaps another, or a
@@ -16,6 +17,8 @@
 import { DeleteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { allDueShards } from '../domain/deadlines';
 import { ingestEnvelope } from '../domain/envelopes';
+import type { MessageRecord } from '../domain/message';
+import { OPTED_OUT_REASON } from '../domain/opt-outs';
 import type { IngestQueue } from './queues';
 import type { MessageStore } from './message-store';
 import { ItemKind, messageIdOf, retryTimerKey } from './table-keys';
@@ -26,6 +29,8 @@ export interface SweepResult {
   scheduled: number;
   expired: number;
   unknown: number;
+  /** SCHEDULED messages whose recipient opted out since their acceptance: REJECTED opted_out instead. */
+  optedOut: number;
   skipped: number;
 }
 
@@ -37,10 +42,15 @@ export class Sweeper {
     private readonly messages: Pick<MessageStore, 'get' | 'transition'>,
     private readonly ingest: Pick<IngestQueue, 'enqueue'>,
     private readonly log: (event: string, data: Record<string, unknown>) => void = () => undefined,
+    /**
+     * Whether the recipient of a scheduled message opted out of it since it was accepted (the
+     * API checked at acceptance; a schedule may wait 35 days). None given: nobody has.
+     */
+    private readonly optedOut: (message: MessageRecord) => Promise<boolean> = async () => false,
   ) {}
 
   async sweep(now = new Date(), maxPerShard = 500): Promise<SweepResult> {
-    const result: SweepResult = { timers: 0, scheduled: 0, expired: 0, unknown: 0, skipped: 0 };
+    const result: SweepResult = { timers: 0, scheduled: 0, expired: 0, unknown: 0, optedOut: 0, skipped: 0 };
     await Promise.all(allDueShards().map((shard) => this.sweepShard(shard, now, maxPerShard, result)));
     return result;
   }
@@ -86,6 +96,15 @@ export class Sweeper {
       const message = await this.messages.get(id);
       if (!message || message.status !== 'SCHEDULED') return; // routed or canceled meanwhile
       if (now.getTime() < Date.parse(message.validUntil)) {
+        if (await this.optedOut(message)) {
+          // A STOP since acceptance ends it here, never sent (its acceptance's usage stands).
+          const r = await this.messages.transition(id, 'REJECTED', { reason: OPTED_OUT_REASON });
+          if (r.applied) {
+            result.optedOut++;
+            this.log('SCHEDULE_OPTED_OUT', { messageId: id });
+          } else result.skipped++;
+          return;
+        }
         await this.ingest.enqueue(ingestEnvelope({ ...message, messageId: id }, 1));
         result.scheduled++;
         this.log('SCHEDULE_DUE', { messageId: id, sendAt: message.sendAt });

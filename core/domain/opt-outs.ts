@@ -19,6 +19,9 @@ export interface OptOut {
   keyword?: string;
 }
 
+/** The reason of a message stopped by an opt-out (REJECTED). */
+export const OPTED_OUT_REASON = 'opted_out';
+
 /**
  * Whether a tenant's opt-outs stop a message of this type: with `appliesTo: promotional`,
  * transactional messages (OTPs, alerts) still go to an opted-out number.

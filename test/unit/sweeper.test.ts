@@ -48,8 +48,11 @@ class InMemoryDueTable {
 
   readonly ingest = { enqueue: async (e: IngestEnvelope) => void this.enqueued.push(structuredClone(e)) };
 
+  /** Recipients that opted out since their message was accepted. */
+  readonly optedOut = new Set<string>();
+
   sweeper(): Sweeper {
-    return new Sweeper('table', 'due', this.client, this.messages, this.ingest);
+    return new Sweeper('table', 'due', this.client, this.messages, this.ingest, () => undefined, async (m) => this.optedOut.has(m.to));
   }
 }
 
@@ -86,6 +89,22 @@ describe('Sweeper — scheduled messages', () => {
     // Assess
     expect(result).toMatchObject({ scheduled: 1, expired: 0 });
     expect(table.enqueued).toEqual([{ v: 1, messageId: record.id, attempt: 1, tenantId: 'acme', to: record.to, country: 'GB', type: 'transactional', validUntil: record.validUntil }]);
+  });
+
+  it('rejects a due schedule whose recipient opted out since its acceptance, opted_out, and never enqueues it', async () => {
+    // Prepare
+    const table = new InMemoryDueTable();
+    const record = scheduled();
+    table.add(record);
+    table.optedOut.add(record.to);
+    // Act
+    const result = await table.sweeper().sweep(SEND_AT);
+    const again = await table.sweeper().sweep(new Date(SEND_AT.getTime() + 60_000));
+    // Assess
+    expect(result).toMatchObject({ scheduled: 0, optedOut: 1 });
+    expect(again).toMatchObject({ scheduled: 0, optedOut: 0 });
+    expect(table.enqueued).toEqual([]);
+    expect(table.records.get(record.id)).toMatchObject({ status: 'REJECTED', reason: 'opted_out' });
   });
 
   it('enqueues it again on the next sweep until the router claims it, and the claim routes it once', async () => {
