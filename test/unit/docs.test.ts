@@ -44,3 +44,11 @@ describe('README#sizing-the-worker', () => {
     expect(readme).toContain(`\nwarning: ${warning}\n`);
   });
 });
+
+describe('README#twilio-compatible-api', () => {
+  it('names every Twilio parameter that is accepted and ignored', async () => {
+    const { IGNORED_PARAMETERS } = await import('../../core/twilio/create-params');
+    const line = readme.slice(readme.indexOf('**Accepted and ignored:**'), readme.indexOf('**Not supported:**'));
+    expect([...line.matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1])).toEqual([...IGNORED_PARAMETERS]);
+  });
+});
