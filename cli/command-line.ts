@@ -10,6 +10,8 @@ Commands:
   send <to> <text> [--from X] [--reference R] [--callback-url URL] [--wait] [--timeout S]
                          send one message; --wait follows it to a final status
   status <id>            a message's status, receipt and history
+  list [--to N] [--from X] [--status S[,S]] [--since T] [--until T] [--limit N]
+                         the tenant's messages, newest first (RFC 3339 times; 20 unless --limit)
   tail [<id>]            follow status events (all messages, or one) until Ctrl-C
   opt-outs list          the tenant's opt-outs in force, in number order
   opt-outs add <number> [--sender S]
@@ -35,6 +37,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 'send --wait' ended other than DELIVERED.
 export type Command =
   | { name: 'send'; to: string; text: string; from?: string; reference?: string; callbackUrl?: string; wait: boolean; timeoutSeconds: number }
   | { name: 'status'; id: string }
+  | { name: 'list'; to?: string; from?: string; status?: string; since?: string; until?: string; limit: number }
   | { name: 'tail'; id?: string }
   | { name: 'opt-outs-list' }
   | { name: 'opt-outs-add'; number: string; sender?: string }
@@ -76,12 +79,17 @@ const OPTIONS = {
   sender: { type: 'string' },
   to: { type: 'string' },
   'group-by': { type: 'string' },
+  status: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  limit: { type: 'string' },
 } as const;
 
 /** Which options each command accepts besides the global ones. */
 const COMMAND_OPTIONS: Record<Exclude<Command['name'], 'help'>, readonly string[]> = {
   send: ['from', 'reference', 'callback-url', 'wait', 'timeout'],
   status: [],
+  list: ['to', 'from', 'status', 'since', 'until', 'limit'],
   tail: [],
   'opt-outs-list': [],
   'opt-outs-add': ['sender'],
@@ -151,6 +159,17 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; o
     case 'status':
       expect('status', rest, ['id']);
       return { command: { name: 'status', id: rest[0]! }, options };
+    case 'list': {
+      // The API checks the filters and names the one at fault.
+      expect('list', rest, []);
+      let limit = 20;
+      if (values.limit !== undefined) {
+        limit = /^[0-9]+$/.test(values.limit) ? Number(values.limit) : NaN;
+        if (!(limit >= 1 && limit <= 10_000)) throw new UsageError(`--limit must be a whole number from 1 to 10000, got ${values.limit}`);
+      }
+      const filters = { to: values.to, from: values.from, status: values.status, since: values.since, until: values.until };
+      return { command: { name: 'list', ...Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)), limit }, options };
+    }
     case 'tail':
       if (rest.length > 1) throw new UsageError(`'tail' takes at most one <id>; got ${rest.length}: ${rest.join(' ')}`);
       expect('tail', [], []);
@@ -193,6 +212,6 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; o
       throw new UsageError(sub === undefined ? `'dlq' needs a subcommand: list or redrive` : `unknown dlq subcommand '${sub}' (list, redrive)`);
     }
     default:
-      throw new UsageError(`unknown command '${verb}' (send, status, tail, opt-outs, usage, dlq)`);
+      throw new UsageError(`unknown command '${verb}' (send, status, list, tail, opt-outs, usage, dlq)`);
   }
 }

@@ -23,6 +23,7 @@ import { optOutsAdd, optOutsList, optOutsRemove } from './commands/opt-outs';
 import { send } from './commands/send';
 import { status } from './commands/status';
 import { tail } from './commands/tail';
+import { list } from './commands/list';
 import { usage } from './commands/usage';
 import { resolveConfig } from './config';
 import type { Io } from './io';
@@ -48,6 +49,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await send(command, options, config, io);
       case 'status':
         return await status(command, options, config, io);
+      case 'list':
+        return await list(command, options, config, io);
       case 'tail':
         return await tail(command, options, config, io);
       case 'opt-outs-list':

@@ -28,6 +28,13 @@ export function formatMessage(m: MessageView): string {
   return lines.join('\n');
 }
 
+/** One line of `smsgw list`: when, id, status, to (and from), segments, carrier. */
+export function formatListedMessage(m: MessageView): string {
+  const to = m.to ? `  ${m.to}${m.from ? ` (from ${m.from})` : ''}` : '';
+  const segments = m.segments !== undefined ? `  ${m.segments} seg` : '';
+  return `${m.createdAt ?? ''}  ${m.id}  ${m.status.padEnd(11)}${to}${segments}${m.carrierId ? `  ${m.carrierId}` : ''}`.trimStart();
+}
+
 /** One line for a message just accepted: id, status, and its segments when the answer has them. */
 export function formatAccepted(m: MessageView): string {
   return `${m.id}  ${m.status}${m.segments !== undefined ? `  ${m.segments} segment${m.segments === 1 ? '' : 's'}${m.encoding ? ` ${m.encoding}` : ''}` : ''}`;

@@ -93,6 +93,7 @@ export class GatewayStack extends Stack {
   public readonly api: apigateway.RestApi;
   public readonly inboundTopic: sns.Topic;
   public readonly outboxFailures: sqs.Queue;
+  public readonly apiFunction: GatewayFunction;
   public readonly outboxFunction: GatewayFunction;
   public readonly statusTopic: sns.Topic;
   public readonly webhooks: QueueWithDlq;
@@ -149,13 +150,14 @@ export class GatewayStack extends Stack {
     const carrierQueueUrls = JSON.stringify(Object.fromEntries(Object.entries(this.carrierQueues).map(([id, q]) => [id, q.queue.queueUrl])));
 
     // HTTPS API: one function behind a proxy resource, so unknown paths and methods get problem+json too.
-    const apiFn = new GatewayFunction(this, 'ApiFunction', {
+    const apiFn = (this.apiFunction = new GatewayFunction(this, 'ApiFunction', {
       name: 'api',
       runtimeConfig,
-      description: 'HTTPS API: submit, batch, read and dry-run messages',
+      description: 'HTTPS API: submit, batch, read, list and dry-run messages',
       environment: { TABLE_NAME: table.tableName },
-    });
+    }));
     this.table.grantItems(apiFn.function, 'PutItem', 'GetItem', 'BatchGetItem', 'UpdateItem', 'Query');
+    this.table.grantQueryList(apiFn.function);
 
     const tenantsRate = config.tenants.reduce((sum, t) => sum + t.rateLimitPerSecond, 0);
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });

@@ -21,6 +21,7 @@ import { readJsonBody, type BodyLimits } from '../http/json-body';
 import { isProblemType, json, PROBLEMS_PATH, problemResponder, type ProblemResponder } from '../http/problem';
 import { problemTypePage, problemTypesPage } from '../http/problem-pages';
 import { OPTED_OUT_REASON, optOutsStopping } from './opt-out-check';
+import { MessagesListApi, type MessageLister } from './messages-list-api';
 import { OptOutsApi, type OptOutRepository } from './opt-outs-api';
 import { priceOf, toMicros } from '../domain/prices';
 import { capsOf, percentUsed, type Caps, type Charge, type QuotaName, type QuotaRefusal } from '../domain/quota';
@@ -61,6 +62,8 @@ export interface ApiDependencies {
   /** The API's own base URL (…/live): problem type URIs are `<apiUrl>/problems/<name>`, pages this API serves. */
   apiUrl: string;
   messages: MessageRepository;
+  /** The tenants' messages by time: GET /v1/messages. */
+  list: MessageLister;
   /** Counts each authenticated request against its tenant's rateLimitPerSecond. */
   requests: RequestCounter;
   /** Counts the messages of tenants with `pumping` in their hourly windows (core/domain/pumping.ts). */
@@ -129,6 +132,7 @@ export class MessagesApi {
   private readonly log: (event: string, data: Record<string, unknown>, level?: ApiLogLevel) => void;
   private readonly problem: ProblemResponder;
   private readonly optOutsApi: OptOutsApi;
+  private readonly listApi: MessagesListApi;
 
   constructor(private readonly deps: ApiDependencies) {
     this.problem = problemResponder(deps.apiUrl);
@@ -140,6 +144,7 @@ export class MessagesApi {
     this.limits = { ...deps.config.limits, ...(deps.config.callbackUrls ? { callbackUrls: deps.config.callbackUrls } : {}) };
     this.now = deps.now ?? (() => new Date());
     this.log = deps.log ?? (() => undefined);
+    this.listApi = new MessagesListApi(deps.list, this.problem, publicView, (event, data) => this.log(event, data));
     this.optOutsApi = new OptOutsApi(deps.config.tenants, deps.optOuts, this.problem, this.now, (event, data) => this.log(event, data));
   }
 
@@ -150,7 +155,7 @@ export class MessagesApi {
     let methods: Record<string, Handler> | undefined;
     const params: Record<string, string> = {};
     if (segments.length === 2 && segments[0] === 'v1' && segments[1] === 'messages') {
-      methods = { POST: (r, t) => this.submit(r, t) };
+      methods = { GET: (r, t) => this.listApi.list(r.query, t), POST: (r, t) => this.submit(r, t) };
     } else if (segments.length === 3 && segments[0] === 'v1' && segments[1] === 'messages' && segments[2] === 'batch') {
       methods = { POST: (r, t) => this.submitBatch(r, t) };
     } else if (segments.length === 3 && segments[0] === 'v1' && segments[1] === 'messages') {

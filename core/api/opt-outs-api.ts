@@ -13,6 +13,7 @@ import { normaliseDestination, senderProblem, zodProblems, type FieldProblem } f
 import { readJsonBody } from '../http/json-body';
 import { json, type ProblemResponder } from '../http/problem';
 import { LogEvent } from '../util/logger';
+import { cursorProblem, parseLimit } from './list-paging';
 import type { ApiRequest } from './messages-api';
 
 /** What the API needs from the opt-out store. */
@@ -28,8 +29,6 @@ export interface OptOutRepository {
 
 export type OptOutHandler = (req: ApiRequest, tenantId: string) => Promise<APIGatewayProxyResult>;
 
-export const DEFAULT_LIST_LIMIT = 50;
-export const MAX_LIST_LIMIT = 100;
 const MAX_PUT_BODY_BYTES = 1024;
 /** Rounds of a PUT that races removals of the same opt-out; past them the Lambda answers 503. */
 const MAX_PUT_ROUNDS = 3;
@@ -101,15 +100,12 @@ export class OptOutsApi {
   /** GET /v1/opt-outs?limit=&cursor=: the opt-outs in force, in number order. */
   private async list(req: ApiRequest, tenantId: string): Promise<APIGatewayProxyResult> {
     const problems: FieldProblem[] = [];
-    let limit = DEFAULT_LIST_LIMIT;
-    if (req.query.limit !== undefined) {
-      limit = /^[0-9]{1,3}$/.test(req.query.limit) ? Number(req.query.limit) : NaN;
-      if (!(limit >= 1 && limit <= MAX_LIST_LIMIT)) problems.push({ field: 'limit', problem: `must be a whole number from 1 to ${MAX_LIST_LIMIT}` });
-    }
+    const limit = parseLimit(req.query.limit);
+    if ('problem' in limit) problems.push(limit.problem);
     const after = req.query.cursor === undefined ? undefined : decodeCursor(req.query.cursor);
-    if (after === null) problems.push({ field: 'cursor', problem: 'is not a cursor this API returned; pass nextCursor of the previous page as it is' });
-    if (problems.length > 0) return this.invalid(400, problems);
-    const page = await this.optOuts.list(tenantId, { limit, ...(after ? { after } : {}) });
+    if (after === null) problems.push(cursorProblem);
+    if (problems.length > 0 || 'problem' in limit) return this.invalid(400, problems);
+    const page = await this.optOuts.list(tenantId, { limit: limit.limit, ...(after ? { after } : {}) });
     return json(200, { optOuts: page.optOuts, ...(page.next !== undefined ? { nextCursor: encodeCursor(page.next) } : {}) });
   }
 

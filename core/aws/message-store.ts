@@ -6,6 +6,7 @@
  */
 import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dueShard } from '../domain/deadlines';
+import { listAt, listShard } from '../domain/message-list';
 import type { RoutingFields } from '../domain/envelopes';
 import type { MessageRecord, MessageStatus } from '../domain/message';
 import { planLateSubmission, planTransition, type TransitionOptions, type TransitionPlan, type TransitionResult } from '../domain/transition';
@@ -72,6 +73,9 @@ export class MessageStore {
             expiresAt: Math.floor(Date.parse(record.validUntil) / 1000) + this.retentionDays * DAY_SECONDS,
             dueShard: dueShard(record.id),
             dueAt: record.validUntil,
+            // In the list index for good: GET /v1/messages.
+            listShard: listShard(record.tenantId, record.id),
+            listAt: listAt(record.createdAt, record.id),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),

@@ -16,7 +16,8 @@
  *   USAGE#<tenant> / DAY#<yyyy-mm-dd> | MONTH#<yyyy-mm> usage and quota counts  kind usage
  *   PUMP#<tenant>#<epoch hour> / C#<ISO> | P#<prefix>  pumping-window count      kind pumping-count
  *
- * The sparse `due` index (dueShard / dueAt) is described in core/domain/deadlines.ts.
+ * The sparse `due` index (dueShard / dueAt) is described in core/domain/deadlines.ts, the
+ * `list` index of message records (listShard / listAt) in core/domain/message-list.ts.
  * No AWS SDK here: lib/ imports it at synth.
  */
 import type { MessageRecord } from '../domain/message';
@@ -118,9 +119,9 @@ export function messageIdOf(pk: string): string | undefined {
   return undefined;
 }
 
-/** A message record from its item: without the table's own attributes (keys, kind, TTL, due index). */
+/** A message record from its item: without the table's own attributes (keys, kind, TTL, due and list indexes). */
 export function recordOf(item: Record<string, unknown>): MessageRecord {
-  const { pk: _pk, sk: _sk, kind: _kind, expiresAt: _exp, dueShard: _shard, dueAt: _due, ...rest } = item;
+  const { pk: _pk, sk: _sk, kind: _kind, expiresAt: _exp, dueShard: _shard, dueAt: _due, listShard: _list, listAt: _listAt, ...rest } = item;
   return rest as unknown as MessageRecord;
 }
 

@@ -1,8 +1,10 @@
 /**
- * Lambda metrics in the embedded metric format (Powertools Metrics): counts are
- * collected during an invocation and written as EMF log lines when it ends
- * (`withMetrics`), one line per dimension set. CloudWatch extracts them from the
- * function's log group; no PutMetricData call, no extra latency.
+ * Lambda metrics in the embedded metric format (EMF): counts are collected during an
+ * invocation and written as EMF log lines on stdout when it ends (`withMetrics`), one
+ * line per dimension set. CloudWatch extracts them from the function's log group; no
+ * PutMetricData call, no extra latency. Written here in a few lines rather than with
+ * Powertools Metrics, for the api bundle's size (docs/design.md); the unit tests switch
+ * them off with POWERTOOLS_METRICS_DISABLED=true, the variable Powertools reads.
  *
  * @example
  * const metrics = createMetrics('router');
@@ -11,7 +13,6 @@
  *   return processPartialResponse(event, routeRecord, processor, { context });
  * });
  */
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS_NAMESPACE, type MetricDimension } from './metric-names';
 
 export { LambdaMetric, METRICS_NAMESPACE, MetricDimension } from './metric-names';
@@ -22,7 +23,10 @@ export type MetricDimensions = Partial<Record<MetricDimension, string>>;
 export class GatewayMetrics {
   private readonly pending = new Map<string, { dimensions: MetricDimensions; counts: Map<string, number> }>();
 
-  constructor(private readonly emf: Metrics) {}
+  constructor(
+    private readonly namespace: string,
+    private readonly disabled: boolean,
+  ) {}
 
   /** Adds `value` to the named count under these dimensions (none: the metric has no dimension). */
   count(name: string, value = 1, dimensions: MetricDimensions = {}): void {
@@ -39,12 +43,24 @@ export class GatewayMetrics {
   /** Writes the collected counts (one EMF line per dimension set) and forgets them. Nothing to write: no line. */
   publish(): void {
     try {
+      if (this.disabled) return;
+      const timestamp = Date.now();
       for (const { dimensions, counts } of this.pending.values()) {
-        // A metric without dimensions is an empty dimension set ("Dimensions": [[]]), as the EMF libraries write it.
-        if (Object.keys(dimensions).length === 0) this.emf.addDimensions({});
-        for (const [name, value] of Object.entries(dimensions)) this.emf.addDimension(name, value as string);
-        for (const [name, value] of counts) this.emf.addMetric(name, MetricUnit.Count, value);
-        this.emf.publishStoredMetrics();
+        const names = [...counts.keys()];
+        // EMF takes at most 100 metrics in one directive.
+        for (let i = 0; i < names.length; i += 100) {
+          const chunk = names.slice(i, i + 100);
+          const line = {
+            _aws: {
+              Timestamp: timestamp,
+              // A metric without dimensions is an empty dimension set ("Dimensions": [[]]), as the EMF libraries write it.
+              CloudWatchMetrics: [{ Namespace: this.namespace, Dimensions: [Object.keys(dimensions)], Metrics: chunk.map((Name) => ({ Name, Unit: 'Count' })) }],
+            },
+            ...dimensions,
+            ...Object.fromEntries(chunk.map((name) => [name, counts.get(name)!])),
+          };
+          process.stdout.write(`${JSON.stringify(line)}\n`);
+        }
       }
     } finally {
       this.pending.clear();
@@ -53,14 +69,12 @@ export class GatewayMetrics {
 }
 
 /**
- * Metrics of one function in the `SmsGateway` namespace. Powertools' default
- * `service` dimension is removed: every metric carries exactly the dimensions
- * given to count(), so alarms and the dashboard can name them.
+ * Metrics of one function in the `SmsGateway` namespace. Every metric carries exactly
+ * the dimensions given to count() (no `service` dimension), so alarms and the dashboard
+ * can name them. `serviceName` names the function in the docs and the call sites only.
  */
-export function createMetrics(serviceName: string): GatewayMetrics {
-  const emf = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
-  emf.clearDefaultDimensions();
-  return new GatewayMetrics(emf);
+export function createMetrics(_serviceName: string, env: NodeJS.ProcessEnv = process.env): GatewayMetrics {
+  return new GatewayMetrics(METRICS_NAMESPACE, env.POWERTOOLS_METRICS_DISABLED?.toLowerCase() === 'true');
 }
 
 /**

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { MessagesApi } from '../../core/api/messages-api';
 import { CarrierHealth } from '../../core/aws/carrier-health';
 import { ApiEnv, readEnv } from '../../core/aws/env';
+import { MessageList } from '../../core/aws/message-list';
 import { MessageStore } from '../../core/aws/message-store';
 import { DynamoPumpingCounter } from '../../core/aws/pumping-counter';
 import { OptOutStore } from '../../core/aws/opt-out-store';
@@ -30,6 +31,7 @@ const api = new MessagesApi({
   config,
   apiUrl: env.API_URL,
   messages: new MessageStore(env.TABLE_NAME, config.retentionDays),
+  list: new MessageList(env.TABLE_NAME),
   requests: new DynamoRequestCounter(env.TABLE_NAME),
   pumping: new DynamoPumpingCounter(env.TABLE_NAME),
   optOuts: new OptOutStore(env.TABLE_NAME),

@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { LIST_INDEX } from '../../core/domain/message-list';
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'PartiQLInsert', 'PartiQLUpdate', 'PartiQLDelete']);
 
@@ -21,6 +22,7 @@ export interface MessageTableProps {
 export class MessageTable extends Construct {
   public static readonly TTL_ATTRIBUTE = 'expiresAt';
   public static readonly DUE_INDEX = 'due';
+  public static readonly LIST_INDEX = LIST_INDEX;
   public readonly table: dynamodb.Table;
 
   /** Item actions on the table itself, not its indexes (Table.grant would add index/*), and the key use they need. */
@@ -33,6 +35,12 @@ export class MessageTable extends Construct {
   grantQueryDue(grantee: iam.IGrantable): iam.Grant {
     this.grantKey(grantee, false);
     return iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [`${this.table.tableArn}/index/${MessageTable.DUE_INDEX}`] });
+  }
+
+  /** Query on the list index only (GET /v1/messages). */
+  grantQueryList(grantee: iam.IGrantable): iam.Grant {
+    this.grantKey(grantee, false);
+    return iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [`${this.table.tableArn}/index/${MessageTable.LIST_INDEX}`] });
   }
 
   /**
@@ -71,6 +79,15 @@ export class MessageTable extends Construct {
       sortKey: { name: 'dueAt', type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: ['kind', 'status', 'attempt', 'messageId', 'nextAttempt'],
+    });
+    // Every message record by tenant and time, newest first (core/domain/message-list.ts). Only attributes
+    // that never change are projected, so a status change never writes to it.
+    this.table.addGlobalSecondaryIndex({
+      indexName: MessageTable.LIST_INDEX,
+      partitionKey: { name: 'listShard', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'listAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ['to', 'from'],
     });
   }
 }

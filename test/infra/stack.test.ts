@@ -158,15 +158,15 @@ describe('lambdas', () => {
   });
 });
 
-describe('outbox', () => {
-  /** The IAM statements of a function's role. */
-  function statementsOf(fn: GatewayStack['outboxFunction']): { Action: string | string[]; Resource: unknown }[] {
-    const roleId = stack.getLogicalId(fn.function.role!.node.defaultChild as CfnElement);
-    return Object.values(template.findResources('AWS::IAM::Policy'))
-      .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
-      .flatMap((p) => p.Properties.PolicyDocument.Statement);
-  }
+/** The IAM statements of a function's role. */
+function statementsOf(fn: GatewayStack['outboxFunction']): { Action: string | string[]; Resource: unknown }[] {
+  const roleId = stack.getLogicalId(fn.function.role!.node.defaultChild as CfnElement);
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
 
+describe('outbox', () => {
   it('is invoked by the stream for message records, opt-outs and removed retry timers only', () => {
     const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find((m) => m.Properties.FilterCriteria);
     const patterns = mapping!.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
@@ -219,8 +219,28 @@ describe('lifecycle', () => {
 
   it('indexes deadlines for the sweeper', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'due', KeySchema: [{ AttributeName: 'dueShard', KeyType: 'HASH' }, { AttributeName: 'dueAt', KeyType: 'RANGE' }] })],
+      GlobalSecondaryIndexes: Match.arrayWith([Match.objectLike({ IndexName: 'due', KeySchema: [{ AttributeName: 'dueShard', KeyType: 'HASH' }, { AttributeName: 'dueAt', KeyType: 'RANGE' }] })]),
     });
+  });
+
+  it('indexes messages by tenant and time for the list, projecting only attributes a status change never writes', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: 'list',
+          KeySchema: [{ AttributeName: 'listShard', KeyType: 'HASH' }, { AttributeName: 'listAt', KeyType: 'RANGE' }],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['to', 'from'] },
+        },
+      ]),
+    });
+  });
+
+  it('lets the api function query the list index and no other', () => {
+    const gateway = stack as GatewayStack;
+    const queries = statementsOf(gateway.apiFunction).filter((s) => [s.Action].flat().includes('dynamodb:Query'));
+    const indexes = queries.flatMap((s) => [s.Resource].flat()).map((r) => JSON.stringify(r)).filter((r) => r.includes('/index/'));
+    expect(indexes).toHaveLength(1);
+    expect(indexes[0]).toContain('/index/list');
   });
 });
 

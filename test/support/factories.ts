@@ -13,6 +13,8 @@
 import type { APIGatewayProxyResult, SQSRecord } from 'aws-lambda';
 import { MessagesApi, type ApiLogLevel, type ApiRequest, type MessageRepository, type RequestCounter } from '../../core/api/messages-api';
 import type { OptOutRepository } from '../../core/api/opt-outs-api';
+import { InvalidListCursor, type MessageListPage, type MessageListQuery } from '../../core/aws/message-list';
+import { listAt } from '../../core/domain/message-list';
 import type { OptOut, OptOutSource } from '../../core/domain/opt-outs';
 import type { AddLimits, UsageCounter } from '../../core/api/quota-step';
 import type { UsageReader } from '../../core/api/usage-api';
@@ -371,6 +373,24 @@ export class InMemoryMessageRepository implements MessageRepository {
     return { applied: true, current: structuredClone(result.record) };
   }
 
+  /** GET /v1/messages: the same filters and order as the list index (core/aws/message-list.ts); its cursor is the last listAt given. */
+  async list(q: MessageListQuery): Promise<MessageListPage> {
+    let after: string | undefined;
+    if (q.cursor !== undefined) {
+      after = Buffer.from(q.cursor, 'base64url').toString('utf8');
+      if (!/^\d{4}-.*#[0-9a-f-]{36}$/.test(after)) throw new InvalidListCursor('not a cursor of this list');
+    }
+    const matching = [...this.records.values()]
+      .map((r) => ({ r, at: listAt(r.createdAt, r.id) }))
+      .filter(({ r, at }) => r.tenantId === q.tenantId && (q.to === undefined || r.to === q.to) && (q.from === undefined || r.from === q.from))
+      .filter(({ r }) => !q.status || q.status.includes(r.status))
+      .filter(({ at }) => (q.since === undefined || at >= q.since) && (q.until === undefined || at < q.until) && (after === undefined || at < after))
+      .sort((a, b) => (a.at < b.at ? 1 : -1));
+    const page = matching.slice(0, q.limit);
+    const more = matching.length > q.limit;
+    return { items: page.map(({ r }) => structuredClone(r)), ...(more ? { cursor: Buffer.from(page.at(-1)!.at).toString('base64url') } : {}) };
+  }
+
   /** Test access: put a record as another component (router, worker) would have left it. */
   put(record: MessageRecord): void {
     this.records.set(record.id, structuredClone(record));
@@ -575,6 +595,7 @@ export async function apiFixture(configOverrides: Record<string, unknown> = {}):
     config: await runtimeConfigFor(configOverrides),
     apiUrl: TEST_API_URL,
     messages,
+    list: messages,
     requests,
     pumping,
     optOuts,

@@ -89,7 +89,9 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
-    [['frobnicate'], "unknown command 'frobnicate' (send, status, tail, opt-outs, usage, dlq)"],
+    [['frobnicate'], "unknown command 'frobnicate' (send, status, list, tail, opt-outs, usage, dlq)"],
+    [['list', '--limit', 'all'], '--limit must be a whole number from 1 to 10000, got all'],
+    [['list', '--wait'], "--wait is not an option of 'list'"],
     [['opt-outs'], "'opt-outs' needs a subcommand: list, add or remove"],
     [['opt-outs', 'add'], "'opt-outs add' needs <number>"],
     [['opt-outs', 'list', '--sender', 'ACME'], "--sender is not an option of 'opt-outs list'"],
@@ -103,6 +105,13 @@ describe('parseCommandLine', () => {
     [['send', 'a', 'b', '--timeout', 'soon'], '--timeout must be a number of seconds > 0, got soon'],
   ])('refuses %j: %s', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(new UsageError(message));
+  });
+
+  it('reads list with its filters, 20 messages unless --limit', () => {
+    expect(parseCommandLine(['list']).command).toEqual({ name: 'list', limit: 20 });
+    expect(parseCommandLine(['list', '--to', '+447400123456', '--status', 'FAILED', '--since', '2026-12-01T00:00:00Z', '--limit', '5']).command).toEqual({
+      name: 'list', to: '+447400123456', status: 'FAILED', since: '2026-12-01T00:00:00Z', limit: 5,
+    });
   });
 
   it('reads opt-outs list, add and remove, with --sender for add and remove', () => {
@@ -213,6 +222,15 @@ describe('main', () => {
     const json = fakeIo([{ status: 200, body: DELIVERED }]);
     expect(await main(['status', DELIVERED.id, '--json'], json.io)).toBe(0);
     expect(JSON.parse(json.out())).toEqual(DELIVERED);
+  });
+
+  it('list follows nextCursor until it has --limit messages, passing the filters, and prints one line per message', async () => {
+    const one = { ...DELIVERED, id: '11111111-1111-4111-8111-111111111111', createdAt: '2026-12-01T10:00:01.000Z' };
+    const two = { ...DELIVERED, id: '22222222-2222-4222-8222-222222222222', createdAt: '2026-12-01T10:00:00.000Z' };
+    const t = fakeIo([{ status: 200, body: { messages: [one], nextCursor: 'c1' } }, { status: 200, body: { messages: [two], nextCursor: 'c2' } }]);
+    expect(await main(['list', '--to', '+447400123456', '--limit', '2'], t.io)).toBe(0);
+    expect(t.calls.map((c) => c.url)).toEqual(['http://api.test/live/v1/messages?to=%2B447400123456&limit=2', 'http://api.test/live/v1/messages?to=%2B447400123456&limit=1&cursor=c1']);
+    expect(t.out().split('\n').filter(Boolean)).toEqual([expect.stringMatching(/^2026-12-01T10:00:01.000Z  11111111-\S+  DELIVERED /), expect.stringMatching(/^2026-12-01T10:00:00.000Z  22222222-/)]);
   });
 
   it('opt-outs list follows nextCursor to the last page and prints one line per opt-out', async () => {

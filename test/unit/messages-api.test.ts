@@ -267,7 +267,7 @@ describe('errors: RFC 9457 problem+json, nothing stored', () => {
     { name: 'unknown path', req: apiRequest({ path: '/v2/messages' }), status: 404, type: 'not-found' },
     { name: 'root path', req: apiRequest({ path: '/' }), status: 404, type: 'not-found' },
     { name: 'too deep a path', req: apiRequest({ method: 'GET', path: '/v1/messages/a/b' }), status: 404, type: 'not-found' },
-    { name: 'GET on the collection', req: apiRequest({ method: 'GET', path: '/v1/messages' }), status: 405, type: 'method-not-allowed' },
+    { name: 'DELETE on the collection', req: apiRequest({ method: 'DELETE', path: '/v1/messages' }), status: 405, type: 'method-not-allowed' },
     { name: 'PUT on batch', req: apiRequest({ method: 'PUT', path: '/v1/messages/batch' }), status: 405, type: 'method-not-allowed' },
   ])('$name → $status', async ({ req, status, type }) => {
     // Prepare
@@ -346,10 +346,10 @@ describe('errors: RFC 9457 problem+json, nothing stored', () => {
   });
 
   it.each([
-    { method: 'GET', path: '/v1/messages', allow: 'POST' },
+    { method: 'PUT', path: '/v1/messages', allow: 'GET, POST' },
     { method: 'POST', path: '/v1/messages/0b6f2f38-6d0e-8c8b-9a1e-3f1c2d4e5f60', allow: 'GET, DELETE' },
     { method: 'GET', path: '/v1/messages/batch', allow: 'POST' },
-    { method: 'OPTIONS', path: '/v1/messages', allow: 'POST' },
+    { method: 'OPTIONS', path: '/v1/messages', allow: 'GET, POST' },
   ])('405 for $method $path with allow: $allow (before authentication)', async ({ method, path, allow }) => {
     // Prepare
     const { api } = await apiFixture();
@@ -904,7 +904,7 @@ describe('callback URLs', () => {
 
   it('accepts a loopback http receiver under the emulator rules', async () => {
     const { messages } = await apiFixture();
-    const local = new MessagesApi({ config: { ...(await runtimeConfigFor()), callbackUrls: { allowHttp: true, allowPrivate: true } }, apiUrl: TEST_API_URL, messages, requests: new InMemoryRequestCounter(), pumping: new InMemoryPumpingCounter(), optOuts: new InMemoryOptOutRepository(), usage: new InMemoryUsageCounter(), health: async () => () => true });
+    const local = new MessagesApi({ config: { ...(await runtimeConfigFor()), callbackUrls: { allowHttp: true, allowPrivate: true } }, apiUrl: TEST_API_URL, messages, list: messages, requests: new InMemoryRequestCounter(), pumping: new InMemoryPumpingCounter(), optOuts: new InMemoryOptOutRepository(), usage: new InMemoryUsageCounter(), health: async () => () => true });
     const res = await local.handle(apiRequest({ body: submissionBody({ callbackUrl: 'http://127.0.0.1:8080/hook' }) }));
     expect(res.statusCode).toBe(202);
   });
@@ -987,7 +987,7 @@ describe('per-tenant rate limit (rateLimitPerSecond, one-second windows)', () =>
   it('a failing counter is an error of the request (503 from the Lambda wrapper), not a free pass', async () => {
     // Prepare
     const { messages } = await apiFixture();
-    const api = new MessagesApi({ config: await runtimeConfigFor(), apiUrl: TEST_API_URL, messages, requests: { tryCount: () => Promise.reject(new Error('table unavailable')) }, pumping: new InMemoryPumpingCounter(), optOuts: new InMemoryOptOutRepository(), usage: new InMemoryUsageCounter(), health: async () => () => true });
+    const api = new MessagesApi({ config: await runtimeConfigFor(), apiUrl: TEST_API_URL, messages, list: messages, requests: { tryCount: () => Promise.reject(new Error('table unavailable')) }, pumping: new InMemoryPumpingCounter(), optOuts: new InMemoryOptOutRepository(), usage: new InMemoryUsageCounter(), health: async () => () => true });
     // Act / Assess
     await expect(api.handle(apiRequest())).rejects.toThrow('table unavailable');
     expect(messages.size).toBe(0);

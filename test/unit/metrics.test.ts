@@ -73,6 +73,12 @@ describe('createMetrics', () => {
     expect(line!._aws.CloudWatchMetrics[0].Dimensions).toEqual([[]]);
   });
 
+  it('writes nothing with POWERTOOLS_METRICS_DISABLED=true (the unit tests’ setting)', async () => {
+    const metrics = createMetrics('api', { POWERTOOLS_METRICS_DISABLED: 'true' });
+    await withMetrics(metrics, async () => metrics.count(LambdaMetric.MessagesAccepted))();
+    expect(emf()).toHaveLength(0);
+  });
+
   it('publishes after a failed invocation too, and never carries counts into the next one', async () => {
     const metrics = createMetrics('router');
     const failing = withMetrics(metrics, async () => {

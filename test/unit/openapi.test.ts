@@ -212,8 +212,9 @@ describe('openapi.yaml', () => {
     for (const ref of refs) expect(() => deref({ $ref: ref }), ref).not.toThrow();
   });
 
-  it('documents exactly the fourteen operations, each with a JSON request body where there is one (a form on the Twilio-compatible paths)', () => {
+  it('documents exactly the fifteen operations, each with a JSON request body where there is one (a form on the Twilio-compatible paths)', () => {
     expect(operations().map(({ method, path }) => `${method} ${path}`)).toEqual([
+      'GET /v1/messages',
       'POST /v1/messages',
       'POST /v1/messages/batch',
       'GET /v1/messages/{id}',
@@ -519,7 +520,11 @@ describe('every answer of the API is documented for its operation', () => {
       get('read missing', `${single}/00000000-0000-8000-8000-000000000000`),
       get('read not a uuid', `${single}/nope`),
       get('read no key', `${single}/${id}`, { 'x-api-key': undefined }),
-    ]) {
+      get('list', single),
+      get('list no key', single, { 'x-api-key': undefined }),
+      ['list, first page', apiRequest({ method: 'GET', path: single, query: { limit: '1' }, body: null })],
+      ['list, bad filters', apiRequest({ method: 'GET', path: single, query: { status: 'LOST', since: 'now' }, body: null })],
+    ] as [string, ApiRequest][]) {
       answers.push({ name, req, res: await api.handle(req) });
     }
 
@@ -631,6 +636,7 @@ describe('every answer of the API is documented for its operation', () => {
       ['submit rate-limited', apiRequest({ headers: initech })],
       ['batch rate-limited', apiRequest({ path: batch, headers: initech, body: { messages: [submissionBody()] } })],
       get('read rate-limited', `${single}/${id}`, initech),
+      get('list rate-limited', single, initech),
       get('usage rate-limited', '/v1/usage', initech),
       del('cancel rate-limited', `${single}/${open}`, initech),
       ['opt out rate-limited', apiRequest({ method: 'PUT', path: '/v1/opt-outs/%2B447400123456', headers: initech, body: null })],
