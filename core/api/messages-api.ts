@@ -22,6 +22,7 @@ import { isProblemType, json, PROBLEMS_PATH, problemResponder, type ProblemRespo
 import { problemTypePage, problemTypesPage } from '../http/problem-pages';
 import { OPTED_OUT_REASON, optOutsStopping } from './opt-out-check';
 import { MessagesListApi, type MessageLister } from './messages-list-api';
+import { InvalidListCursor, type MessageListPage, type MessageListQuery } from '../aws/message-list';
 import { OptOutsApi, type OptOutRepository } from './opt-outs-api';
 import { priceOf, toMicros } from '../domain/prices';
 import { capsOf, percentUsed, type Caps, type Charge, type QuotaName, type QuotaRefusal } from '../domain/quota';
@@ -595,6 +596,16 @@ export class MessagesApi {
       );
     }
     return json(dryRun ? 200 : 202, { accepted, rejected, results });
+  }
+
+  /** A page of the tenant's messages from the list of GET /v1/messages, or undefined for a cursor it did not give. */
+  async listMessages(q: MessageListQuery): Promise<MessageListPage | undefined> {
+    try {
+      return await this.deps.list.list(q);
+    } catch (err) {
+      if (err instanceof InvalidListCursor) return undefined;
+      throw err;
+    }
   }
 
   /** The tenant's message with this id; another tenant's message is indistinguishable from a missing one. */

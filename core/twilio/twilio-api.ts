@@ -2,6 +2,7 @@
  * The Twilio-compatible Messages API, beside /v1 in the same API and function:
  *
  *   POST /2010-04-01/Accounts/{AccountSid}/Messages.json        send (the /v1 submit pipeline)
+ *   GET  /2010-04-01/Accounts/{AccountSid}/Messages.json        list, paged as Twilio pages (list.ts)
  *   GET  /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json  fetch
  *   POST /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json  Status=canceled cancels
  *
@@ -20,6 +21,7 @@ import { TwilioAccounts } from './basic-auth';
 import { submissionFromTwilio } from './create-params';
 import { authenticateError, fromProblem, TwilioCode, twilioError } from './errors';
 import { isFormContentType, parseForm } from './form';
+import { pageEnvelope, parseTwilioListQuery } from './list';
 import { API_VERSION, twilioResource } from './resource';
 import { messageIdOf } from './sid';
 
@@ -57,7 +59,7 @@ export class TwilioApi {
     let methods: Record<string, Handler> | undefined;
     let sid: string | undefined;
     if (s.length === 4 && s[1] === 'Accounts' && s[3] === 'Messages.json') {
-      methods = { POST: (r, t, a) => this.create(r, t, a) };
+      methods = { GET: (r, t, a) => this.list(r, t, a), POST: (r, t, a) => this.create(r, t, a) };
     } else if (s.length === 5 && s[1] === 'Accounts' && s[3] === 'Messages' && s[4]!.endsWith('.json')) {
       sid = s[4]!.slice(0, -'.json'.length);
       methods = { GET: (r, t, a, m) => this.fetch(t, a, m!), POST: (r, t, a, m) => this.update(r, t, a, m!) };
@@ -106,6 +108,16 @@ export class TwilioApi {
     // Twilio refuses a message to an unsubscribed recipient; ours is kept REJECTED (opted_out), for the record.
     if (isOptedOut(outcome.record)) return twilioError(400, TwilioCode.optedOut, 'Attempt to send to unsubscribed recipient');
     return resource(201, outcome.record, accountSid);
+  }
+
+  private async list(req: ApiRequest, tenantId: string, accountSid: string): Promise<APIGatewayProxyResult> {
+    const parsed = parseTwilioListQuery(req.query);
+    if (!parsed.ok) return twilioError(400, parsed.code, parsed.message);
+    const r = parsed.value;
+    const page = await this.api.listMessages({ ...r.query, tenantId });
+    if (!page) return twilioError(400, TwilioCode.invalidParameter, 'PageToken: is not a token this API returned; follow next_page_uri as it is');
+    const body = { messages: page.items.map((m) => twilioResource(m, accountSid)), ...pageEnvelope(accountSid, r, page.items.length, r.query.cursor, page.cursor) };
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
   }
 
   private async fetch(tenantId: string, accountSid: string, sid: string): Promise<APIGatewayProxyResult> {

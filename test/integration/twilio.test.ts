@@ -122,5 +122,19 @@ describe('the official twilio SDK against the gateway', () => {
     expect((await http('GET', `/v1/messages/${messageIdOf(scheduled.sid)}`)).body.status).toBe('CANCELED');
   }, 60_000);
 
-  it.todo('lists the account’s messages with messages.list, following next_page_uri, filtered by to and dateSent (built on GET /v1/messages, not yet on main)');
+  it('lists the account’s messages with messages.list, newest first, following next_page_uri, filtered by to and dateSent', async () => {
+    const to = ukMobile();
+    const startedAt = new Date(Date.now() - 60_000);
+    const sids: string[] = [];
+    for (const n of [1, 2, 3]) sids.push((await client.messages.create({ to, from: '+447700900000', body: `list ${n}` })).sid);
+    // Pages of 2: the SDK follows next_page_uri for the third.
+    const listed = await waitFor('the three messages in the list', async () => {
+      const page = await client.messages.list({ to, pageSize: 2 });
+      return page.length === 3 ? page : undefined;
+    });
+    expect(listed.map((m) => m.sid)).toEqual([...sids].reverse());
+    expect(listed.every((m) => m.to === to)).toBe(true);
+    expect(await client.messages.list({ to, dateSentBefore: startedAt })).toEqual([]);
+    expect((await client.messages.list({ to, dateSentAfter: startedAt })).map((m) => m.sid)).toEqual([...sids].reverse());
+  }, 120_000);
 });

@@ -212,7 +212,7 @@ describe('openapi.yaml', () => {
     for (const ref of refs) expect(() => deref({ $ref: ref }), ref).not.toThrow();
   });
 
-  it('documents exactly the fifteen operations, each with a JSON request body where there is one (a form on the Twilio-compatible paths)', () => {
+  it('documents exactly the sixteen operations, each with a JSON request body where there is one (a form on the Twilio-compatible paths)', () => {
     expect(operations().map(({ method, path }) => `${method} ${path}`)).toEqual([
       'GET /v1/messages',
       'POST /v1/messages',
@@ -226,6 +226,7 @@ describe('openapi.yaml', () => {
       'DELETE /v1/opt-outs/{number}',
       'GET /problems',
       'GET /problems/{name}',
+      'GET /2010-04-01/Accounts/{AccountSid}/Messages.json',
       'POST /2010-04-01/Accounts/{AccountSid}/Messages.json',
       'GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json',
       'POST /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json',
@@ -617,6 +618,9 @@ describe('every answer of the API is documented for its operation', () => {
       ['twilio create, no credentials', twilioRequest('POST', create, send, { authorization: undefined })],
       ['twilio create, too large', twilioRequest('POST', create, `Body=${'x'.repeat(40_000)}`)],
       ['twilio fetch', twilioRequest('GET', one(messageSid(id)), null)],
+      ['twilio list', { ...twilioRequest('GET', create, null), query: { PageSize: '1' } }],
+      ['twilio list, bad PageSize', { ...twilioRequest('GET', create, null), query: { PageSize: 'many' } }],
+      ['twilio list, no credentials', twilioRequest('GET', create, null, { authorization: undefined })],
       ['twilio fetch missing', twilioRequest('GET', one(messageSid('00000000-0000-8000-8000-000000000000')), null)],
       ['twilio fetch, no credentials', twilioRequest('GET', one(messageSid(id)), null, { authorization: undefined })],
       ['twilio cancel', twilioRequest('POST', one(openSid), { Status: 'canceled' })],
@@ -646,6 +650,7 @@ describe('every answer of the API is documented for its operation', () => {
       ...(
         [
           ['twilio create rate-limited', 'POST', `/2010-04-01/Accounts/${INITECH_SID}/Messages.json`, { To: MOBILE.GB, From: 'ACME', Body: 'x' }],
+          ['twilio list rate-limited', 'GET', `/2010-04-01/Accounts/${INITECH_SID}/Messages.json`, null],
           ['twilio fetch rate-limited', 'GET', `/2010-04-01/Accounts/${INITECH_SID}/Messages/${messageSid(id)}.json`, null],
           ['twilio cancel rate-limited', 'POST', `/2010-04-01/Accounts/${INITECH_SID}/Messages/${messageSid(id)}.json`, { Status: 'canceled' }],
         ] as const
