@@ -95,6 +95,11 @@ describe('the official twilio SDK against the gateway', () => {
     const wrongToken = await rejection(sdk(account.accountSid, 'not-the-auth-token-0123456789ab').messages.create({ to: ukMobile(), from: '+447700900000', body: 'x' }));
     expect(wrongToken).toMatchObject({ status: 401, code: 20003 });
 
+    const optedOut = ukMobile();
+    expect((await http('PUT', `/v1/opt-outs/${encodeURIComponent(optedOut)}`)).status).toBeLessThan(300);
+    const unsubscribed = await rejection(client.messages.create({ to: optedOut, from: '+447700900000', body: 'x' }));
+    expect(unsubscribed).toMatchObject({ status: 400, code: 21610, message: 'Attempt to send to unsubscribed recipient' });
+
     const missing = await rejection(client.messages('SM00000000000080008000000000000000').fetch());
     expect(missing).toMatchObject({ status: 404, code: 20404 });
   }, 60_000);
