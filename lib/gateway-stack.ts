@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -15,7 +15,7 @@ import { KeyPrefix } from '../core/aws/table-keys';
 import { toRuntimeConfig } from '../core/config/runtime';
 import { checkCallbackUrl } from '../core/domain/webhook';
 import { CARRIER_QUEUE_MAX_RECEIVES } from '../core/domain/deadlines';
-import type { GatewayConfig } from '../core/config/schema';
+import type { GatewayConfig, TwilioAccountConfig } from '../core/config/schema';
 import { problemBody, type ProblemType } from '../core/http/problem';
 import { GatewayFunction } from './constructs/gateway-function';
 import { grantPublish } from './constructs/grants';
@@ -69,6 +69,19 @@ export function gatewayStackProps(config: GatewayConfig, env: NodeJS.ProcessEnv 
 }
 
 /**
+ * Why a tenant's Twilio account cannot sign its status callbacks, or undefined: a callback is signed
+ * with the auth token itself, and a SHA-256 digest cannot sign. In AWS the webhook function reads
+ * the token from authTokenSecret (a plaintext token is never deployed); on a local stack the
+ * config's plaintext token will do.
+ */
+export function twilioTokenProblem(account: TwilioAccountConfig, local: boolean): string | undefined {
+  if (account.authTokenSecret !== undefined) return undefined;
+  if (!local) return 'set authTokenSecret (the name or ARN of a Secrets Manager secret holding the auth token): status callbacks are signed with the token itself, which a digest cannot do; a plaintext authToken is for local use only';
+  if (account.authToken === undefined) return 'set authToken (local configs) or authTokenSecret: status callbacks are signed with the token itself, which a digest cannot do';
+  return undefined;
+}
+
+/**
  * The SMS gateway: HTTPS API (routes first attempts) → message table (outbox
  * stream) → one FIFO queue per carrier (→ SMPP worker); retries and unrouted
  * messages through the ingest queue and the router.
@@ -85,6 +98,8 @@ export class GatewayStack extends Stack {
   public readonly statusTopic: sns.Topic;
   public readonly webhooks: QueueWithDlq;
   public readonly webhookSecrets: Record<string, secretsmanager.Secret> = {};
+  /** Tenant id → the secret holding its Twilio auth token (tenants with a Twilio account). */
+  public readonly twilioTokenSecrets: Record<string, secretsmanager.ISecret> = {};
   public readonly sweeperFunction: GatewayFunction;
   public readonly worker: SmppWorkerService;
   /** Customer-managed key of what holds message content: the table and the status and inbound topics. */
@@ -104,6 +119,10 @@ export class GatewayStack extends Stack {
     for (const tenant of config.tenants) {
       const check = tenant.callbackUrl ? checkCallbackUrl(tenant.callbackUrl, { allowHttp: local, allowPrivate: local }) : { ok: true as const };
       if (!check.ok) throw new Error(`tenants "${tenant.id}".callbackUrl: ${check.problem}`);
+    }
+    for (const tenant of config.tenants) {
+      const problem = tenant.twilio ? twilioTokenProblem(tenant.twilio, local) : undefined;
+      if (problem) throw new Error(`tenants "${tenant.id}".twilio: ${problem}`);
     }
     const runtimeConfig = toRuntimeConfig(config, { local });
 
@@ -248,6 +267,19 @@ export class GatewayStack extends Stack {
         removalPolicy: props.statefulRemovalPolicy ?? RemovalPolicy.RETAIN,
       });
     }
+    // The Twilio auth tokens sign Twilio-form status callbacks (HMAC-SHA1 with the token itself): the configured
+    // secret in AWS; on a local stack, a secret made from the config's plaintext token, so both read the same way.
+    for (const tenant of config.tenants) {
+      const account = tenant.twilio;
+      if (!account) continue;
+      const id = `TwilioToken-${tenant.id}`;
+      this.twilioTokenSecrets[tenant.id] =
+        account.authTokenSecret === undefined
+          ? new secretsmanager.Secret(this, id, { description: `Twilio auth token of tenant ${tenant.id} (local stack)`, secretStringValue: SecretValue.unsafePlainText(account.authToken!), removalPolicy: RemovalPolicy.DESTROY })
+          : account.authTokenSecret.startsWith('arn:')
+            ? secretsmanager.Secret.fromSecretCompleteArn(this, id, account.authTokenSecret)
+            : secretsmanager.Secret.fromSecretNameV2(this, id, account.authTokenSecret);
+    }
     const webhookFn = new GatewayFunction(this, 'WebhookFunction', {
       name: 'webhook',
       runtimeConfig,
@@ -257,12 +289,16 @@ export class GatewayStack extends Stack {
         WEBHOOK_SECRET_ARNS: JSON.stringify(Object.fromEntries(Object.entries(this.webhookSecrets).map(([id, sec]) => [id, sec.secretArn]))),
         WEBHOOK_QUEUE_URL: this.webhooks.queue.queueUrl,
         WEBHOOK_DLQ_URL: this.webhooks.deadLetterQueue.queueUrl,
+        ...(Object.keys(this.twilioTokenSecrets).length > 0
+          ? { TWILIO_TOKEN_SECRETS: JSON.stringify(Object.fromEntries(Object.entries(this.twilioTokenSecrets).map(([id, sec]) => [id, sec.secretArn]))) }
+          : {}),
         // Local receivers are plain http on loopback; in AWS only https to public addresses.
         // and a retry schedule shrunk 20 times, so local runs see retries within seconds.
         ...(local ? { WEBHOOK_ALLOW_HTTP: '1', WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_RETRY_SCALE: '0.05' } : {}),
       },
     });
     for (const sec of Object.values(this.webhookSecrets)) sec.grantRead(webhookFn.function);
+    for (const sec of Object.values(this.twilioTokenSecrets)) sec.grantRead(webhookFn.function);
     this.webhooks.queue.grantConsumeMessages(webhookFn.function);
     this.webhooks.deadLetterQueue.grantSendMessages(webhookFn.function);
     webhookFn.function.addEventSource(new SqsEventSource(this.webhooks.queue, { batchSize: 10, reportBatchItemFailures: true }));

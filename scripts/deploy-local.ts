@@ -58,6 +58,7 @@ export async function deployLocal(options: DeployOptions = {}): Promise<LocalOut
 
   const apiKeys = Object.fromEntries(config.tenants.map((t) => [t.id, t.apiKeys]));
   const firstKey = config.tenants.find((t) => t.apiKeys.length > 0)?.apiKeys[0] ?? '';
+  const twilioTenant = config.tenants.find((t) => t.twilio?.authToken !== undefined);
   const outputs: LocalOutputs = {
     endpoint: emulator.endpoint,
     stackName: config.stackName,
@@ -66,6 +67,7 @@ export async function deployLocal(options: DeployOptions = {}): Promise<LocalOut
     apiUrl: out('ApiBaseUrl'),
     apiKey: firstKey,
     apiKeys,
+    ...(twilioTenant ? { twilio: { tenantId: twilioTenant.id, accountSid: twilioTenant.twilio!.accountSid, authToken: twilioTenant.twilio!.authToken! } } : {}),
     tableName: out('TableName'),
     ingestQueueUrl: out('IngestQueueUrl'),
     ingestDlqUrl: out('IngestDlqUrl'),

@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { configPath, loadGatewayConfig } from '../core/config/load';
+import type { LocalOutputs } from '../core/config/local-outputs';
 import { moCurl, startControlServer, type ControlServer } from '../simulator/control-server';
 import { SmscSimulator, type ReceiptStat, type SimulatorOptions } from '../simulator/smsc-simulator';
 import { deployLocal } from './deploy-local';
@@ -399,10 +400,22 @@ Send a message:
     -d '${body}'
 
 Then: curl -s '${outputs.apiUrl}/v1/messages/<id>' -H 'x-api-key: ${outputs.apiKey}'
-Or with the CLI: npx smsgw send +447400123456 'Hello' --wait   (npx smsgw tail, npx smsgw dlq list)
+${twilioHint(outputs)}Or with the CLI: npx smsgw send +447400123456 'Hello' --wait   (npx smsgw tail, npx smsgw dlq list)
 ${inboundHint(config, simulated, controls)}Ctrl-C stops the worker${wanted.length > 1 ? `s (${wanted.map((w) => `${w.taskId} on health port ${w.healthPort}`).join(', ')})` : ''}, the simulators${emulator.started ? ' and MiniStack' : ''}.
 `);
   }
+}
+
+/** How to reach the Twilio-compatible API with the config's Twilio account (tenant acme in config/local.yaml). */
+function twilioHint(outputs: LocalOutputs): string {
+  const t = outputs.twilio;
+  if (!t) return '';
+  return `
+Twilio-compatible API (tenant ${t.tenantId}): account SID ${t.accountSid}, auth token ${t.authToken}
+  const client = twilio('${t.accountSid}', '${t.authToken}'); client.api.baseUrl = '${outputs.apiUrl}';
+  curl -s -u '${t.accountSid}:${t.authToken}' '${outputs.apiUrl}/2010-04-01/Accounts/${t.accountSid}/Messages.json' \\
+    --data-urlencode 'To=+447400123456' --data-urlencode 'From=+447700900000' --data-urlencode 'Body=Hello'
+`;
 }
 
 if (require.main !== undefined && require.main === module) {

@@ -9,7 +9,7 @@ import * as z from 'zod/mini';
 import type { RuntimeConfig, RuntimeTenant } from '../config/runtime';
 import { sha256Hex } from '../config/runtime';
 import { IDEMPOTENCY_KEY_PATTERN, messageId, requestHash } from '../domain/idempotency';
-import type { MessageRecord } from '../domain/message';
+import type { CallbackFormat, MessageRecord, MessageStatus } from '../domain/message';
 import { countPumping, releasePumping, secondsToHourEnd, type PumpingCounter, type PumpingDestination, type PumpingRefusal } from '../domain/pumping';
 import type { OptOut } from '../domain/opt-outs';
 import { routedChange } from '../domain/route-message';
@@ -23,6 +23,7 @@ import { isProblemType, json, PROBLEMS_PATH, problemResponder, type ProblemRespo
 import { problemTypePage, problemTypesPage } from '../http/problem-pages';
 import { OPTED_OUT_REASON, optOutsStopping } from './opt-out-check';
 import { MessagesListApi, type MessageLister } from './messages-list-api';
+import { InvalidListCursor, type MessageListPage, type MessageListQuery } from '../aws/message-list';
 import { OptOutsApi, type OptOutRepository } from './opt-outs-api';
 import { priceOf, toMicros } from '../domain/prices';
 import { capsOf, percentUsed, type Caps, type Charge, type QuotaName, type QuotaRefusal } from '../domain/quota';
@@ -95,6 +96,18 @@ const BatchBody = z.strictObject({ messages: z.array(z.unknown()).check(z.minLen
 
 /** One message of a batch after validation and its tenant's rules: what to store, or why not. */
 type CheckedItem = { ok: true; value: ValidSubmission } | { ok: false; type: 'validation-failed' | 'sender-not-allowed' | 'destination-not-allowed' | 'suspected-pumping'; problems: FieldProblem[]; retryAfter?: number };
+
+export interface SubmitOptions {
+  idempotencyKey: string | undefined;
+  /** Names the request in its idempotency hash, e.g. "POST /v1/messages". */
+  route: string;
+  dryRun?: boolean;
+  /** The form of the message's status callbacks (only with a callbackUrl). */
+  callbackFormat?: CallbackFormat;
+}
+
+/** A message stored (or replayed), or the answer to give instead: a problem, or a dry run's result. */
+export type SubmitOutcome = { kind: 'stored'; record: MessageRecord; replayed: boolean } | { kind: 'answer'; response: APIGatewayProxyResult };
 
 type Handler = (req: ApiRequest, tenantId: string, params: Record<string, string>) => Promise<APIGatewayProxyResult>;
 
@@ -181,7 +194,7 @@ export class MessagesApi {
    * Counts the request in the tenant's current one-second window; a full window
    * answers 429 before the request is read, so nothing of it is stored.
    */
-  private async rateLimit(tenantId: string, path: string): Promise<APIGatewayProxyResult | undefined> {
+  async rateLimit(tenantId: string, path: string): Promise<APIGatewayProxyResult | undefined> {
     const limit = this.tenants.get(tenantId)!.config.rateLimitPerSecond;
     const windowSecond = Math.floor(this.now().getTime() / 1000);
     if (await this.deps.requests.tryCount(tenantId, windowSecond, limit)) return undefined;
@@ -245,7 +258,7 @@ export class MessagesApi {
     id: string,
     tenantId: string,
     v: ValidSubmission,
-    options: { requestHash: string | undefined; route: RouteSelected | undefined; optedOut?: OptOut | undefined; schedule?: Schedule | undefined; now?: Date },
+    options: { requestHash: string | undefined; route: RouteSelected | undefined; optedOut?: OptOut | undefined; schedule?: Schedule | undefined; now?: Date; callbackFormat?: CallbackFormat },
   ): MessageRecord {
     const now = options.now ?? this.now();
     const at = now.toISOString();
@@ -265,6 +278,7 @@ export class MessagesApi {
       ...(price ?? {}),
       ...(v.reference !== undefined ? { reference: v.reference } : {}),
       ...(v.callbackUrl !== undefined ? { callbackUrl: v.callbackUrl } : {}),
+      ...(v.callbackUrl !== undefined && options.callbackFormat !== undefined ? { callbackFormat: options.callbackFormat } : {}),
       validUntil: new Date((options.schedule ? Date.parse(options.schedule.sendAt) : now.getTime()) + v.validitySeconds * 1000).toISOString(),
       createdAt: at,
       updatedAt: at,
@@ -453,37 +467,54 @@ export class MessagesApi {
     if (!body.ok) return body.response;
     const dryRun = dryRunFlag(req.query.dryRun);
     if (dryRun === undefined) return this.dryRunProblem(req.query.dryRun);
-    const validated = validateSubmission(body.value, this.limits, '', this.now());
-    if (!validated.ok) return (await this.pastScheduleReplay(tenantId, idem.key, body.value, validated.problems)) ?? this.invalid(validated.problems);
-    const result = this.tenants.get(tenantId)!.rules.apply(validated.value);
-    if (!result.ok) return this.refused(result);
-    const [optedOut] = await this.optedOut(tenantId, [result.value]);
-    if (dryRun) return json(200, await this.dryRun(tenantId, result.value, optedOut));
+    const outcome = await this.submitMessage(tenantId, body.value, { idempotencyKey: idem.key, route: 'POST /v1/messages', dryRun });
+    if (outcome.kind === 'answer') return outcome.response;
+    return json(202, this.accepted(outcome.record), {
+      location: `/v1/messages/${outcome.record.id}`,
+      ...(outcome.replayed ? { 'idempotent-replayed': 'true' } : {}),
+    });
+  }
 
-    const id = messageId(tenantId, idem.key);
-    const hash = idem.key !== undefined ? requestHash('POST /v1/messages', body.value) : undefined;
+  /**
+   * The one-message pipeline of POST /v1/messages on a body already read (the JSON of /v1, or the
+   * form of the Twilio-compatible API translated): validation, the tenant's rules, opt-out, pumping,
+   * routing, quota, store. Gives the stored record (or the replayed one), or the answer to send
+   * instead: a problem, or the result of a dry run. `route` names the request in its idempotency hash.
+   */
+  async submitMessage(tenantId: string, raw: unknown, options: SubmitOptions): Promise<SubmitOutcome> {
+    const answer = (response: APIGatewayProxyResult): SubmitOutcome => ({ kind: 'answer', response });
+    const key = options.idempotencyKey;
+    const validated = validateSubmission(raw, this.limits, '', this.now());
+    if (!validated.ok) {
+      const replayed = await this.pastScheduleReplay(tenantId, key, options.route, raw, validated.problems);
+      return replayed ? { kind: 'stored', record: replayed, replayed: true } : answer(this.invalid(validated.problems));
+    }
+    const result = this.tenants.get(tenantId)!.rules.apply(validated.value);
+    if (!result.ok) return answer(this.refused(result));
+    const [optedOut] = await this.optedOut(tenantId, [result.value]);
+    if (options.dryRun) return answer(json(200, await this.dryRun(tenantId, result.value, optedOut)));
+
+    const id = messageId(tenantId, key);
+    const hash = key !== undefined ? requestHash(options.route, raw) : undefined;
     // A message an opt-out stops is stored REJECTED: it counts in no pumping window, and no quota.
     const pumpedAt = this.now();
     if (!optedOut) {
-      const [pumping] = await this.pumpingStep(tenantId, [result.value], idem.key !== undefined ? [id] : [], undefined, pumpedAt);
-      if (pumping) return this.suspectedPumping(tenantId, pumping);
+      const [pumping] = await this.pumpingStep(tenantId, [result.value], key !== undefined ? [id] : [], undefined, pumpedAt);
+      if (pumping) return answer(this.suspectedPumping(tenantId, pumping));
     }
     // A scheduled message is routed at its time, by the router: not now.
     const schedule = optedOut ? undefined : this.scheduleFor(tenantId, result.value);
     const route = optedOut || schedule ? undefined : this.firstRoute(tenantId, result.value, await this.healthForRouting());
-    const record = this.newRecord(id, tenantId, result.value, { requestHash: hash, route, optedOut, schedule });
+    const record = this.newRecord(id, tenantId, result.value, { requestHash: hash, route, optedOut, schedule, ...(options.callbackFormat ? { callbackFormat: options.callbackFormat } : {}) });
     const charge = await this.chargeQuota(tenantId, optedOut ? [] : [record]);
     // A full quota does not refuse the replay of a message stored before: only a new one is charged.
-    if (!optedOut && charge.accepted === 0 && (idem.key === undefined || !(await this.deps.messages.get(id)))) {
+    if (!optedOut && charge.accepted === 0 && (key === undefined || !(await this.deps.messages.get(id)))) {
       await this.releasePumping(tenantId, [result.value], pumpedAt);
-      return this.quotaExceeded(tenantId, charge.refusal!);
+      return answer(this.quotaExceeded(tenantId, charge.refusal!));
     }
     const stored = (await this.storeCharged([{ record, route }], 'info', charge, () => !optedOut && charge.accepted > 0)).get(id)!;
-    if ('reused' in stored) return this.keyReused(idem.key);
-    return json(202, this.accepted(stored.record), {
-      location: `/v1/messages/${stored.record.id}`,
-      ...(stored.replayed ? { 'idempotent-replayed': 'true' } : {}),
-    });
+    if ('reused' in stored) return answer(this.keyReused(key));
+    return { kind: 'stored', record: stored.record, replayed: stored.replayed };
   }
 
   /**
@@ -491,12 +522,12 @@ export class MessagesApi {
    * with the same Idempotency-Key answers its first result, as any replay does, although its sendAt
    * would be refused now. Undefined when that is not the case (another problem, no key, no such message).
    */
-  private async pastScheduleReplay(tenantId: string, key: string | undefined, body: unknown, problems: readonly FieldProblem[]): Promise<APIGatewayProxyResult | undefined> {
+  private async pastScheduleReplay(tenantId: string, key: string | undefined, route: string, body: unknown, problems: readonly FieldProblem[]): Promise<MessageRecord | undefined> {
     if (key === undefined || !problems.every((p) => p.field === 'sendAt')) return undefined;
     const existing = await this.deps.messages.get(messageId(tenantId, key));
-    if (!existing || existing.tenantId !== tenantId || existing.requestHash !== requestHash('POST /v1/messages', body)) return undefined;
+    if (!existing || existing.tenantId !== tenantId || existing.requestHash !== requestHash(route, body)) return undefined;
     this.log('MESSAGE_REPLAYED', { messageId: existing.id, tenantId });
-    return json(202, this.accepted(existing), { location: `/v1/messages/${existing.id}`, 'idempotent-replayed': 'true' });
+    return existing;
   }
 
   private async submitBatch(req: ApiRequest, tenantId: string): Promise<APIGatewayProxyResult> {
@@ -620,25 +651,50 @@ export class MessagesApi {
     return json(dryRun ? 200 : 202, { accepted, rejected, results });
   }
 
-  private async read(tenantId: string, id: string): Promise<APIGatewayProxyResult> {
+  /** A page of the tenant's messages from the list of GET /v1/messages, or undefined for a cursor it did not give. */
+  async listMessages(q: MessageListQuery): Promise<MessageListPage | undefined> {
+    try {
+      return await this.deps.list.list(q);
+    } catch (err) {
+      if (err instanceof InvalidListCursor) return undefined;
+      throw err;
+    }
+  }
+
+  /** The tenant's message with this id; another tenant's message is indistinguishable from a missing one. */
+  async messageOf(tenantId: string, id: string): Promise<MessageRecord | undefined> {
     const record = /^[0-9a-f-]{36}$/.test(id) ? await this.deps.messages.get(id) : undefined;
-    // Another tenant's message is indistinguishable from a missing one.
-    if (!record || record.tenantId !== tenantId) return this.problem(404, 'not-found', `no message ${id}`);
+    return record && record.tenantId === tenantId ? record : undefined;
+  }
+
+  private async read(tenantId: string, id: string): Promise<APIGatewayProxyResult> {
+    const record = await this.messageOf(tenantId, id);
+    if (!record) return this.problem(404, 'not-found', `no message ${id}`);
     return json(200, publicView(record));
+  }
+
+  /**
+   * Cancels the tenant's message if it has not been submitted yet: the record as it is now, or
+   * why not (`missing`, or `too-late` with its status). A message canceled before stays canceled.
+   */
+  async cancelMessage(tenantId: string, id: string): Promise<{ ok: true; record: MessageRecord } | { ok: false; why: 'missing' } | { ok: false; why: 'too-late'; status: MessageStatus }> {
+    const record = await this.messageOf(tenantId, id);
+    if (!record) return { ok: false, why: 'missing' };
+    if (record.status === 'CANCELED') return { ok: true, record };
+    const result = await this.deps.messages.cancel(id);
+    if (result.applied && result.current) {
+      this.log('MESSAGE_CANCELED', { messageId: id, tenantId });
+      return { ok: true, record: result.current };
+    }
+    return { ok: false, why: 'too-late', status: result.current?.status ?? record.status };
   }
 
   /** DELETE /v1/messages/{id}: cancels a message that has not been submitted yet. */
   private async cancel(tenantId: string, id: string): Promise<APIGatewayProxyResult> {
-    const record = /^[0-9a-f-]{36}$/.test(id) ? await this.deps.messages.get(id) : undefined;
-    if (!record || record.tenantId !== tenantId) return this.problem(404, 'not-found', `no message ${id}`);
-    if (record.status === 'CANCELED') return json(200, publicView(record));
-    const result = await this.deps.messages.cancel(id);
-    if (result.applied && result.current) {
-      this.log('MESSAGE_CANCELED', { messageId: id, tenantId });
-      return json(200, publicView(result.current));
-    }
-    const status = result.current?.status ?? record.status;
-    return this.problem(409, 'conflict', `message ${id} is ${status} and can no longer be canceled (only ACCEPTED, SCHEDULED, ROUTED or RETRYING messages can)`, { messageStatus: status });
+    const result = await this.cancelMessage(tenantId, id);
+    if (result.ok) return json(200, publicView(result.record));
+    if (result.why === 'missing') return this.problem(404, 'not-found', `no message ${id}`);
+    return this.problem(409, 'conflict', `message ${id} is ${result.status} and can no longer be canceled (only ACCEPTED, SCHEDULED, ROUTED or RETRYING messages can)`, { messageStatus: result.status });
   }
 
   private invalid(problems: FieldProblem[]): APIGatewayProxyResult {

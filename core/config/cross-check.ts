@@ -34,6 +34,16 @@ export function crossCheck(config: GatewayConfig): string[] {
       owners.set(digest, t.id);
     }
   });
+  const accounts = new Map<string, string>();
+  config.tenants.forEach((t, i) => {
+    if (t.twilio === undefined) return;
+    const owner = accounts.get(t.twilio.accountSid);
+    if (owner !== undefined) problems.push(`tenants[${i}].twilio.accountSid: ${t.twilio.accountSid} is also the Twilio account of tenant "${owner}"`);
+    accounts.set(t.twilio.accountSid, t.id);
+    if (t.twilio.authToken !== undefined && t.twilio.authTokenSha256 !== undefined && t.twilio.authTokenSha256 !== sha256Hex(t.twilio.authToken)) {
+      problems.push(`tenants[${i}].twilio.authTokenSha256: is not the SHA-256 of authToken; give one of the two`);
+    }
+  });
   config.carriers.forEach((c, i) => {
     for (const problem of checkCommandStatusOverrides(c.commandStatus)) problems.push(`carriers[${i}].commandStatus: ${problem}`);
   });

@@ -29,6 +29,8 @@ export const LocalOutputs = z.object(
     apiKey: aString(),
     /** Every tenant's API keys from the config: tenant id → keys. */
     apiKeys: z.record(z.string(), z.array(aString(), expecting('a list of strings')), expecting('an object of key lists')),
+    /** The first Twilio account of the config with a plaintext token, for the Twilio-compatible API (absent when none has one). */
+    twilio: z.optional(z.object({ tenantId: aString(), accountSid: aString(), authToken: aString() }, expecting('an object'))),
     tableName: aString(),
     ingestQueueUrl: aString(),
     ingestDlqUrl: aString(),

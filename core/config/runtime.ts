@@ -50,6 +50,7 @@ export function toRuntimeConfig(config: GatewayConfig, options: { local?: boolea
       ...(t.pumping !== undefined ? { pumping: t.pumping } : {}),
       ...(t.quota !== undefined ? { quota: t.quota } : {}),
       ...(t.quietHours !== undefined ? { quietHours: t.quietHours } : {}),
+      ...(t.twilio !== undefined ? { twilio: { accountSid: t.twilio.accountSid, authTokenSha256: twilioTokenDigests(t.twilio) } } : {}),
     })),
     carriers: config.carriers.map((c) => ({ id: c.id, maxAttempts: c.maxAttempts, tps: c.tps })),
     routes: config.routes,
@@ -59,8 +60,19 @@ export function toRuntimeConfig(config: GatewayConfig, options: { local?: boolea
   };
 }
 
+/** The digests a Twilio account's auth token may have: the configured one and that of the plaintext token (both when both are given). */
+export function twilioTokenDigests(t: { authTokenSha256?: string | undefined; authToken?: string | undefined }): string[] {
+  return [...new Set([...(t.authTokenSha256 !== undefined ? [t.authTokenSha256] : []), ...(t.authToken !== undefined ? [sha256Hex(t.authToken)] : [])])];
+}
+
+/** A tenant's Twilio account as the Lambdas see it: its token digests, never its token. */
+export interface RuntimeTwilioAccount {
+  accountSid: string;
+  authTokenSha256: string[];
+}
+
 /** A tenant as the Lambdas see it: its key digests, never its keys. */
-export type RuntimeTenant = { id: string; apiKeySha256: string[]; rateLimitPerSecond: number; callbackUrl?: string } & Pick<
+export type RuntimeTenant = { id: string; apiKeySha256: string[]; rateLimitPerSecond: number; callbackUrl?: string; twilio?: RuntimeTwilioAccount } & Pick<
   TenantConfig,
   'numbers' | 'optOut' | 'senders' | 'defaultSender' | 'countries' | 'pumping' | 'quota' | 'quietHours'
 >;

@@ -83,6 +83,28 @@ export const QuietHoursConfig = z
   .strictObject({ start: TimeOfDay, end: TimeOfDay })
   .refine((w) => w.start !== w.end, { message: 'start and end must differ (a window of no time, or of the whole day, defers nothing or everything)', path: ['end'] });
 
+/**
+ * A tenant's account on the Twilio-compatible API (core/twilio/): HTTP Basic `accountSid:authToken`.
+ * The API compares SHA-256 digests (authTokenSha256, or the plaintext authToken hashed at synth);
+ * status callbacks are signed with the token itself (HMAC-SHA1, Twilio's scheme), so a deployed
+ * stack reads it from authTokenSecret: a digest cannot sign.
+ */
+export const TwilioAccountConfig = z
+  .strictObject({
+    /** "AC" and 32 lowercase hex digits, as Twilio's account SIDs. */
+    accountSid: z.string().regex(/^AC[0-9a-f]{32}$/, 'an account SID is "AC" followed by 32 lowercase hex digits'),
+    /** SHA-256 hex digest of the auth token: the form to use for real deployments. */
+    authTokenSha256: Sha256Hex.optional(),
+    /** Plaintext auth token. Meant for local configs only (as apiKeys): the app hashes it at synth. */
+    authToken: z.string().min(16, 'an auth token must be at least 16 characters').optional(),
+    /** Name or ARN of a Secrets Manager secret holding the auth token (a plain string): the webhook function signs status callbacks with it. */
+    authTokenSecret: z.string().min(1).optional(),
+  })
+  .refine((t) => t.authToken !== undefined || t.authTokenSha256 !== undefined, {
+    message: 'a Twilio account needs authTokenSha256 (or a plaintext authToken, local configs only)',
+    path: ['authTokenSha256'],
+  });
+
 export const TenantConfig = z.strictObject({
   id: Id,
   /** Plaintext API keys. Meant for local configs only: the app hashes them at synth, only hashes are deployed. */
@@ -113,6 +135,8 @@ export const TenantConfig = z.strictObject({
   quota: QuotaConfig.optional(),
   /** Promotional messages to a destination whose local time is in this window are deferred to its end (SCHEDULED, quiet_hours). */
   quietHours: QuietHoursConfig.optional(),
+  /** The tenant's account on the Twilio-compatible API (README#twilio-compatible-api). */
+  twilio: TwilioAccountConfig.optional(),
 });
 
 export const ReceiptIdFormat = z.enum(['as-is', 'hex', 'decimal']);
@@ -316,3 +340,4 @@ export type PumpingConfig = z.infer<typeof PumpingConfig>;
 export type QuotaConfig = z.infer<typeof QuotaConfig>;
 export type CountriesConfig = z.infer<typeof CountriesConfig>;
 export type PricesConfig = z.infer<typeof PricesConfig>;
+export type TwilioAccountConfig = z.infer<typeof TwilioAccountConfig>;

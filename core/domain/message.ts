@@ -24,6 +24,10 @@ export const STATUSES = [
 ] as const;
 export type MessageStatus = (typeof STATUSES)[number];
 
+/** The forms of status callback a message can ask for (MessageRecord.callbackFormat). */
+export const CALLBACK_FORMATS = ['twilio'] as const;
+export type CallbackFormat = (typeof CALLBACK_FORMATS)[number];
+
 export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set([
   'DELIVERED',
   'UNDELIVERED',
@@ -106,6 +110,11 @@ export interface MessageRecord {
   segments: number;
   reference?: string;
   callbackUrl?: string;
+  /**
+   * How its status callbacks are posted: unset, our signed JSON status events; `twilio`, Twilio's
+   * form-encoded callback signed with X-Twilio-Signature (a message sent through the Twilio-compatible API).
+   */
+  callbackFormat?: CallbackFormat;
   /** ISO-8601: after this the message is not attempted any more (EXPIRED). Counts from `sendAt` for a scheduled message. */
   validUntil: string;
   /**

@@ -8,7 +8,7 @@
  * that is processed twice yields the same ids and a receiver can drop duplicates.
  */
 import * as z from 'zod/mini';
-import { STATUSES } from './message';
+import { CALLBACK_FORMATS, STATUSES } from './message';
 
 const NonEmpty = z.string().check(z.minLength(1));
 const Status = z.enum(STATUSES);
@@ -31,6 +31,10 @@ export const StatusEvent = z.object({
   occurredAt: z.iso.datetime(),
   createdAt: z.iso.datetime(),
   callbackUrl: z.optional(z.string()),
+  /** Only for a message sent through the Twilio-compatible API: its callback is Twilio's form, which names To and From. */
+  callbackFormat: z.optional(z.enum(CALLBACK_FORMATS)),
+  to: z.optional(z.string()),
+  from: z.optional(z.string()),
 });
 export type StatusEvent = z.infer<typeof StatusEvent>;
 
@@ -49,6 +53,9 @@ const MessageImage = z.object({
   tenantId: NonEmpty,
   reference: z.optional(z.string()),
   callbackUrl: z.optional(z.string()),
+  callbackFormat: z.optional(z.enum(CALLBACK_FORMATS)),
+  to: z.optional(z.string()),
+  from: z.optional(z.string()),
   segments: z.int().check(z.gte(1)),
   attempt: z.int().check(z.gte(0)),
   carrierId: z.optional(z.string()),
@@ -102,6 +109,8 @@ export function statusEventsFromChange(
       occurredAt: entry.at,
       createdAt: record.createdAt,
       ...(record.callbackUrl !== undefined ? { callbackUrl: record.callbackUrl } : {}),
+      // The numbers travel only where the callback's form needs them (Twilio's names To and From).
+      ...(record.callbackFormat === 'twilio' ? { callbackFormat: record.callbackFormat, ...(record.to !== undefined ? { to: record.to } : {}), ...(record.from !== undefined ? { from: record.from } : {}) } : {}),
     });
   });
   return events;

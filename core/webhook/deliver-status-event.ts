@@ -7,6 +7,8 @@
  */
 import type { SQSRecord } from 'aws-lambda';
 import type { TopicEvent } from '../domain/opt-out-event';
+import type { StatusEvent } from '../domain/status-event';
+import { changesTwilioStatus } from '../twilio/callback';
 import { nextStepAfterFailure } from '../domain/webhook';
 import type { DeliveryResult } from './dispatcher';
 import type { GroupBackoff } from './group-backoff';
@@ -17,6 +19,9 @@ export interface WebhookPorts {
   tenantCallbackUrl(tenantId: string): string | undefined;
   /** Rejects when the secret cannot be read. */
   signingSecret(tenantId: string): Promise<string | undefined>;
+  /** The auth token of the tenant's Twilio account, which signs its Twilio-form callbacks; rejects when it cannot be read. */
+  twilioAuthToken(tenantId: string): Promise<string | undefined>;
+  /** Posts the event in its form (`secret`: the signing secret, or the Twilio auth token for a Twilio-form callback). */
   post(event: TopicEvent, target: { url: string; secret: string }): Promise<DeliveryResult>;
   queue: Pick<WebhookQueue, 'retryAfter' | 'deadLetter'>;
   /** Factor on every retry delay: 1 in AWS, smaller on a local stack. */
@@ -31,6 +36,8 @@ interface Attempted {
 
 export type WebhookOutcome =
   | { outcome: 'no-callback' }
+  /** A Twilio-form callback whose Twilio status is the one posted before (ACCEPTED → ROUTED: both queued): nothing to tell. */
+  | { outcome: 'unchanged' }
   /** The record fails without a backoff: SQS returns it after the queue's visibility timeout. */
   | { outcome: 'secret-unreadable'; error: Error }
   | ({ outcome: 'delivered'; httpStatus: number } & Attempted)
@@ -50,17 +57,19 @@ export async function deliverStatusEvent(event: TopicEvent, record: SQSRecord, b
   // Opt-out events have no message and so no callback URL of their own: the tenant's default only.
   const url = ('callbackUrl' in event ? event.callbackUrl : undefined) ?? ports.tenantCallbackUrl(event.tenantId);
   if (!url) return { outcome: 'no-callback' }; // nobody to tell
+  const twilioForm = isTwilioForm(event);
+  if (twilioForm && !changesTwilioStatus(event)) return { outcome: 'unchanged' };
 
   const attempted: Attempted = { host: hostOf(url), attempt: Math.max(1, Number(record.attributes.ApproximateReceiveCount) || 1) };
   let secret: string | undefined;
   try {
-    secret = await ports.signingSecret(event.tenantId);
+    secret = await (twilioForm ? ports.twilioAuthToken(event.tenantId) : ports.signingSecret(event.tenantId));
   } catch (err) {
     return { outcome: 'secret-unreadable', error: err as Error };
   }
   const result: DeliveryResult =
     secret === undefined
-      ? { ok: false, retryable: true, reason: `no signing secret for tenant ${event.tenantId}` } // fixable by adding it: retry
+      ? { ok: false, retryable: true, reason: `no ${twilioForm ? 'Twilio auth token' : 'signing secret'} for tenant ${event.tenantId}` } // fixable by adding it: retry
       : await ports.post(event, { url, secret });
   if (result.ok) return { outcome: 'delivered', httpStatus: result.status, ...attempted };
 
@@ -78,6 +87,11 @@ export async function deliverStatusEvent(event: TopicEvent, record: SQSRecord, b
   }
   await ports.queue.deadLetter(record.body, { reason: step.reason, eventId: event.eventId, attempts: attempted.attempt });
   return { outcome: 'dead-lettered', reason: step.reason, ...attempted };
+}
+
+/** A status event of a message sent through the Twilio-compatible API with a StatusCallback. */
+export function isTwilioForm(event: TopicEvent): event is StatusEvent & { callbackFormat: 'twilio' } {
+  return 'callbackFormat' in event && event.callbackFormat === 'twilio';
 }
 
 function hostOf(url: string): string | undefined {

@@ -102,12 +102,22 @@ function describeError(err: unknown): { timeout: boolean; text: string } {
  *   if (!result.ok && result.retryable) scheduleRetry();
  */
 export async function deliverWebhook(event: TopicEvent, target: { url: string; secret: string }, opts: DeliverOptions): Promise<DeliveryResult> {
-  const check = checkCallbackUrl(target.url, opts);
+  const body = JSON.stringify(event);
+  const timestamp = Math.floor((opts.now ?? Date.now)() / 1000);
+  return postToReceiver(target.url, { body, headers: { 'content-type': 'application/json', ...webhookHeaders(target.secret, event.eventId, timestamp, body) } }, opts);
+}
+
+/**
+ * One POST of a signed body to a receiver, whatever its form (our JSON events, Twilio's form
+ * callbacks): the URL rules, the DNS check and pinning, the timeout and the classification above.
+ */
+export async function postToReceiver(url: string, request: { body: string; headers: Record<string, string> }, opts: DeliverOptions): Promise<DeliveryResult> {
+  const check = checkCallbackUrl(url, opts);
   if (!check.ok) return { ok: false, retryable: false, reason: check.problem };
   let addresses: string[] | undefined;
   if (!opts.allowPrivate) {
     try {
-      const resolved = await resolveAndCheck(target.url, opts.lookup);
+      const resolved = await resolveAndCheck(url, opts.lookup);
       if (!resolved.ok) return { ok: false, retryable: false, reason: resolved.problem };
       addresses = resolved.addresses;
     } catch (err) {
@@ -115,20 +125,14 @@ export async function deliverWebhook(event: TopicEvent, target: { url: string; s
     }
   }
 
-  const body = JSON.stringify(event);
-  const timestamp = Math.floor((opts.now ?? Date.now)() / 1000);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
   let status: number;
   try {
     status = await (opts.transport ?? httpPost)({
-      url: new URL(target.url),
+      url: new URL(url),
       addresses,
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': WEBHOOK_USER_AGENT,
-        ...webhookHeaders(target.secret, event.eventId, timestamp, body),
-      },
-      body,
+      headers: { 'user-agent': WEBHOOK_USER_AGENT, ...request.headers },
+      body: request.body,
       timeoutMs,
     });
   } catch (err) {

@@ -19,6 +19,8 @@ const WebhookEnv = z.object({
   WEBHOOK_SECRET_ARN: z.optional(Required()),
   /** One secret per tenant (what the stack creates): JSON {"<tenantId>": "<secret ARN>"}, each secret a plain string. */
   WEBHOOK_SECRET_ARNS: z.optional(Required()),
+  /** The Twilio auth tokens that sign Twilio-form callbacks: JSON {"<tenantId>": "<secret name or ARN>"}, each secret a plain string. */
+  TWILIO_TOKEN_SECRETS: z.optional(Required()),
   /** Local deploys only: shrinks the retry schedule (e.g. 0.05), so tests need not wait minutes. */
   WEBHOOK_RETRY_SCALE: z.optional(Required()),
   /** This function's source queue (for ChangeMessageVisibility). */
@@ -37,6 +39,8 @@ export interface WebhookSettings {
   queueUrl: string;
   dlqUrl: string;
   secretArns: SecretArns;
+  /** Tenant id → the secret holding its Twilio auth token (tenants with a Twilio account). */
+  twilioTokenSecrets: Readonly<Record<string, string>>;
   /** Factor on every retry delay: 1 in AWS. */
   retryScale: number;
   urlRules: CallbackUrlOptions;
@@ -60,21 +64,22 @@ export function webhookSettings(env: NodeJS.ProcessEnv): WebhookSettings {
   return {
     queueUrl: e.WEBHOOK_QUEUE_URL,
     dlqUrl: e.WEBHOOK_DLQ_URL,
-    secretArns: { shared: e.WEBHOOK_SECRET_ARN, perTenant: e.WEBHOOK_SECRET_ARNS === undefined ? {} : tenantSecretArns(e.WEBHOOK_SECRET_ARNS) },
+    secretArns: { shared: e.WEBHOOK_SECRET_ARN, perTenant: e.WEBHOOK_SECRET_ARNS === undefined ? {} : tenantSecretArns(e.WEBHOOK_SECRET_ARNS, 'WEBHOOK_SECRET_ARNS') },
+    twilioTokenSecrets: e.TWILIO_TOKEN_SECRETS === undefined ? {} : tenantSecretArns(e.TWILIO_TOKEN_SECRETS, 'TWILIO_TOKEN_SECRETS'),
     retryScale: e.WEBHOOK_RETRY_SCALE === undefined ? 1 : retryScale(e.WEBHOOK_RETRY_SCALE),
     urlRules: { allowHttp: e.WEBHOOK_ALLOW_HTTP === '1', allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1' },
   };
 }
 
-function tenantSecretArns(json: string): Record<string, string> {
+function tenantSecretArns(json: string, name: string): Record<string, string> {
   let value: unknown;
   try {
     value = JSON.parse(json);
   } catch {
-    throw new WebhookSettingsError('WEBHOOK_SECRET_ARNS: is not JSON');
+    throw new WebhookSettingsError(`${name}: is not JSON`);
   }
   const arns = TenantSecretArns.safeParse(value);
-  if (!arns.success) throw new WebhookSettingsError(describeIssues(arns.error.issues, 'WEBHOOK_SECRET_ARNS'));
+  if (!arns.success) throw new WebhookSettingsError(describeIssues(arns.error.issues, name));
   return arns.data;
 }
 

@@ -15,6 +15,8 @@ import { DynamoRequestCounter } from '../../core/aws/request-counter';
 import { DynamoUsageCounter } from '../../core/aws/usage-counter';
 import { runtimeConfig } from '../../core/config/runtime';
 import { problemResponder, problemTypeName } from '../../core/http/problem';
+import { isTwilioPath, TwilioApi } from '../../core/twilio/twilio-api';
+import { TwilioCode, twilioError } from '../../core/twilio/errors';
 import { createLogger, LogEvent } from '../../core/util/logger';
 import { maskNumber } from '../../core/util/mask';
 import { createMetrics, LambdaMetric, withMetrics } from '../../core/util/metrics';
@@ -52,13 +54,18 @@ const api = new MessagesApi({
   log: (event, data, level = 'info') => logger[level](event, { ...data, ...(typeof data.to === 'string' ? { to: maskNumber(data.to) } : {}) }),
 });
 
+// The Twilio-compatible API (/2010-04-01/…): its own auth and shapes, the same pipeline as /v1.
+const twilio = new TwilioApi(api, config.tenants, (event, data) => logger.info(event, data));
+
 /** The problem type of an error response ("validation-failed", "unauthorized", …), else undefined. */
 export function rejectionReason(response: APIGatewayProxyResult): string | undefined {
   if (response.statusCode < 400) return undefined;
   try {
-    const type: unknown = (JSON.parse(response.body) as { type?: unknown }).type;
+    const { type, code } = JSON.parse(response.body) as { type?: unknown; code?: unknown };
     const name = typeof type === 'string' ? problemTypeName(type) : undefined;
     if (name) return name;
+    // A Twilio-compatible error: its Twilio code.
+    if (typeof code === 'number') return `twilio-${code}`;
   } catch {
     // not a problem document
   }
@@ -83,15 +90,11 @@ export const handler = withMetrics(metrics, async (event: APIGatewayProxyEvent):
 async function respond(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   try {
     const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-    return await api.handle({
-      method: event.httpMethod,
-      path: pathOf(event),
-      headers: event.headers ?? {},
-      query: event.queryStringParameters ?? {},
-      body,
-    });
+    const request = { method: event.httpMethod, path: pathOf(event), headers: event.headers ?? {}, query: event.queryStringParameters ?? {}, body };
+    return await (isTwilioPath(request.path) ? twilio.handle(request) : api.handle(request));
   } catch (err) {
     logger.error(LogEvent.UNEXPECTED_ERROR, { error: (err as Error).name, detail: (err as Error).message });
+    if (isTwilioPath(pathOf(event))) return twilioError(503, TwilioCode.serviceUnavailable, 'the request could not be completed; retry it (with the same I-Twilio-Idempotency-Token)');
     return problem(503, 'service-unavailable', 'the request could not be completed; retry it (with the same Idempotency-Key)');
   }
 }

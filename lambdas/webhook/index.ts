@@ -13,7 +13,8 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { runtimeConfig } from '../../core/config/runtime';
 import { isOptOutEvent, type TopicEvent } from '../../core/domain/opt-out-event';
 import { createLogger, LogEvent } from '../../core/util/logger';
-import { deliverStatusEvent, type WebhookPorts } from '../../core/webhook/deliver-status-event';
+import { deliverTwilioCallback } from '../../core/twilio/callback';
+import { deliverStatusEvent, isTwilioForm, type WebhookPorts } from '../../core/webhook/deliver-status-event';
 import { deliverWebhook } from '../../core/webhook/dispatcher';
 import { GroupBackoff } from '../../core/webhook/group-backoff';
 import { SigningSecrets } from '../../core/webhook/signing-secrets';
@@ -39,10 +40,20 @@ const logger = createLogger('webhook');
 const settings = webhookSettings(process.env);
 const queue = new WebhookQueue(settings);
 const secrets = new SigningSecrets(settings.secretArns);
+// Each tenant's Twilio auth token is a secret of its own, a plain string: read and cached as the signing secrets are.
+const twilioTokens = new SigningSecrets({ shared: undefined, perTenant: settings.twilioTokenSecrets });
+const tenantOf = (tenantId: string) => runtimeConfig().tenants.find((t) => t.id === tenantId);
 const ports: WebhookPorts = {
-  tenantCallbackUrl: (tenantId) => runtimeConfig().tenants.find((t) => t.id === tenantId)?.callbackUrl,
+  tenantCallbackUrl: (tenantId) => tenantOf(tenantId)?.callbackUrl,
   signingSecret: (tenantId) => secrets.forTenant(tenantId),
-  post: (event, target) => deliverWebhook(event, target, settings.urlRules),
+  twilioAuthToken: (tenantId) => twilioTokens.forTenant(tenantId),
+  post: (event, target) => {
+    const accountSid = tenantOf(event.tenantId)?.twilio?.accountSid;
+    if (!isTwilioForm(event)) return deliverWebhook(event, target, settings.urlRules);
+    // A tenant whose account was removed since: retried until its config has one again, then dead-lettered.
+    if (accountSid === undefined) return Promise.resolve({ ok: false, retryable: true, reason: `tenant ${event.tenantId} has no Twilio account` });
+    return deliverTwilioCallback(event, { url: target.url, authToken: target.secret, accountSid }, settings.urlRules);
+  },
   queue,
   retryScale: settings.retryScale,
 };
@@ -51,7 +62,7 @@ const ports: WebhookPorts = {
 // message only (skipGroupOnError) while other messages go on.
 const processor = new SqsFifoPartialProcessorAsync();
 
-type Tally = Record<'delivered' | 'retried' | 'deadLettered' | 'noCallback' | 'failed', number>;
+type Tally = Record<'delivered' | 'retried' | 'deadLettered' | 'noCallback' | 'unchanged' | 'failed', number>;
 
 async function deliverRecord(record: SQSRecord, backoff: GroupBackoff, tally: Tally): Promise<void> {
   let event: TopicEvent;
@@ -65,6 +76,10 @@ async function deliverRecord(record: SQSRecord, backoff: GroupBackoff, tally: Ta
   const result = await deliverStatusEvent(event, record, backoff, ports);
   if (result.outcome === 'no-callback') {
     tally.noCallback++;
+    return;
+  }
+  if (result.outcome === 'unchanged') {
+    tally.unchanged++;
     return;
   }
   if (result.outcome === 'secret-unreadable') {
@@ -94,7 +109,7 @@ async function deliverRecord(record: SQSRecord, backoff: GroupBackoff, tally: Ta
 // metric keeps meaning "the function is broken".
 export const handler = async (event: SQSEvent, context: Context) => {
   const backoff = new GroupBackoff();
-  const tally: Tally = { delivered: 0, retried: 0, deadLettered: 0, noCallback: 0, failed: 0 };
+  const tally: Tally = { delivered: 0, retried: 0, deadLettered: 0, noCallback: 0, unchanged: 0, failed: 0 };
   const response = await processPartialResponse(event, (record: SQSRecord) => deliverRecord(record, backoff, tally), processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
   // Records held back behind a failed one of their message (skipGroupOnError) are in the failures, not in the tally.
   logger.info(LogEvent.WEBHOOK_BATCH, { records: event.Records.length, ...tally, notDelivered: response.batchItemFailures.length });

@@ -96,6 +96,22 @@ export const API_KEYS = {
   initech: 'test-initech-key-0123456789',
 } as const;
 
+/** acme's account on the Twilio-compatible API in the unit tests (twilioTenants). */
+export const TWILIO_ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
+export const TWILIO_AUTH_TOKEN = 'test-acme-twilio-token-0123456789';
+/** globex's, to show one account's credentials do not open another's. */
+export const TWILIO_OTHER_SID = 'ACfedcba9876543210fedcba9876543210';
+export const TWILIO_OTHER_TOKEN = 'test-globex-twilio-token-01234567';
+
+/** gatewayConfigInput's tenants, acme and globex with a Twilio account each (plaintext tokens, as a local config). */
+export function twilioTenants(): Record<string, unknown>[] {
+  return [
+    { id: 'acme', apiKeys: [API_KEYS.acme], rateLimitPerSecond: 1000, twilio: { accountSid: TWILIO_ACCOUNT_SID, authToken: TWILIO_AUTH_TOKEN } },
+    { id: 'globex', apiKeys: [API_KEYS.globex], rateLimitPerSecond: 1000, twilio: { accountSid: TWILIO_OTHER_SID, authToken: TWILIO_OTHER_TOKEN } },
+    { id: 'initech', apiKeys: [API_KEYS.initech], rateLimitPerSecond: 2 },
+  ];
+}
+
 export function carrierInput(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { id, host: '127.0.0.1', port: 2775, systemId: `gw-${id}`.slice(0, 15), password: 'secret', ...overrides };
 }
@@ -181,6 +197,7 @@ export function sqsRecord(body: string, receiveCount: number, id = 'sqs-1', grou
 export class InMemoryWebhookPorts implements WebhookPorts {
   readonly callbackUrls = new Map<string, string>([['acme', 'https://hooks.acme.example/sms?token=t0ps3cret']]);
   readonly secrets = new Map<string, string>([['acme', 'whsec_test_acme']]);
+  readonly twilioTokens = new Map<string, string>([['acme', TWILIO_AUTH_TOKEN]]);
   readonly answers: DeliveryResult[] = [];
   readonly posted: { eventId: string; url: string; secret: string }[] = [];
   readonly retries: { receiptHandle: string; delaySeconds: number }[] = [];
@@ -204,6 +221,11 @@ export class InMemoryWebhookPorts implements WebhookPorts {
   async signingSecret(tenantId: string): Promise<string | undefined> {
     if (this.secretError) throw this.secretError;
     return this.secrets.get(tenantId);
+  }
+
+  async twilioAuthToken(tenantId: string): Promise<string | undefined> {
+    if (this.secretError) throw this.secretError;
+    return this.twilioTokens.get(tenantId);
   }
 
   async post(event: TopicEvent, target: { url: string; secret: string }): Promise<DeliveryResult> {
@@ -279,6 +301,7 @@ export function completeMessageRecord(): MessageRecord {
     from: 'ACME',
     reference: 'order-42',
     callbackUrl: 'https://example.com/sms-status',
+    callbackFormat: 'twilio',
     attempt: 1,
     carrierId: 'c-a',
     reason: 'receipt DELIVRD',

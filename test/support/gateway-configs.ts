@@ -23,7 +23,7 @@ export function templateApp(context: Record<string, unknown> = {}): App {
 export const EIP_ALLOCATION_IDS = ['eipalloc-0aaaaaaaaaaaaaaaa', 'eipalloc-0bbbbbbbbbbbbbbbb'];
 
 /**
- * config/local.yaml as a deploy to AWS needs it: NAT on, key digests, passwords from Secrets Manager
+ * config/local.yaml as a deploy to AWS needs it: NAT on, key and token digests, passwords and Twilio tokens from Secrets Manager
  * (`sms/<carrier>`), and the status topic's default audience (local.yaml publishes every event, for `smsgw tail`).
  */
 export function awsConfig(operations: Record<string, unknown> = {}): GatewayConfig {
@@ -33,7 +33,13 @@ export function awsConfig(operations: Record<string, unknown> = {}): GatewayConf
     network: { natGateway: true },
     statusEvents: {},
     operations: { ...local.operations, ...operations },
-    tenants: local.tenants.map((t, i) => ({ id: t.id, apiKeySha256: [String(i).repeat(64)], rateLimitPerSecond: t.rateLimitPerSecond })),
+    tenants: local.tenants.map((t, i) => ({
+      id: t.id,
+      apiKeySha256: [String(i).repeat(64)],
+      rateLimitPerSecond: t.rateLimitPerSecond,
+      // A Twilio account as deployed: the token's digest for the API, its secret for signing callbacks (`sms/twilio-<tenant>`).
+      ...(t.twilio ? { twilio: { accountSid: t.twilio.accountSid, authTokenSha256: String(i).repeat(64), authTokenSecret: `sms/twilio-${t.id}` } } : {}),
+    })),
     carriers: local.carriers.map(({ password: _p, simulated: _s, ...c }) => ({ ...c, passwordSecret: `sms/${c.id}` })),
   });
 }

@@ -431,3 +431,32 @@ describe('configWarnings — sender ids', () => {
     expect(configWarnings(config, { local: true })).toEqual([]);
   });
 });
+
+describe('tenants[].twilio', () => {
+  const account = { accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: 'twilio-token-0123456789' };
+  const withTwilio = (...accounts: Record<string, unknown>[]) =>
+    gatewayConfigInput({ tenants: accounts.map((twilio, i) => ({ id: ['acme', 'globex'][i], apiKeys: [[API_KEYS.acme, API_KEYS.globex][i]], twilio })) });
+
+  it.each([
+    { name: 'an account SID that is not AC and 32 hex digits', twilio: { ...account, accountSid: 'AC123' }, problem: /^tenants\[0\]\.twilio\.accountSid: an account SID is "AC" followed by 32 lowercase hex digits$/ },
+    { name: 'an account without a token or its digest', twilio: { accountSid: account.accountSid, authTokenSecret: 'sms/twilio' }, problem: /^tenants\[0\]\.twilio\.authTokenSha256: a Twilio account needs authTokenSha256/ },
+    { name: 'a short plaintext token', twilio: { ...account, authToken: 'short' }, problem: /^tenants\[0\]\.twilio\.authToken: an auth token must be at least 16 characters$/ },
+    { name: 'a digest that is not the plaintext token’s', twilio: { ...account, authTokenSha256: 'a'.repeat(64) }, problem: /^tenants\[0\]\.twilio\.authTokenSha256: is not the SHA-256 of authToken/ },
+  ])('refuses $name, naming the field', ({ twilio, problem }) => {
+    expect(problemsOf(withTwilio(twilio)).some((p) => problem.test(p))).toBe(true);
+  });
+
+  it('refuses one account SID given to two tenants', () => {
+    expect(problemsOf(withTwilio(account, account))).toContain(`tenants[1].twilio.accountSid: ${account.accountSid} is also the Twilio account of tenant "acme"`);
+  });
+
+  it('compiles to the account SID and the token digests, never the token', () => {
+    const runtime = toRuntimeConfig(parseGatewayConfig(withTwilio(account)));
+    expect(runtime.tenants[0]!.twilio).toEqual({ accountSid: account.accountSid, authTokenSha256: [sha256Hex(account.authToken)] });
+    expect(JSON.stringify(runtime)).not.toContain(account.authToken);
+  });
+
+  it('gives acme a Twilio account in config/local.yaml', () => {
+    expect(loadGatewayConfig(LOCAL_CONFIG).tenants.find((t) => t.id === 'acme')!.twilio).toMatchObject({ accountSid: expect.stringMatching(/^AC[0-9a-f]{32}$/), authToken: expect.any(String) });
+  });
+});

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../../core/config/load';
 import { WORKER_MESSAGES_PER_SECOND_PER_VCPU, workerSizingWarnings } from '../../core/config/worker-sizing';
 import { PROBLEM_TYPE_NAMES, PROBLEM_TYPES } from '../../core/http/problem';
+import { IGNORED_PARAMETERS } from '../../core/twilio/create-params';
 
 const readme = readFileSync(resolve(__dirname, '../../README.md'), 'utf8');
 
@@ -42,5 +43,12 @@ describe('README#sizing-the-worker', () => {
     const [warning] = workerSizingWarnings({ ...example, worker: { ...example.worker, cpu: 512, memoryMiB: 1024 } });
     // Assess
     expect(readme).toContain(`\nwarning: ${warning}\n`);
+  });
+});
+
+describe('README#twilio-compatible-api', () => {
+  it('names every Twilio parameter that is accepted and ignored', () => {
+    const line = readme.slice(readme.indexOf('**Accepted and ignored:**'), readme.indexOf('**Not supported:**'));
+    expect([...line.matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1])).toEqual([...IGNORED_PARAMETERS]);
   });
 });

@@ -31,6 +31,15 @@ describe('readLocalOutputs', () => {
     expect(read).toEqual(localOutputs());
   });
 
+  it('reads back the Twilio account of the config, and refuses one without its token', () => {
+    const file = localOutputsFile(repoRoot);
+    const twilio = { tenantId: 'acme', accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: 'test-acme-twilio-token-0123456789' };
+    writeLocalOutputs(file, { ...localOutputs(), twilio });
+    expect(readLocalOutputs(file).twilio).toEqual(twilio);
+    const { authToken: _, ...tokenless } = twilio;
+    expect(() => parseLocalOutputs(JSON.stringify({ ...localOutputs(), twilio: tokenless }), '/x/outputs.json')).toThrow(new Error('/x/outputs.json: twilio.authToken: is missing'));
+  });
+
   it('names the file and every field that is missing or of the wrong type', () => {
     // Prepare
     const { tableName: _, ...withoutTable } = localOutputs();

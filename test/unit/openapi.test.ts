@@ -15,7 +15,49 @@ import { parseGatewayConfig } from '../../core/config/load';
 import { STATUSES } from '../../core/domain/message';
 import { PROBLEM_TYPE_NAMES } from '../../core/http/problem';
 import { MAX_TEXT_UNITS, SubmissionBody, senderProblem } from '../../core/domain/submission';
-import { API_KEYS, apiFixture, apiRequest, bodyOf, completeMessageRecord, gatewayConfigInput, headerOf, LANDLINE_GB, messageRecord, MOBILE, submissionBody, type ApiFixture } from '../support/factories';
+import { twilioResource } from '../../core/twilio/resource';
+import { messageSid } from '../../core/twilio/sid';
+import { TWILIO_STATUSES } from '../../core/twilio/status';
+import { isTwilioPath, TwilioApi } from '../../core/twilio/twilio-api';
+import {
+  API_KEYS,
+  apiFixture,
+  apiRequest,
+  bodyOf,
+  completeMessageRecord,
+  gatewayConfigInput,
+  headerOf,
+  LANDLINE_GB,
+  messageRecord,
+  MOBILE,
+  runtimeConfigFor,
+  submissionBody,
+  TWILIO_ACCOUNT_SID,
+  TWILIO_AUTH_TOKEN,
+  twilioTenants,
+  type ApiFixture,
+} from '../support/factories';
+
+/** The account of initech in the answers below: its 2 requests a second make the Twilio 429s. */
+const INITECH_SID = 'AC99999999999999999999999999999999';
+const INITECH_TOKEN = 'test-initech-twilio-token-012345';
+
+/** lambdas/api/index.ts's dispatch: the Twilio-compatible paths to TwilioApi, the rest to MessagesApi. */
+async function dispatcher(fixture: ApiFixture, tenants: Record<string, unknown>[]): Promise<(req: ApiRequest) => Promise<APIGatewayProxyResult>> {
+  const twilio = new TwilioApi(fixture.api, (await runtimeConfigFor({ tenants })).tenants);
+  return (req) => (isTwilioPath(req.path) ? twilio.handle(req) : fixture.api.handle(req));
+}
+
+/** A request of the Twilio-compatible API with acme's credentials; `params` form-encoded. */
+function twilioRequest(method: string, path: string, params: Record<string, string> | string | null, headers: Record<string, string | undefined> = {}): ApiRequest {
+  const all: Record<string, string | undefined> = {
+    authorization: `Basic ${Buffer.from(`${TWILIO_ACCOUNT_SID}:${TWILIO_AUTH_TOKEN}`).toString('base64')}`,
+    'content-type': 'application/x-www-form-urlencoded',
+    ...headers,
+  };
+  for (const [k, v] of Object.entries(all)) if (v === undefined) delete all[k];
+  return { method, path, headers: all, query: {}, body: params === null || typeof params === 'string' ? params : new URLSearchParams(params).toString() };
+}
 
 // ------------------------------------------------------------------ the document
 
@@ -36,6 +78,7 @@ interface Schema {
   maxItems?: number;
   pattern?: string;
   format?: string;
+  nullable?: boolean;
 }
 
 interface MediaType {
@@ -100,6 +143,7 @@ function templateOf(path: string): string | undefined {
 
 function validate(s: Schema, value: unknown, at = '$'): string[] {
   const resolved = deref(s);
+  if (resolved.nullable && value === null) return [];
   if (resolved.oneOf) {
     const matching = resolved.oneOf.filter((option) => validate(option, value, at).length === 0).length;
     return matching === 1 ? [] : [`${at}: matches ${matching} of the oneOf schemas`];
@@ -168,7 +212,7 @@ describe('openapi.yaml', () => {
     for (const ref of refs) expect(() => deref({ $ref: ref }), ref).not.toThrow();
   });
 
-  it('documents exactly the twelve operations, each with a JSON request body where there is one', () => {
+  it('documents exactly the sixteen operations, each with a JSON request body where there is one (a form on the Twilio-compatible paths)', () => {
     expect(operations().map(({ method, path }) => `${method} ${path}`)).toEqual([
       'GET /v1/messages',
       'POST /v1/messages',
@@ -182,24 +226,33 @@ describe('openapi.yaml', () => {
       'DELETE /v1/opt-outs/{number}',
       'GET /problems',
       'GET /problems/{name}',
+      'GET /2010-04-01/Accounts/{AccountSid}/Messages.json',
+      'POST /2010-04-01/Accounts/{AccountSid}/Messages.json',
+      'GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json',
+      'POST /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json',
     ]);
-    for (const { method, operation } of operations()) {
-      if (method === 'POST' || method === 'PUT') expect(Object.keys(operation.requestBody?.content ?? {})).toEqual(['application/json']);
+    for (const { path, method, operation } of operations()) {
+      const body = isTwilioPath(path) ? 'application/x-www-form-urlencoded' : 'application/json';
+      if (method === 'POST' || method === 'PUT') expect(Object.keys(operation.requestBody?.content ?? {}), `${method} ${path}`).toEqual([body]);
     }
   });
 
-  it('documents Idempotency-Key and dryRun on both POST operations', () => {
-    for (const { method, operation } of operations().filter((o) => o.method === 'POST')) {
+  it('documents Idempotency-Key and dryRun on both POST operations of /v1', () => {
+    for (const { method, operation } of operations().filter((o) => o.method === 'POST' && !isTwilioPath(o.path))) {
       const names = (operation.parameters ?? []).map((p) => deref(p)).map((p) => `${p.in}:${p.name}`);
       expect(names, method).toEqual(['header:Idempotency-Key', 'query:dryRun']);
     }
   });
 
-  it('every error response is application/problem+json with the Problem schema (batch 422 may also be a BatchResult)', () => {
+  it('every error response is application/problem+json with the Problem schema (batch 422 may also be a BatchResult), a TwilioError on the Twilio-compatible paths', () => {
     for (const { path, method, operation } of operations()) {
       for (const [status, r] of Object.entries(operation.responses)) {
         if (Number(status) < 400) continue;
         const content = deref(r).content ?? {};
+        if (isTwilioPath(path)) {
+          expect(content, `${method} ${path} ${status}`).toEqual({ 'application/json': { schema: { $ref: '#/components/schemas/TwilioError' } } });
+          continue;
+        }
         expect(content['application/problem+json']?.schema, `${method} ${path} ${status}`).toEqual({ $ref: '#/components/schemas/Problem' });
         const others = Object.keys(content).filter((t) => t !== 'application/problem+json');
         expect(others, `${method} ${path} ${status}`).toEqual(path === '/v1/messages/batch' && status === '422' ? ['application/json'] : []);
@@ -207,9 +260,22 @@ describe('openapi.yaml', () => {
     }
   });
 
-  it('only the problem type pages need no API key', () => {
+  it('only the problem type pages need no API key, and the Twilio-compatible paths take Basic credentials instead', () => {
     const open = operations().filter(({ operation }) => (operation as { security?: unknown[] }).security?.length === 0);
     expect(open.map(({ method, path }) => `${method} ${path}`)).toEqual(['GET /problems', 'GET /problems/{name}']);
+    for (const { path, operation } of operations().filter((o) => isTwilioPath(o.path))) {
+      expect((operation as { security?: unknown[] }).security, path).toEqual([{ twilioBasic: [] }]);
+    }
+    expect(doc.components.securitySchemes.twilioBasic).toMatchObject({ type: 'http', scheme: 'basic' });
+  });
+
+  it('TwilioMessage documents every field of the resource the code builds, and its statuses are Twilio’s', () => {
+    const full = twilioResource({ ...completeMessageRecord(), text: 'Hello' }, TWILIO_ACCOUNT_SID);
+    expect(Object.keys(schema('TwilioMessage').properties ?? {}).sort()).toEqual(Object.keys(full).sort());
+    expect([...(schema('TwilioMessage').required ?? [])].sort()).toEqual(Object.keys(full).sort());
+    expect(validate(schema('TwilioMessage'), full)).toEqual([]);
+    expect(validate(schema('TwilioMessage'), twilioResource(messageRecord(), TWILIO_ACCOUNT_SID))).toEqual([]);
+    expect(schema('TwilioMessageStatus').enum).toEqual([...TWILIO_STATUSES]);
   });
 
   it('names every problem type of the code, and only those, in ProblemTypeName and the Problem type pattern', () => {
@@ -352,18 +418,21 @@ describe('Message matches publicView()', () => {
 
 describe('the documented paths and methods are the routed ones', () => {
   let fixture: ApiFixture;
+  let handle: (req: ApiRequest) => Promise<APIGatewayProxyResult>;
   let id: string;
 
   beforeAll(async () => {
-    fixture = await apiFixture();
+    fixture = await apiFixture({ tenants: twilioTenants() });
+    handle = await dispatcher(fixture, twilioTenants());
     id = bodyOf(await fixture.api.handle(apiRequest())).id;
     await fixture.optOuts.optOut('acme', { number: MOBILE.GB_OTHER, source: 'api', at: new Date() });
   });
 
-  const concrete = (template: string) => template.replace('{id}', id).replace('{name}', 'rate-limited').replace('{number}', encodeURIComponent(MOBILE.GB_OTHER));
+  const concrete = (template: string) =>
+    template.replace('{id}', id).replace('{name}', 'rate-limited').replace('{number}', encodeURIComponent(MOBILE.GB_OTHER)).replace('{AccountSid}', TWILIO_ACCOUNT_SID).replace('{Sid}', messageSid(id));
 
   it.each(operations().map(({ path, method }) => ({ path, method })))('$method $path is routed (neither 404 nor 405)', async ({ path, method }) => {
-    const res = await fixture.api.handle(apiRequest({ method, path: concrete(path) }));
+    const res = await handle(apiRequest({ method, path: concrete(path) }));
     expect([404, 405]).not.toContain(res.statusCode);
   });
 
@@ -372,7 +441,7 @@ describe('the documented paths and methods are the routed ones', () => {
     const documented = HTTP_METHODS.filter((m) => doc.paths[path]![m]).map((m) => m.toUpperCase());
     for (const method of HTTP_METHODS.map((m) => m.toUpperCase()).filter((m) => !documented.includes(m))) {
       // Act
-      const res = await fixture.api.handle(apiRequest({ method, path: concrete(path) }));
+      const res = await handle(apiRequest({ method, path: concrete(path) }));
       // Assess
       expect(res.statusCode, method).toBe(405);
       expect(headerOf(res, 'allow')).toBe(documented.join(', '));
@@ -380,8 +449,8 @@ describe('the documented paths and methods are the routed ones', () => {
   });
 
   it('an undocumented path is 404', async () => {
-    for (const path of ['/v1', '/v1/message', '/v1/messages/batch/1', '/v2/messages']) {
-      expect((await fixture.api.handle(apiRequest({ path }))).statusCode, path).toBe(404);
+    for (const path of ['/v1', '/v1/message', '/v1/messages/batch/1', '/v2/messages', '/2010-04-01', `/2010-04-01/Accounts/${TWILIO_ACCOUNT_SID}/Calls.json`]) {
+      expect((await handle(apiRequest({ path }))).statusCode, path).toBe(404);
     }
   });
 });
@@ -396,20 +465,23 @@ describe('every answer of the API is documented for its operation', () => {
 
   beforeAll(async () => {
     // Prepare: no default route, so a dry run can also answer no_route; small batches; prices, and globex may send one segment a day.
-    const { api, messages } = await apiFixture({
+    const tenants = [
+      { id: 'acme', apiKeys: [API_KEYS.acme], rateLimitPerSecond: 1000, twilio: { accountSid: TWILIO_ACCOUNT_SID, authToken: TWILIO_AUTH_TOKEN } },
+      { id: 'globex', apiKeys: [API_KEYS.globex], rateLimitPerSecond: 1000, quota: { segmentsPerDay: 1 } },
+      { id: 'initech', apiKeys: [API_KEYS.initech], rateLimitPerSecond: 2, twilio: { accountSid: INITECH_SID, authToken: INITECH_TOKEN } },
+      { id: 'wayne', apiKeys: [QUIET_KEY], rateLimitPerSecond: 1000, quietHours: { start: '09:00', end: '18:00' } },
+    ];
+    const fixture = await apiFixture({
       limits: { maxBatchSize: 3 },
       prices: { currency: 'EUR', perSegment: { default: 0.05, GB: 0.04 }, carriers: { 'c-b': { DE: 0.07 } } },
-      tenants: [
-        { id: 'acme', apiKeys: [API_KEYS.acme], rateLimitPerSecond: 1000 },
-        { id: 'globex', apiKeys: [API_KEYS.globex], rateLimitPerSecond: 1000, quota: { segmentsPerDay: 1 } },
-        { id: 'initech', apiKeys: [API_KEYS.initech], rateLimitPerSecond: 2 },
-        { id: 'wayne', apiKeys: [QUIET_KEY], rateLimitPerSecond: 1000, quietHours: { start: '09:00', end: '18:00' } },
-      ],
+      tenants,
       routes: [
         { id: 'uk', kind: 'failover', match: { prefix: ['+447'] }, carriers: ['c-a', 'c-b'] },
         { id: 'de', kind: 'static', match: { country: ['DE'] }, carrier: 'c-b' },
       ],
     });
+    const { messages } = fixture;
+    const api = { handle: await dispatcher(fixture, tenants) };
     const single = '/v1/messages';
     const batch = '/v1/messages/batch';
     const requests: [string, ApiRequest][] = [
@@ -539,6 +611,35 @@ describe('every answer of the API is documented for its operation', () => {
       answers.push({ name, req, res: await api.handle(req) });
     }
 
+    // The Twilio-compatible API: send, read and cancel, and each of their refusals.
+    const create = `/2010-04-01/Accounts/${TWILIO_ACCOUNT_SID}/Messages.json`;
+    const one = (sid: string) => `/2010-04-01/Accounts/${TWILIO_ACCOUNT_SID}/Messages/${sid}.json`;
+    const send = { To: MOBILE.GB, From: 'ACME', Body: 'Hello', StatusCallback: 'https://example.com/twilio', ValidityPeriod: '600' };
+    const created = await api.handle(twilioRequest('POST', create, send));
+    answers.push({ name: 'twilio create', req: twilioRequest('POST', create, send), res: created });
+    const { sid: openSid } = bodyOf(created);
+    for (const [name, req] of [
+      ['twilio create with token', twilioRequest('POST', create, send, { 'i-twilio-idempotency-token': 'doc-3' })],
+      ['twilio replay', twilioRequest('POST', create, send, { 'i-twilio-idempotency-token': 'doc-3' })],
+      ['twilio create, invalid To', twilioRequest('POST', create, { ...send, To: LANDLINE_GB })],
+      ['twilio create, media', twilioRequest('POST', create, { ...send, MediaUrl: 'https://example.com/a.png' })],
+      ['twilio create, no credentials', twilioRequest('POST', create, send, { authorization: undefined })],
+      ['twilio create, too large', twilioRequest('POST', create, `Body=${'x'.repeat(40_000)}`)],
+      ['twilio fetch', twilioRequest('GET', one(messageSid(id)), null)],
+      ['twilio list', { ...twilioRequest('GET', create, null), query: { PageSize: '1' } }],
+      ['twilio list, bad PageSize', { ...twilioRequest('GET', create, null), query: { PageSize: 'many' } }],
+      ['twilio list, no credentials', twilioRequest('GET', create, null, { authorization: undefined })],
+      ['twilio fetch missing', twilioRequest('GET', one(messageSid('00000000-0000-8000-8000-000000000000')), null)],
+      ['twilio fetch, no credentials', twilioRequest('GET', one(messageSid(id)), null, { authorization: undefined })],
+      ['twilio cancel', twilioRequest('POST', one(openSid), { Status: 'canceled' })],
+      ['twilio cancel delivered', twilioRequest('POST', one(messageSid(id)), { Status: 'canceled' })],
+      ['twilio cancel missing', twilioRequest('POST', one(messageSid('00000000-0000-8000-8000-000000000000')), { Status: 'canceled' })],
+      ['twilio cancel, no credentials', twilioRequest('POST', one(openSid), { Status: 'canceled' }, { authorization: undefined })],
+      ['twilio cancel, too large', twilioRequest('POST', one(openSid), `Status=${'x'.repeat(40_000)}`)],
+    ] as [string, ApiRequest][]) {
+      answers.push({ name, req, res: await api.handle(req) });
+    }
+
     // 429: tenant initech may make 2 requests per second (the fixture's clock stands still).
     const initech = { 'x-api-key': API_KEYS.initech };
     for (const [name, req] of [
@@ -554,6 +655,17 @@ describe('every answer of the API is documented for its operation', () => {
       get('read opt-out rate-limited', '/v1/opt-outs/%2B447400123456', initech),
       get('list opt-outs rate-limited', '/v1/opt-outs', initech),
       del('remove opt-out rate-limited', '/v1/opt-outs/%2B447400123456', initech),
+      ...(
+        [
+          ['twilio create rate-limited', 'POST', `/2010-04-01/Accounts/${INITECH_SID}/Messages.json`, { To: MOBILE.GB, From: 'ACME', Body: 'x' }],
+          ['twilio list rate-limited', 'GET', `/2010-04-01/Accounts/${INITECH_SID}/Messages.json`, null],
+          ['twilio fetch rate-limited', 'GET', `/2010-04-01/Accounts/${INITECH_SID}/Messages/${messageSid(id)}.json`, null],
+          ['twilio cancel rate-limited', 'POST', `/2010-04-01/Accounts/${INITECH_SID}/Messages/${messageSid(id)}.json`, { Status: 'canceled' }],
+        ] as const
+      ).map(([name, method, path, params]): [string, ApiRequest] => [
+        name,
+        twilioRequest(method, path, params, { authorization: `Basic ${Buffer.from(`${INITECH_SID}:${INITECH_TOKEN}`).toString('base64')}` }),
+      ]),
     ] as [string, ApiRequest][]) {
       answers.push({ name, req, res: await api.handle(req) });
     }

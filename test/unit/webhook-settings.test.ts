@@ -24,6 +24,7 @@ describe('webhookSettings', () => {
       queueUrl: QUEUE_URL,
       dlqUrl: DLQ_URL,
       secretArns: { shared: undefined, perTenant: { acme: ACME_ARN } },
+      twilioTokenSecrets: {},
       retryScale: 1,
       urlRules: { allowHttp: false, allowPrivate: false },
     });
@@ -34,7 +35,13 @@ describe('webhookSettings', () => {
     expect(settings).toMatchObject({ secretArns: { shared: 'arn:shared', perTenant: {} }, retryScale: 0.05, urlRules: { allowHttp: true, allowPrivate: true } });
   });
 
+  it('reads the secrets of the tenants’ Twilio auth tokens, which sign their Twilio-form callbacks', () => {
+    const settings = webhookSettings({ ...STACK_ENV, TWILIO_TOKEN_SECRETS: JSON.stringify({ acme: 'acme/twilio-token' }) });
+    expect(settings.twilioTokenSecrets).toEqual({ acme: 'acme/twilio-token' });
+  });
+
   it.each([
+    ['Twilio token secrets that are not JSON', { TWILIO_TOKEN_SECRETS: 'acme/twilio-token' }, 'TWILIO_TOKEN_SECRETS: is not JSON'],
     ['no queue URL', { WEBHOOK_QUEUE_URL: undefined }, 'WEBHOOK_QUEUE_URL: is missing'],
     ['an empty DLQ URL', { WEBHOOK_DLQ_URL: '' }, 'WEBHOOK_DLQ_URL: is empty'],
     ['no secret at all', { WEBHOOK_SECRET_ARNS: undefined }, 'WEBHOOK_SECRET_ARNS (one secret per tenant) or WEBHOOK_SECRET_ARN (one for all) must be set'],
