@@ -18,6 +18,9 @@ let h: Harness;
 /** The message scheduled two minutes ahead, and the one scheduled as far and canceled at once. */
 const scheduled = { id: '', to: ukMobile(), sendAt: '' };
 const canceled = { id: '', to: ukMobile(), sendAt: '' };
+/** Scheduled as far, and its recipient opts out of acme before its sendAt. */
+const stopped = { id: '', to: ukMobile(), sendAt: '' };
+const optOutPath = () => `/v1/opt-outs/${encodeURIComponent(stopped.to)}`;
 
 const submitted = (to: string) => [...h.simA.submits(), ...h.simB.submits()].filter((s) => s.destination === smscAddress(to));
 
@@ -25,7 +28,7 @@ beforeAll(async () => {
   useLocalAws();
   h = await startHarness(50);
   const sendAt = new Date(Date.now() + 120_000).toISOString();
-  for (const m of [scheduled, canceled]) {
+  for (const m of [scheduled, canceled, stopped]) {
     const res = await http('POST', '/v1/messages', { body: { to: m.to, text: 'your appointment is at 10', sendAt } });
     expect(res.status, res.text).toBe(202);
     expect(res.body).toMatchObject({ status: 'SCHEDULED', sendAt });
@@ -33,9 +36,11 @@ beforeAll(async () => {
   }
   const res = await http('DELETE', `/v1/messages/${canceled.id}`);
   expect(res.body).toMatchObject({ status: 'CANCELED', sendAt });
+  expect((await http('PUT', optOutPath())).status).toBe(201);
 }, 60_000);
 
 afterAll(async () => {
+  await http('DELETE', optOutPath());
   await h?.stop();
 });
 
@@ -69,6 +74,18 @@ describe('scheduled send', () => {
     expect(res.body).toMatchObject({ status: 'CANCELED', reason: 'canceled_by_client' });
     expect(res.body.history.map((e: { status: string }) => e.status)).toEqual(['ACCEPTED', 'SCHEDULED', 'CANCELED']);
     expect(submitted(canceled.to)).toEqual([]);
+  });
+
+  it('rejects a schedule whose recipient opted out after its acceptance, opted_out, at its sendAt, and never sends it', async () => {
+    // Prepare: its sendAt has passed (the first test waited for it)
+    expect(Date.now()).toBeGreaterThan(Date.parse(stopped.sendAt));
+    // Act
+    await sweep();
+    const message = await untilStatus(stopped.id, ['REJECTED'], { sweepEveryMs: 5_000 });
+    // Assess
+    expect(message.reason).toBe('opted_out');
+    expect(message.history.map((e: { status: string }) => e.status)).toEqual(['ACCEPTED', 'SCHEDULED', 'REJECTED']);
+    expect(submitted(stopped.to)).toEqual([]);
   });
 
   it('refuses a sendAt less than a minute ahead with 422 naming the field', async () => {
