@@ -11,6 +11,8 @@
  *   RATE#<tenant> / <epoch second>                    API request count         kind request-count
  *   MO#<carrier>#<from>#<to>#<ref>#<total> / PART#<n> inbound part              kind inbound-part
  *   MO#<…> / PUBLISHED                                its publication claim     kind inbound-claim
+ *   INBOUND#<inbound id> / INBOUND                    inbound message           kind inbound-message
+ *     (index `inbox`: inboxPk INBOX#<tenant> or INBOX#(unowned) / inboxSk <received ISO>#<inbound id>)
  *   MALFORMED#<carrier> / <ISO time>#<random>         unreadable deliver_sm     kind malformed-pdu
  *   OPTOUT#<tenant> / <number>[#<sender>]             opt-out (or its removal)  kind opt-out
  *   USAGE#<tenant> / DAY#<yyyy-mm-dd> | MONTH#<yyyy-mm> usage and quota counts  kind usage
@@ -33,6 +35,7 @@ export const ItemKind = {
   requestCount: 'request-count',
   inboundPart: 'inbound-part',
   inboundClaim: 'inbound-claim',
+  inboundMessage: 'inbound-message',
   malformedPdu: 'malformed-pdu',
   optOut: 'opt-out',
   usage: 'usage',
@@ -47,6 +50,8 @@ export const KeyPrefix = {
   carrier: 'CARRIER#',
   requestCount: 'RATE#',
   inbound: 'MO#',
+  inboundMessage: 'INBOUND#',
+  inbox: 'INBOX#',
   malformed: 'MALFORMED#',
   optOut: 'OPTOUT#',
   usage: 'USAGE#',
@@ -56,6 +61,7 @@ export const KeyPrefix = {
 const HEARTBEAT = 'HEARTBEAT#';
 const LEASE = 'LEASE#';
 const PART = 'PART#';
+const UNOWNED = '(unowned)';
 
 export const messageKey = (id: string): TableKey => ({ pk: `${KeyPrefix.message}${id}`, sk: 'MSG' });
 
@@ -84,6 +90,20 @@ export const inboundPartKey = (partition: string, sequence: number): TableKey =>
 export const inboundPartsOf = (partition: string): { pk: string; skPrefix: string } => ({ pk: partition, skPrefix: PART });
 
 export const inboundClaimKey = (partition: string): TableKey => ({ pk: partition, sk: 'PUBLISHED' });
+
+/** The table's index of inbound messages by tenant and time (lib/constructs/message-table.ts). */
+export const INBOX_INDEX = 'inbox';
+
+export const inboundMessageKey = (id: string): TableKey => ({ pk: `${KeyPrefix.inboundMessage}${id}`, sk: 'INBOUND' });
+
+/** The `inbox` index partition of a tenant's inbound messages; those to a number no tenant owns share INBOX#(unowned) (no tenant id has parentheses). */
+export const inboxPartition = (tenantId: string | undefined): string => `${KeyPrefix.inbox}${tenantId ?? UNOWNED}`;
+
+/** The `inbox` index sort key: newest first is a descending query; the id keeps two messages of one millisecond apart. */
+export const inboxSortKey = (receivedAt: string, id: string): string => `${receivedAt}#${id}`;
+
+/** The inbound message an `inbox` sort key names (its id after the time). */
+export const inboundIdOfInboxKey = (inboxSk: string): string => inboxSk.slice(inboxSk.lastIndexOf('#') + 1);
 
 export const malformedPduKey = (carrierId: string, at: Date, unique: string): TableKey => ({ pk: `${KeyPrefix.malformed}${carrierId}`, sk: `${at.toISOString()}#${unique}` });
 

@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { INBOX_INDEX } from '../../core/aws/table-keys';
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'PartiQLInsert', 'PartiQLUpdate', 'PartiQLDelete']);
 
@@ -21,6 +22,7 @@ export interface MessageTableProps {
 export class MessageTable extends Construct {
   public static readonly TTL_ATTRIBUTE = 'expiresAt';
   public static readonly DUE_INDEX = 'due';
+  public static readonly INBOX_INDEX = INBOX_INDEX;
   public readonly table: dynamodb.Table;
 
   /** Item actions on the table itself, not its indexes (Table.grant would add index/*), and the key use they need. */
@@ -33,6 +35,12 @@ export class MessageTable extends Construct {
   grantQueryDue(grantee: iam.IGrantable): iam.Grant {
     this.grantKey(grantee, false);
     return iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [`${this.table.tableArn}/index/${MessageTable.DUE_INDEX}`] });
+  }
+
+  /** Query on the inbox index only (the API's GET /v1/inbound). */
+  grantQueryInbox(grantee: iam.IGrantable): iam.Grant {
+    this.grantKey(grantee, false);
+    return iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [`${this.table.tableArn}/index/${MessageTable.INBOX_INDEX}`] });
   }
 
   /**
@@ -71,6 +79,13 @@ export class MessageTable extends Construct {
       sortKey: { name: 'dueAt', type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: ['kind', 'status', 'attempt', 'messageId', 'nextAttempt'],
+    });
+    // Sparse index of inbound messages by tenant, newest first (core/aws/table-keys.ts): all attributes, as the list shows them.
+    this.table.addGlobalSecondaryIndex({
+      indexName: MessageTable.INBOX_INDEX,
+      partitionKey: { name: 'inboxPk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'inboxSk', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
     });
   }
 }

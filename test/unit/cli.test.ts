@@ -89,7 +89,7 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
-    [['frobnicate'], "unknown command 'frobnicate' (send, status, tail, opt-outs, usage, dlq)"],
+    [['frobnicate'], "unknown command 'frobnicate' (send, status, tail, inbound, opt-outs, usage, dlq)"],
     [['opt-outs'], "'opt-outs' needs a subcommand: list, add or remove"],
     [['opt-outs', 'add'], "'opt-outs add' needs <number>"],
     [['opt-outs', 'list', '--sender', 'ACME'], "--sender is not an option of 'opt-outs list'"],
@@ -419,7 +419,8 @@ describe('describeWorkerLine (npm run local)', () => {
   });
 
   it('says what an inbound message was: whose, a keyword and its reply, or to a number nobody owns', () => {
-    expect(line({ message: 'INBOUND_PUBLISHED', carrierId: 'sim-a', inboundId: 'i-1', tenantId: 'acme', from: '+44********23', parts: 1 })).toBe('inbound message from +44********23 published for acme (1 part(s))');
+    expect(line({ message: 'INBOUND_RECORDED', carrierId: 'sim-a', inboundId: 'i-1', tenantId: 'acme', from: '+44********23', parts: 1 })).toBe('inbound message from +44********23 recorded for acme (1 part(s))');
+    expect(line({ message: 'INBOUND_DUPLICATE', carrierId: 'sim-a', inboundId: '0123456789abcdef', from: '+44********23' })).toBe('inbound message from +44********23 resent by sim-a: recorded already as 01234567');
     expect(line({ message: 'INBOUND_UNOWNED', carrierId: 'sim-a', inboundId: 'i-1', from: '+44********23', to: '+44********99' })).toBe('inbound message from +44********23 to +44********99: no tenant owns that number (tenants[].numbers)');
     expect(line({ message: 'KEYWORD_HANDLED', tenantId: 'acme', from: '+44********23', kind: 'stop', changed: true, replyId: '0123456789abcdef' })).toBe('stop keyword from +44********23 for acme, opted out; reply 01234567 ACCEPTED');
     expect(line({ message: 'KEYWORD_HANDLED', tenantId: 'acme', from: '+44********23', kind: 'start', changed: false, replyId: '0123456789abcdef' })).toBe('start keyword from +44********23 for acme, nothing to change; reply 01234567 ACCEPTED');
