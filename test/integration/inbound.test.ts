@@ -8,13 +8,11 @@
  * is recorded without a tenant and flagged.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InboundStore } from '../../core/aws/inbound-store';
 import { verifyWebhook } from '../../core/domain/webhook';
+import { startWebhookReceiver, webhookSecrets, type WebhookReceiver } from '../support/e2e-harness';
 import { clients, http, outputs, useLocalAws, waitFor } from '../support/local';
-import { startWebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
 import { smscAddress, startHarness, type Harness } from '../support/worker-harness';
 
 const HANDSET = '+447700900123';
@@ -24,19 +22,22 @@ const GLOBEX_KEY = 'dev-globex-key-0123456789';
 const RECEIVER_PORT = 4594;
 
 let h: Harness;
-let server: Server;
-let received: ReceivedWebhook[];
+let receiver: WebhookReceiver;
 
 beforeAll(async () => {
   useLocalAws();
-  ({ server, received } = await startWebhookReceiver(RECEIVER_PORT));
+  receiver = await startWebhookReceiver(undefined, RECEIVER_PORT);
   h = await startHarness(50);
 }, 60_000);
 
 afterAll(async () => {
   await h?.stop();
-  server?.close();
+  await receiver?.close();
 });
+
+/** The POSTs of one inbound message's events, parsed. */
+const eventsOf = (inboundId: string) =>
+  receiver.requests.map((r) => ({ ...r, body: JSON.parse(r.rawBody) as Record<string, unknown> })).filter((r) => r.body.inboundId === inboundId);
 
 /** The log lines of the worker since `before` with this event name. */
 const logged = (before: number, event: string) => h.logs.slice(before).filter((l) => l.event === event);
@@ -55,7 +56,7 @@ describe('an inbound message to a tenant’s number', () => {
     expect(logged(before, 'INBOUND_RECORDED')).toHaveLength(1);
     expect(logged(before, 'INBOUND_DUPLICATE')).toHaveLength(2);
     const id = String(logged(before, 'INBOUND_RECORDED')[0]!.data.inboundId);
-    const event = await waitFor('the message.inbound event', async () => received.find((r) => r.body.inboundId === id), 60_000, 500);
+    const event = await waitFor('the message.inbound event', async () => eventsOf(id)[0], 60_000, 500);
     expect(event.body).toEqual({
       version: 1,
       type: 'message.inbound',
@@ -70,9 +71,9 @@ describe('an inbound message to a tenant’s number', () => {
       receivedAt: expect.any(String),
       occurredAt: event.body.receivedAt,
     });
-    const arns = JSON.parse(outputs().raw.WebhookSecretArns!) as Record<string, string>;
-    const secret = (await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arns.globex! }))).SecretString!;
-    expect(verifyWebhook(secret, event.signature, event.raw, Math.floor(event.at / 1000))).toBe(true);
+    const secret = (await webhookSecrets()).globex!;
+    expect(event.path).toBe('/inbound');
+    expect(verifyWebhook(secret, String(event.headers['webhook-signature']), event.rawBody, Math.floor(event.at / 1000))).toBe(true);
 
     // Listed once, newest first, filtered by sender and number; read by id; another tenant's view has none of it.
     const listed = await http('GET', `/v1/inbound?from=${encodeURIComponent(HANDSET)}&to=${encodeURIComponent(`+${GLOBEX_NUMBER}`)}&limit=100`, { key: GLOBEX_KEY });
@@ -85,7 +86,7 @@ describe('an inbound message to a tenant’s number', () => {
 
     // Exactly once: nothing more comes for it (the webhook path's retries are seconds apart locally).
     await new Promise((r) => setTimeout(r, 5_000));
-    expect(received.filter((r) => r.body.inboundId === id)).toHaveLength(1);
+    expect(eventsOf(id)).toHaveLength(1);
   }, 120_000);
 
   it('refuses a list filter that is not a number, naming the field', async () => {

@@ -5,12 +5,11 @@
  * No SMPP worker runs: another tenant's message to the same number is shown routed to its
  * carrier's queue, which is as far as the API and the outbox take it.
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../core/domain/webhook';
 import { clients, http, onCarrierQueue, outputs, ukMobile, useLocalAws, waitFor } from '../support/local';
-import { startWebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
 
 const GLOBEX_KEY = 'dev-globex-key-0123456789';
 const STARK_KEY = 'dev-stark-key-0123456789';
@@ -18,12 +17,20 @@ const RECEIVER_PORT = 4593;
 
 let c: ReturnType<typeof clients>;
 let server: Server;
-let received: ReceivedWebhook[];
+const received: { raw: string; body: any; signature: string; at: number }[] = [];
 
 beforeAll(async () => {
   useLocalAws();
   c = clients();
-  ({ server, received } = await startWebhookReceiver(RECEIVER_PORT));
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += String(d)));
+    req.on('end', () => {
+      received.push({ raw: body, body: JSON.parse(body), signature: String(req.headers['webhook-signature'] ?? ''), at: Date.now() });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(RECEIVER_PORT, '127.0.0.1', r));
 });
 
 afterAll(() => server.close());
