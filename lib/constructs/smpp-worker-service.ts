@@ -94,7 +94,7 @@ export const WORKER_STOP_BUDGET_SECONDS = { poll: 20, drain: 25, unbind: 5, rele
 /**
  * The SMPP worker as an ECS Fargate service on arm64: private subnets with NAT
  * egress in two availability zones, tasks spread and rebalanced across them,
- * least-privilege task role (its carrier queues, the table, the inbound topic),
+ * least-privilege task role (its carrier queues and the table),
  * SMPP passwords injected from Secrets Manager, deployments that start the new
  * tasks before stopping the old (circuit breaker with rollback), and a stop
  * timeout long enough to drain, unbind and release the bind leases. The task
