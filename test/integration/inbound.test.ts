@@ -5,10 +5,13 @@
  * (config/local.yaml: port 4594 here) as exactly one signed message.inbound event through the
  * stream, the outbox, the status topic and the webhook queue, and is listed once by GET
  * /v1/inbound and read by GET /v1/inbound/{id}, for globex only. An MO to a number nobody owns
- * is recorded without a tenant and flagged.
+ * is recorded without a tenant and flagged. `smsgw tail` shows it as it arrives, `smsgw inbound`
+ * lists it.
  */
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main';
 import { InboundStore } from '../../core/aws/inbound-store';
 import { verifyWebhook } from '../../core/domain/webhook';
 import { startWebhookReceiver, webhookSecrets, type WebhookReceiver } from '../support/e2e-harness';
@@ -94,6 +97,38 @@ describe('an inbound message to a tenant’s number', () => {
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['from', 'since']);
   });
+});
+
+/** A CLI run with its own output and Ctrl-C; `stop()` presses Ctrl-C and resolves with its exit code. */
+function cli(argv: string[]): { out: () => string; err: () => string; stop: () => Promise<number>; done: Promise<number> } {
+  let written = '';
+  let said = '';
+  const stdout = new Writable({ write: (chunk, _enc, next) => ((written += String(chunk)), next()) });
+  const stderr = new Writable({ write: (chunk, _enc, next) => ((said += String(chunk)), next()) });
+  let interrupt: () => void = () => undefined;
+  const interrupted = new Promise<void>((r) => (interrupt = r));
+  const done = main(['--api-key', GLOBEX_KEY, ...argv], { stdout, stderr, env: process.env, fetch, interrupted });
+  return { out: () => written, err: () => said, stop: () => (interrupt(), done), done };
+}
+
+describe('the CLI', () => {
+  it('smsgw tail shows an inbound message as it arrives, and smsgw inbound lists it', async () => {
+    // Prepare: tail follows the status topic (local config: statusEvents.publish all).
+    const text = `Tail me (${randomUUID().slice(0, 8)})`;
+    const tail = cli(['tail']);
+    await waitFor('tail subscribed', async () => (tail.err().includes('following status events') ? true : undefined));
+
+    // Act
+    expect(await h.simA.sendInbound({ from: smscAddress(HANDSET), to: GLOBEX_NUMBER, text })).toEqual([0]);
+
+    // Assess
+    const line = await waitFor('the tail line', async () => tail.out().split('\n').find((l) => l.includes(text)), 60_000, 500);
+    expect(await tail.stop()).toBe(0);
+    expect(line).toContain(`INBOUND     ${HANDSET} → +${GLOBEX_NUMBER}`);
+    const listed = cli(['inbound', '--from', HANDSET, '--limit', '5', '--json']);
+    expect(await listed.done).toBe(0);
+    expect((JSON.parse(listed.out()) as { text: string }[]).filter((m) => m.text === text)).toHaveLength(1);
+  }, 120_000);
 });
 
 describe('an inbound message to a number no tenant owns', () => {
