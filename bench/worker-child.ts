@@ -58,8 +58,6 @@ const count = Number(countArg);
 const TEXT = 'Your code is 123456. It expires in 10 minutes.';
 /** Days a final record is kept (its TTL), as the in-memory store plans its changes. */
 const RETENTION_DAYS = 30;
-/** The bench sends no inbound messages: nothing is ever published to this topic. */
-const NO_INBOUND_TOPIC = 'arn:aws:sns:us-east-1:000000000000:no-inbound-in-this-run';
 
 // The worker's JSON log lines are written as in production (CloudWatch Logs bills them per GB): count the bytes.
 let logBytes = 0;
@@ -299,8 +297,6 @@ async function runMemory(): Promise<ThroughputResult> {
   const onDeliver = deliverHandler(carrier, {
     delivery: store as unknown as DeliveryStore,
     inbound: undefined as unknown as InboundStore, // no inbound messages in this run
-    sns: undefined as never,
-    inboundTopicArn: NO_INBOUND_TOPIC,
     log: workerLog,
     tenants: [],
     keywords: undefined as never,
@@ -411,7 +407,6 @@ async function runEmulator(): Promise<ThroughputResult> {
   const worker = await startWorker(
     {
       tableName,
-      inboundTopicArn: NO_INBOUND_TOPIC,
       retentionDays: 7,
       retainText: false,
       tenants: [], // no inbound messages in this run

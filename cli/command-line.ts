@@ -13,7 +13,9 @@ Commands:
   status <id>            a message's status, receipt and history
   list [--to N] [--from X] [--status S[,S]] [--since T] [--until T] [--limit N]
                          the tenant's messages, newest first (RFC 3339 times; 20 unless --limit)
-  tail [<id>]            follow status events (all messages, or one) until Ctrl-C
+  tail [<id>]            follow status events (all messages, or one) and inbound messages until Ctrl-C
+  inbound [--to N] [--from N] [--since T] [--limit N]
+                         the tenant's inbound messages, newest first (50 unless --limit)
   opt-outs list          the tenant's opt-outs in force, in number order
   opt-outs add <number> [--sender S]
                          opt a number (E.164) out of the tenant's messages
@@ -40,6 +42,7 @@ export type Command =
   | { name: 'status'; id: string }
   | { name: 'list'; to?: string; from?: string; status?: string; since?: string; until?: string; limit: number }
   | { name: 'tail'; id?: string }
+  | { name: 'inbound'; to?: string; from?: string; since?: string; limit: number }
   | { name: 'opt-outs-list' }
   | { name: 'opt-outs-add'; number: string; sender?: string }
   | { name: 'opt-outs-remove'; number: string; sender?: string }
@@ -93,6 +96,7 @@ const COMMAND_OPTIONS: Record<Exclude<Command['name'], 'help'>, readonly string[
   status: [],
   list: ['to', 'from', 'status', 'since', 'until', 'limit'],
   tail: [],
+  inbound: ['to', 'from', 'since', 'limit'],
   'opt-outs-list': [],
   'opt-outs-add': ['sender'],
   'opt-outs-remove': ['sender'],
@@ -177,6 +181,25 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; o
       if (rest.length > 1) throw new UsageError(`'tail' takes at most one <id>; got ${rest.length}: ${rest.join(' ')}`);
       expect('tail', [], []);
       return { command: { name: 'tail', ...(rest[0] !== undefined ? { id: rest[0] } : {}) }, options };
+    case 'inbound': {
+      // The API checks the numbers and the time and names the one at fault.
+      expect('inbound', rest, []);
+      let limit = 50;
+      if (values.limit !== undefined) {
+        limit = Number(values.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number > 0, got ${values.limit}`);
+      }
+      return {
+        command: {
+          name: 'inbound',
+          ...(values.to !== undefined ? { to: values.to } : {}),
+          ...(values.from !== undefined ? { from: values.from } : {}),
+          ...(values.since !== undefined ? { since: values.since } : {}),
+          limit,
+        },
+        options,
+      };
+    }
     case 'opt-outs': {
       const [sub, ...args] = rest;
       if (sub === 'list') {
@@ -215,6 +238,6 @@ export function parseCommandLine(argv: readonly string[]): { command: Command; o
       throw new UsageError(sub === undefined ? `'dlq' needs a subcommand: list or redrive` : `unknown dlq subcommand '${sub}' (list, redrive)`);
     }
     default:
-      throw new UsageError(`unknown command '${verb}' (send, status, list, tail, opt-outs, usage, dlq)`);
+      throw new UsageError(`unknown command '${verb}' (send, status, list, tail, inbound, opt-outs, usage, dlq)`);
   }
 }

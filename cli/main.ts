@@ -6,6 +6,7 @@
  *   smsgw send +447400123456 'Your code is 424242' --wait
  *   smsgw status 3f0c2a1e-…
  *   smsgw tail
+ *   smsgw inbound --from +447700900123
  *   smsgw opt-outs add +447700900123
  *   smsgw dlq list
  *   smsgw dlq redrive carrier:sim-a
@@ -19,6 +20,7 @@
 import { ApiError } from './api-client';
 import { parseCommandLine, USAGE, UsageError } from './command-line';
 import { dlqList, dlqRedrive } from './commands/dlq';
+import { inbound } from './commands/inbound';
 import { optOutsAdd, optOutsList, optOutsRemove } from './commands/opt-outs';
 import { send } from './commands/send';
 import { status } from './commands/status';
@@ -53,6 +55,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await list(command, options, config, io);
       case 'tail':
         return await tail(command, options, config, io);
+      case 'inbound':
+        return await inbound(command, options, config, io);
       case 'opt-outs-list':
         return await optOutsList(options, config, io);
       case 'opt-outs-add':

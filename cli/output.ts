@@ -65,9 +65,25 @@ const TailOptOutEvent = z.object({
   occurredAt: z.string(),
 });
 
+/** An inbound message as `smsgw inbound` lists it, and tail shows its message.inbound event (docs/webhooks.md). */
+const InboundLine = z.object({ id: z.string(), from: z.string(), to: z.string(), text: z.string(), parts: z.number(), receivedAt: z.string() });
+const TailInboundEvent = z.object({ type: z.literal('message.inbound'), inboundId: z.string(), from: z.string(), to: z.string(), text: z.string(), occurredAt: z.string() });
+
+/**
+ * One line per inbound message: when, its id, from, to, parts when more than one, then its text.
+ *
+ * @example formatInbound({ id: '3f0c…', from: '+447700900123', to: '+447700900100', text: 'Yes', parts: 1, receivedAt: '2026-12-01T10:00:00.000Z' }) // '2026-12-01T10:00:00.000Z  3f0c…  +447700900123 → +447700900100  Yes'
+ */
+export function formatInbound(body: unknown): string {
+  const parsed = InboundLine.safeParse(body);
+  if (!parsed.success) return JSON.stringify(body);
+  const m = parsed.data;
+  return `${m.receivedAt}  ${m.id}  ${m.from} → ${m.to}${m.parts > 1 ? ` (${m.parts} parts)` : ''}  ${m.text}`;
+}
+
 /**
  * One line per status event: time, message id, status, then what is known; an opt-out event's
- * line has its type and number instead.
+ * line has its type and number instead, an inbound message's its id, numbers and text.
  *
  * @example formatEvent({ … status: 'SUBMITTED', carrierId: 'sim-a', attempt: 1 }) // '12:00:01.250  3f0c2a1e-…  SUBMITTED    sim-a attempt 1'
  */
@@ -77,6 +93,11 @@ export function formatEvent(body: unknown): string {
   if (optOut?.success) {
     const o = optOut.data;
     return `${clock(o.occurredAt)}  ${o.type}  ${o.number}${o.sender !== undefined ? ` from ${o.sender}` : ''}  ${o.source}${o.keyword !== undefined ? ` ${o.keyword}` : ''}`;
+  }
+  const inbound = parsed.success ? undefined : TailInboundEvent.safeParse(body);
+  if (inbound?.success) {
+    const m = inbound.data;
+    return `${clock(m.occurredAt)}  ${m.inboundId}  INBOUND     ${m.from} → ${m.to}  ${m.text}`;
   }
   if (!parsed.success) return `(not a status event) ${JSON.stringify(body)}`;
   const e = parsed.data;

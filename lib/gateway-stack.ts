@@ -117,8 +117,11 @@ export class GatewayStack extends Stack {
       }
     }
     for (const tenant of config.tenants) {
-      const check = tenant.callbackUrl ? checkCallbackUrl(tenant.callbackUrl, { allowHttp: local, allowPrivate: local }) : { ok: true as const };
-      if (!check.ok) throw new Error(`tenants "${tenant.id}".callbackUrl: ${check.problem}`);
+      for (const field of ['callbackUrl', 'inboundUrl'] as const) {
+        const url = tenant[field];
+        const check = url ? checkCallbackUrl(url, { allowHttp: local, allowPrivate: local }) : { ok: true as const };
+        if (!check.ok) throw new Error(`tenants "${tenant.id}".${field}: ${check.problem}`);
+      }
     }
     for (const tenant of config.tenants) {
       const problem = tenant.twilio ? twilioTokenProblem(tenant.twilio, local) : undefined;
@@ -157,6 +160,7 @@ export class GatewayStack extends Stack {
       environment: { TABLE_NAME: table.tableName },
     }));
     this.table.grantItems(apiFn.function, 'PutItem', 'GetItem', 'BatchGetItem', 'UpdateItem', 'Query');
+    // GET /v1/messages and GET /v1/inbound: a tenant's messages and inbound messages, newest first.
     this.table.grantQueryList(apiFn.function);
 
     const tenantsRate = config.tenants.reduce((sum, t) => sum + t.rateLimitPerSecond, 0);
@@ -200,6 +204,8 @@ export class GatewayStack extends Stack {
 
     // Status events: FIFO, one group per message, so every consumer sees a message's changes in order.
     this.statusTopic = new sns.Topic(this, 'StatusTopic', { displayName: 'SMS gateway message status events', fifo: true, contentBasedDeduplication: false, enforceSSL: true, masterKey: this.dataKey });
+    // Inbound (MO) messages, reassembled and recorded by the worker, one event each (published by the outbox).
+    this.inboundTopic = new sns.Topic(this, 'InboundTopic', { displayName: 'SMS gateway inbound messages', enforceSSL: true, masterKey: this.dataKey });
 
     // Outbox: new message records → their carrier's queue (routed by the API) or the ingest queue (for the
     // router); removed retry timers → ingest queue; status changes → status topic. Records that keep failing
@@ -214,6 +220,7 @@ export class GatewayStack extends Stack {
         INGEST_QUEUE_URL: this.ingest.queue.queueUrl,
         CARRIER_QUEUE_URLS: carrierQueueUrls,
         STATUS_TOPIC_ARN: this.statusTopic.topicArn,
+        INBOUND_TOPIC_ARN: this.inboundTopic.topicArn,
         // MiniStack loses the message group of PublishBatch entries (docs/design.md, emulator gaps).
         ...(local ? { STATUS_PUBLISH: 'one-by-one' } : {}),
       },
@@ -222,6 +229,7 @@ export class GatewayStack extends Stack {
     // First attempts the API routed go from the stream straight to their carrier's queue.
     for (const q of Object.values(this.carrierQueues)) q.queue.grantSendMessages(outboxFn.function);
     grantPublish(this.statusTopic, outboxFn.function);
+    grantPublish(this.inboundTopic, outboxFn.function);
     // The usage items' figures by final status (GET /v1/usage?groupBy=status).
     this.table.grantItems(outboxFn.function, 'UpdateItem');
     outboxFn.function.addEventSource(
@@ -232,11 +240,12 @@ export class GatewayStack extends Stack {
         retryAttempts: 100,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(outboxFailures),
-        // Message records (new: enqueue; changed: status events), opt-outs (opt_out events) and removed
-        // retry timers only: heartbeats, SMSC-id mappings and inbound parts never invoke the outbox.
+        // Message records (new: enqueue; changed: status events), opt-outs (opt_out events), new inbound messages
+        // and removed retry timers only: heartbeats, SMSC-id mappings and inbound parts never invoke the outbox.
         filters: [
           lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or('INSERT', 'MODIFY'), dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(KeyPrefix.message) } } } }),
           lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or('INSERT', 'MODIFY'), dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(KeyPrefix.optOut) } } } }),
+          lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT'), dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(KeyPrefix.inboundMessage) } } } }),
           lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('REMOVE'), dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(KeyPrefix.retryTimer) } } } }),
         ],
       }),
@@ -317,14 +326,10 @@ export class GatewayStack extends Stack {
     this.ingest.queue.grantSendMessages(sweeperFn.function);
     new events.Rule(this, 'SweepSchedule', { schedule: events.Schedule.rate(Duration.minutes(1)), targets: [new targets.LambdaFunction(sweeperFn.function, { retryAttempts: 0 })] });
 
-    // Inbound (MO) messages, reassembled by the worker, one event each.
-    this.inboundTopic = new sns.Topic(this, 'InboundTopic', { displayName: 'SMS gateway inbound messages', enforceSSL: true, masterKey: this.dataKey });
-
     this.worker = new SmppWorkerService(this, 'Worker', {
       carriers: config.carriers,
       carrierQueues: Object.fromEntries(Object.entries(this.carrierQueues).map(([id, q]) => [id, q.queue])),
       table: this.table,
-      inboundTopic: this.inboundTopic,
       retentionDays: config.retentionDays,
       retainText: config.retainText,
       lifecycle: config.lifecycle,

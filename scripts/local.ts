@@ -245,8 +245,10 @@ export function describeWorkerLine(line: string): string | undefined {
       return `${id} RETRYING (${String(e.reason)})${typeof e.dueAt === 'string' ? ` next attempt at ${e.dueAt.slice(11, 19)}` : ''}`;
     case 'THROTTLED':
       return `${id} throttled by ${String(e.carrierId)}, again in ${String(e.delaySeconds)} s`;
-    case 'INBOUND_PUBLISHED':
-      return `inbound message from ${String(e.from)} published${typeof e.tenantId === 'string' ? ` for ${e.tenantId}` : ''} (${String(e.parts)} part(s))`;
+    case 'INBOUND_RECORDED':
+      return `inbound message from ${String(e.from)} recorded${typeof e.tenantId === 'string' ? ` for ${e.tenantId}` : ''} (${String(e.parts)} part(s))`;
+    case 'INBOUND_DUPLICATE':
+      return `inbound message from ${String(e.from)} resent by ${String(e.carrierId)}: recorded already as ${String(e.inboundId).slice(0, 8)}`;
     case 'INBOUND_UNOWNED':
       return `inbound message from ${String(e.from)} to ${String(e.to)}: no tenant owns that number (tenants[].numbers)`;
     case 'KEYWORD_HANDLED': {

@@ -7,7 +7,9 @@
  *   curl -s -X POST http://127.0.0.1:3775/mo -H 'content-type: application/json' \
  *     -d '{"from":"+447700900123","to":"+447700900000","text":"STOP"}'
  *
- * Answers 200 {"parts":1,"commandStatuses":[0]} with each part's deliver_sm_resp status, 400 for
+ * `"resend": true` sends each deliver_sm a second time after its answer, as an SMSC does that
+ * timed out waiting for the deliver_sm_resp. Answers 200 {"parts":1,"commandStatuses":[0]} with
+ * each deliver_sm's deliver_sm_resp status, 400 for
  * a body it cannot read (naming the field), 409 when no receiver or transceiver is bound. A
  * leading "+" is dropped from the addresses: on the wire an international number is its digits
  * with TON 1, as the simulator sends it. Loopback only: it has no authentication.
@@ -28,6 +30,8 @@ export const MoRequest = z.strictObject({
   encoding: z.enum(['GSM7', 'UCS2']).optional(),
   parts: z.number().int().min(1).max(255).optional(),
   useSar: z.boolean().optional(),
+  /** Send each deliver_sm twice, as an SMSC whose response timer expired does. */
+  resend: z.boolean().optional(),
 });
 export type MoRequest = z.infer<typeof MoRequest>;
 
@@ -81,7 +85,7 @@ export async function startControlServer(simulator: Pick<SmscSimulator, 'sendInb
         if (!request.ok) return answer(400, { error: request.error });
         try {
           const commandStatuses = await simulator.sendInbound(request.mo);
-          answer(200, { parts: commandStatuses.length, commandStatuses });
+          answer(200, { parts: request.mo.resend ? commandStatuses.length / 2 : commandStatuses.length, commandStatuses });
         } catch (err) {
           answer(409, { error: (err as Error).message });
         }

@@ -120,6 +120,12 @@ export interface InboundMessage {
   parts?: number;
   /** Mark parts with SAR TLVs instead of a concatenation UDH. Default false. */
   useSar?: boolean;
+  /**
+   * Send each deliver_sm a second time once it is answered, with a new sequence number, as an SMSC
+   * does whose response timer expired before the deliver_sm_resp came (a response lost or late).
+   * Default false.
+   */
+  resend?: boolean;
 }
 
 export type BindType = 'transceiver' | 'transmitter' | 'receiver';
@@ -378,7 +384,7 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
   /**
    * Sends an inbound (MO) message to a bound receiver or transceiver: one deliver_sm per
    * part, esm_class 0x40 with a concatenation UDH (or SAR TLVs) when there are several.
-   * Resolves with the deliver_sm_resp command_status of each part.
+   * Resolves with the deliver_sm_resp command_status of each part (of each copy, with `resend`).
    */
   async sendInbound(message: InboundMessage): Promise<number[]> {
     const connection = this.pickReceiver(undefined);
@@ -412,8 +418,10 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
         fields.esm_class = ESM_CLASS_UDHI;
         fields.short_message = Buffer.concat([concatUdh(reference, total, i + 1), body]);
       }
-      const response = await this.request(connection, 'deliver_sm', fields);
-      statuses.push(response.command_status);
+      for (let copy = 0; copy < (message.resend ? 2 : 1); copy++) {
+        const response = await this.request(connection, 'deliver_sm', fields);
+        statuses.push(response.command_status);
+      }
     }
     return statuses;
   }

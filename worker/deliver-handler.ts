@@ -6,7 +6,7 @@
  * never does.
  *
  * @example
- *   new CarrierConnection({ carrier, password, log, onDeliver: deliverHandler(carrier, { delivery, inbound, sns, inboundTopicArn, log }) });
+ *   new CarrierConnection({ carrier, password, log, onDeliver: deliverHandler(carrier, { delivery, inbound, log, tenants, keywords }) });
  */
 import type { CarrierConfig } from '../core/config/schema';
 import { InboundHandler, type InboundHandlerDeps } from './inbound-handler';

@@ -24,7 +24,8 @@ export const DEBUG_EVENTS: ReadonlySet<string> = new Set([
   'SUBMIT_SKIPPED',
   'THROTTLED',
   'INBOUND_PART_STORED',
-  'INBOUND_PUBLISHED',
+  'INBOUND_RECORDED',
+  'INBOUND_DUPLICATE',
 ]);
 
 const NUMBER_FIELDS = ['to', 'from', 'destination', 'source'];

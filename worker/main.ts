@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { BindLeaseStore } from '../core/aws/bind-lease-store';
 import { CarrierHealth, liveTasks } from '../core/aws/carrier-health';
-import { dynamo, sns, sqs } from '../core/aws/clients';
+import { dynamo, sqs } from '../core/aws/clients';
 import { DeliveryStore } from '../core/aws/delivery-store';
 import { InboundStore } from '../core/aws/inbound-store';
 import { MessageStore } from '../core/aws/message-store';
@@ -46,7 +46,7 @@ export function recordOutcome(metrics: Pick<MetricsPublisher, 'count' | 'observe
 
 export async function startWorker(settings: WorkerSettings, logger: Log = log, metrics: MetricsPublisher = defaultMetrics(logger)): Promise<RunningWorker> {
   const delivery = new DeliveryStore(settings.tableName, settings.retentionDays, settings.receiptTimeoutSeconds, dynamo(), { writes: settings.deliveryWrites, retainText: settings.retainText });
-  const inbound = new InboundStore(settings.tableName);
+  const inbound = new InboundStore(settings.tableName, dynamo(), settings.retentionDays);
   const messages = new MessageStore(settings.tableName, settings.retentionDays);
   const leases = new BindLeaseStore(settings.tableName);
   const keywords = new KeywordHandler({ optOuts: new OptOutStore(settings.tableName), messages, replyValiditySeconds: settings.replyValiditySeconds, prices: settings.prices });
@@ -102,7 +102,7 @@ export async function startWorker(settings: WorkerSettings, logger: Log = log, m
         onLeaseLost: beatNow,
         onLeaseReleased: beatNow,
       },
-      onDeliver: deliverHandler(config, { delivery, inbound, sns: sns(), inboundTopicArn: settings.inboundTopicArn, log: logger, metrics, tenants: settings.tenants, keywords }),
+      onDeliver: deliverHandler(config, { delivery, inbound, log: logger, metrics, tenants: settings.tenants, keywords }),
     });
     connections.set(config.id, connection);
     workers.set(

@@ -19,7 +19,6 @@ const Env = z.object({
   TABLE_NAME: z.string().min(1),
   CARRIER_QUEUE_URLS: z.string().min(2),
   /** Where inbound messages are published: required, so a worker never answers deliver_sm it cannot publish. */
-  INBOUND_TOPIC_ARN: z.string().min(1),
   WORKER_CARRIERS: z.string().optional(),
   /** The tenants' ids, numbers and opt-out settings as JSON (inbound messages: number ownership, keywords). */
   WORKER_TENANTS: z.string().optional(),
@@ -54,7 +53,6 @@ const Env = z.object({
 
 export interface WorkerSettings {
   tableName: string;
-  inboundTopicArn: string;
   retentionDays: number;
   retainText: boolean;
   receiptTimeoutSeconds: number;
@@ -108,7 +106,6 @@ export function localStackEnv(repoRoot: string, env: NodeJS.ProcessEnv): NodeJS.
     ...env,
     TABLE_NAME: out.tableName,
     CARRIER_QUEUE_URLS: JSON.stringify(out.carrierQueueUrls),
-    ...(out.raw.InboundTopicArn ? { INBOUND_TOPIC_ARN: out.raw.InboundTopicArn } : {}),
   };
 }
 
@@ -124,7 +121,6 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
   const wanted = e.CARRIERS ? new Set(e.CARRIERS.split(',').map((s) => s.trim())) : undefined;
   return {
     tableName: e.TABLE_NAME,
-    inboundTopicArn: e.INBOUND_TOPIC_ARN,
     retentionDays: e.RETENTION_DAYS ?? file!.retentionDays,
     retainText: e.RETAIN_TEXT ? e.RETAIN_TEXT === 'true' : file!.retainText,
     receiptTimeoutSeconds: e.RECEIPT_TIMEOUT_SECONDS ?? file!.lifecycle.receiptTimeoutSeconds,

@@ -1,4 +1,8 @@
-/** smsgw tail: every status event (or one message's) as it is published, until Ctrl-C. */
+/**
+ * smsgw tail: every status event (or one message's) as it is published, until Ctrl-C; and each
+ * inbound message as it arrives: its message.inbound event, on the same topic (published for a
+ * tenant with an inboundUrl, or for every tenant with statusEvents.publish: all).
+ */
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, DeleteMessageBatchCommand, DeleteQueueCommand, ReceiveMessageCommand, SetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
 import { SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
@@ -15,6 +19,13 @@ import { formatEvent } from '../output';
 export function publishedEventsNote(raw: Readonly<Record<string, string>> | undefined): string | undefined {
   if (raw?.StatusEventsPublished !== 'callbacks') return undefined;
   return 'note: this stack publishes the status events of messages with a callback URL only (statusEvents.publish: callbacks); set statusEvents.publish: all and redeploy to follow every message\n';
+}
+
+/** Whether a tail event is about this id: a status event's message, an inbound event's message. */
+function isAbout(event: unknown, id: string): boolean {
+  if (typeof event !== 'object' || event === null) return false;
+  const e = event as { messageId?: unknown; inboundId?: unknown };
+  return e.messageId === id || e.inboundId === id;
 }
 
 /**
@@ -54,7 +65,7 @@ export async function tail(cmd: CommandOf<'tail'>, opts: GlobalOptions, config: 
     subscriptionArn = (await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: arn, Attributes: { RawMessageDelivery: 'true' }, ReturnSubscriptionArn: true }))).SubscriptionArn;
     const note = publishedEventsNote(outputs.raw);
     if (note) io.stderr.write(note);
-    io.stderr.write(`following status events${cmd.id ? ` of ${cmd.id}` : ''}; Ctrl-C stops\n`);
+    io.stderr.write(`following status events${cmd.id ? ` of ${cmd.id}` : ' and inbound messages'}; Ctrl-C stops\n`);
     while (!abort.signal.aborted) {
       let messages: Message[];
       try {
@@ -70,7 +81,7 @@ export async function tail(cmd: CommandOf<'tail'>, opts: GlobalOptions, config: 
         } catch {
           event = m.Body;
         }
-        if (cmd.id && !(typeof event === 'object' && event !== null && 'messageId' in event && event.messageId === cmd.id)) continue;
+        if (cmd.id && !isAbout(event, cmd.id)) continue;
         io.stdout.write(opts.json ? `${JSON.stringify(event)}\n` : `${formatEvent(event)}\n`);
       }
       if (messages.length > 0) {

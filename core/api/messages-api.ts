@@ -24,6 +24,7 @@ import { problemTypePage, problemTypesPage } from '../http/problem-pages';
 import { OPTED_OUT_REASON, optOutsStopping } from './opt-out-check';
 import { MessagesListApi, type MessageLister } from './messages-list-api';
 import { InvalidListCursor, type MessageListPage, type MessageListQuery } from '../aws/message-list';
+import { InboundApi, type InboundRepository } from './inbound-api';
 import { OptOutsApi, type OptOutRepository } from './opt-outs-api';
 import { priceOf, toMicros } from '../domain/prices';
 import { capsOf, percentUsed, type Caps, type Charge, type QuotaName, type QuotaRefusal } from '../domain/quota';
@@ -72,6 +73,8 @@ export interface ApiDependencies {
   pumping: PumpingCounter;
   /** The tenants' opt-outs: /v1/opt-outs, and the check of every message at acceptance. */
   optOuts: OptOutRepository;
+  /** The inbound messages the worker recorded: GET /v1/inbound. */
+  inbound: InboundRepository;
   /** The tenants' usage items: counted at acceptance against the caps, read by GET /v1/usage. */
   usage: UsageCounter & UsageReader;
   /** Current carrier health (cached by the caller), for routing first attempts and for dry runs. */
@@ -135,6 +138,7 @@ export class MessagesApi {
   private readonly problem: ProblemResponder;
   private readonly optOutsApi: OptOutsApi;
   private readonly listApi: MessagesListApi;
+  private readonly inboundApi: InboundApi;
 
   constructor(private readonly deps: ApiDependencies) {
     this.problem = problemResponder(deps.apiUrl);
@@ -148,6 +152,7 @@ export class MessagesApi {
     this.log = deps.log ?? (() => undefined);
     this.listApi = new MessagesListApi(deps.list, this.problem, publicView, (event, data) => this.log(event, data));
     this.optOutsApi = new OptOutsApi(deps.config.tenants, deps.optOuts, this.problem, this.now, (event, data) => this.log(event, data));
+    this.inboundApi = new InboundApi(deps.inbound, this.problem, (event, data) => this.log(event, data));
   }
 
   async handle(req: ApiRequest): Promise<APIGatewayProxyResult> {
@@ -171,6 +176,8 @@ export class MessagesApi {
       methods = { GET: (r, t, p) => this.read(t, p.id!), DELETE: (r, t, p) => this.cancel(t, p.id!) };
     } else if (segments[0] === 'v1' && segments[1] === 'opt-outs') {
       methods = this.optOutsApi.route(segments.slice(1));
+    } else if (segments[0] === 'v1' && segments[1] === 'inbound') {
+      methods = this.inboundApi.route(segments.slice(1));
     } else if (segments.length === 2 && segments[0] === 'v1' && segments[1] === 'usage') {
       methods = { GET: (r, t) => this.usage(r, t) };
     }

@@ -36,6 +36,8 @@ export const OutboxEnv = z.object({
   INGEST_QUEUE_URL: Required,
   CARRIER_QUEUE_URLS: CarrierQueueUrls,
   STATUS_TOPIC_ARN: Required,
+  /** Where the InboundEvent of each recorded inbound message goes. */
+  INBOUND_TOPIC_ARN: Required,
   /** `batch` (AWS): PublishBatch. `one-by-one`, set by local deploys: MiniStack drops the message group of PublishBatch entries (docs/design.md, emulator gaps). */
   STATUS_PUBLISH: z._default(z.enum(['batch', 'one-by-one']), 'batch'),
 });

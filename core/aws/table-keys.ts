@@ -11,6 +11,8 @@
  *   RATE#<tenant> / <epoch second>                    API request count         kind request-count
  *   MO#<carrier>#<from>#<to>#<ref>#<total> / PART#<n> inbound part              kind inbound-part
  *   MO#<…> / PUBLISHED                                its publication claim     kind inbound-claim
+ *   INBOUND#<inbound id> / INBOUND                    inbound message           kind inbound-message
+ *     (in the `list` index: listShard INBOX#<tenant> or INBOX#(unowned) / listAt <received ISO>#<inbound id>)
  *   MALFORMED#<carrier> / <ISO time>#<random>         unreadable deliver_sm     kind malformed-pdu
  *   OPTOUT#<tenant> / <number>[#<sender>]             opt-out (or its removal)  kind opt-out
  *   USAGE#<tenant> / DAY#<yyyy-mm-dd> | MONTH#<yyyy-mm> usage and quota counts  kind usage
@@ -34,6 +36,7 @@ export const ItemKind = {
   requestCount: 'request-count',
   inboundPart: 'inbound-part',
   inboundClaim: 'inbound-claim',
+  inboundMessage: 'inbound-message',
   malformedPdu: 'malformed-pdu',
   optOut: 'opt-out',
   usage: 'usage',
@@ -48,6 +51,8 @@ export const KeyPrefix = {
   carrier: 'CARRIER#',
   requestCount: 'RATE#',
   inbound: 'MO#',
+  inboundMessage: 'INBOUND#',
+  inbox: 'INBOX#',
   malformed: 'MALFORMED#',
   optOut: 'OPTOUT#',
   usage: 'USAGE#',
@@ -57,6 +62,7 @@ export const KeyPrefix = {
 const HEARTBEAT = 'HEARTBEAT#';
 const LEASE = 'LEASE#';
 const PART = 'PART#';
+const UNOWNED = '(unowned)';
 
 export const messageKey = (id: string): TableKey => ({ pk: `${KeyPrefix.message}${id}`, sk: 'MSG' });
 
@@ -85,6 +91,21 @@ export const inboundPartKey = (partition: string, sequence: number): TableKey =>
 export const inboundPartsOf = (partition: string): { pk: string; skPrefix: string } => ({ pk: partition, skPrefix: PART });
 
 export const inboundClaimKey = (partition: string): TableKey => ({ pk: partition, sk: 'PUBLISHED' });
+
+export const inboundMessageKey = (id: string): TableKey => ({ pk: `${KeyPrefix.inboundMessage}${id}`, sk: 'INBOUND' });
+
+/**
+ * The `list` index partition of a tenant's inbound messages (its messages' are `<tenant>#<n>`:
+ * core/domain/message-list.ts); those to a number no tenant owns share INBOX#(unowned) (no tenant
+ * id has parentheses, or capitals).
+ */
+export const inboxPartition = (tenantId: string | undefined): string => `${KeyPrefix.inbox}${tenantId ?? UNOWNED}`;
+
+/** The `list` index sort key of an inbound message: newest first is a descending query; the id keeps two messages of one millisecond apart. */
+export const inboxSortKey = (receivedAt: string, id: string): string => `${receivedAt}#${id}`;
+
+/** The inbound message a `list` sort key names (its id after the time). */
+export const inboundIdOfInboxKey = (inboxSk: string): string => inboxSk.slice(inboxSk.lastIndexOf('#') + 1);
 
 export const malformedPduKey = (carrierId: string, at: Date, unique: string): TableKey => ({ pk: `${KeyPrefix.malformed}${carrierId}`, sk: `${at.toISOString()}#${unique}` });
 

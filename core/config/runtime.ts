@@ -42,6 +42,7 @@ export function toRuntimeConfig(config: GatewayConfig, options: { local?: boolea
       apiKeySha256: [...t.apiKeySha256, ...t.apiKeys.map(sha256Hex)],
       rateLimitPerSecond: t.rateLimitPerSecond,
       ...(t.callbackUrl ? { callbackUrl: t.callbackUrl } : {}),
+      ...(t.inboundUrl ? { inboundUrl: t.inboundUrl } : {}),
       numbers: t.numbers,
       optOut: t.optOut,
       ...(t.senders !== undefined ? { senders: t.senders } : {}),
@@ -72,7 +73,7 @@ export interface RuntimeTwilioAccount {
 }
 
 /** A tenant as the Lambdas see it: its key digests, never its keys. */
-export type RuntimeTenant = { id: string; apiKeySha256: string[]; rateLimitPerSecond: number; callbackUrl?: string; twilio?: RuntimeTwilioAccount } & Pick<
+export type RuntimeTenant = { id: string; apiKeySha256: string[]; rateLimitPerSecond: number; callbackUrl?: string; inboundUrl?: string; twilio?: RuntimeTwilioAccount } & Pick<
   TenantConfig,
   'numbers' | 'optOut' | 'senders' | 'defaultSender' | 'countries' | 'pumping' | 'quota' | 'quietHours'
 >;

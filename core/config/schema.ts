@@ -113,6 +113,8 @@ export const TenantConfig = z.strictObject({
   apiKeySha256: z.array(Sha256Hex).default([]),
   /** Default callback URL for this tenant's status events (per-message callbackUrl overrides it). */
   callbackUrl: z.url().optional(),
+  /** Where this tenant's inbound messages are posted (message.inbound events, signed like status events; the same URL rules as callbackUrl). */
+  inboundUrl: z.url().optional(),
   /**
    * Requests per second this tenant may make at the API (a batch is one request);
    * more in the same second are answered 429. Counted in one DynamoDB item per

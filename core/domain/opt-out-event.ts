@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { ItemKind, KeyPrefix } from '../aws/table-keys';
+import type { InboundWebhookEvent } from './inbound-event';
 import type { StatusEvent } from './status-event';
 
 const NonEmpty = z.string().check(z.minLength(1));
@@ -40,10 +41,14 @@ export const OptOutEvent = z.object({
 export type OptOutEvent = z.infer<typeof OptOutEvent>;
 
 /** What the status topic carries, and the webhook queue delivers. */
-export type TopicEvent = StatusEvent | OptOutEvent;
+export type TopicEvent = StatusEvent | OptOutEvent | InboundWebhookEvent;
 
 export function isOptOutEvent(event: TopicEvent): event is OptOutEvent {
-  return event.type !== 'message.status';
+  return event.type.startsWith('opt_out.');
+}
+
+export function isInboundWebhookEvent(event: TopicEvent): event is InboundWebhookEvent {
+  return event.type === 'message.inbound';
 }
 
 const OptOutImage = z.object({
@@ -94,4 +99,11 @@ export function optOutEventsFromChange(
       occurredAt,
     },
   ];
+}
+
+/** What a log line says an event is about: ids and status only, never numbers or text. */
+export function eventSubject(event: TopicEvent): Record<string, string> {
+  if (isOptOutEvent(event)) return { type: event.type };
+  if (isInboundWebhookEvent(event)) return { type: event.type, inboundId: event.inboundId };
+  return { messageId: event.messageId, status: event.status };
 }

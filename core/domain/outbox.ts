@@ -15,10 +15,14 @@
  *   its status events (ACCEPTED, REJECTED).
  * - A change of state of an opt-out item: nothing for any queue, only its opt_out event for the
  *   status topic (core/domain/opt-out-event.ts).
+ * - INSERT of an inbound message item: nothing for any queue; its message.inbound event for the
+ *   status topic (the tenant's inboundUrl) and its InboundEvent for the inbound topic
+ *   (core/domain/inbound-event.ts).
  */
 import { ItemKind } from '../aws/table-keys';
 import { carrierEnvelope, ingestEnvelope, type CarrierEnvelope, type IngestEnvelope } from './envelopes';
-import { optOutEventsFromChange, type TopicEvent } from './opt-out-event';
+import { inboundEventsFromChange, type InboundEvent } from './inbound-event';
+import { isInboundWebhookEvent, optOutEventsFromChange, type TopicEvent } from './opt-out-event';
 import { isPublished, statusEventsFromChange, type StatusEventsPublish } from './status-event';
 
 /** A queue message the outbox sends for one table change. */
@@ -38,13 +42,15 @@ export function planOutbox(
   return undefined;
 }
 
-/** One thing the outbox sends for a table change: its queue message, or one of its status events. */
-export type OutboxEntry = { kind: 'send'; send: OutboxSend } | { kind: 'publish'; event: TopicEvent };
+/** One thing the outbox sends for a table change: its queue message, one of its status-topic events, or its inbound-topic event. */
+export type OutboxEntry = { kind: 'send'; send: OutboxSend } | { kind: 'publish'; event: TopicEvent } | { kind: 'inbound'; event: InboundEvent };
 
-/** Which status events are published: the config's choice, and the tenants with a default callback URL. */
+/** Which status events are published: the config's choice, and the tenants with a default callback URL (or an inboundUrl). */
 export interface StatusEventAudience {
   publish: StatusEventsPublish;
   tenantsWithCallback: ReadonlySet<string>;
+  /** Tenants with an inboundUrl: with publish `callbacks`, only their message.inbound events are published. */
+  tenantsWithInboundUrl?: ReadonlySet<string>;
 }
 
 /**
@@ -60,10 +66,17 @@ export function planChange(
   audience: StatusEventAudience,
 ): { entries: OutboxEntry[]; unpublished: number } {
   const send = planOutbox(eventName, oldImage, newImage);
-  const events: TopicEvent[] = [...statusEventsFromChange(oldImage, newImage), ...optOutEventsFromChange(eventName, oldImage, newImage)];
-  const published = events.filter((e) => isPublished(e, audience.publish, audience.tenantsWithCallback));
+  const inbound = inboundEventsFromChange(eventName, newImage);
+  const events: TopicEvent[] = [...statusEventsFromChange(oldImage, newImage), ...optOutEventsFromChange(eventName, oldImage, newImage), ...inbound.webhook];
+  const published = events.filter((e) =>
+    isInboundWebhookEvent(e) ? audience.publish === 'all' || (audience.tenantsWithInboundUrl?.has(e.tenantId) ?? false) : isPublished(e, audience.publish, audience.tenantsWithCallback),
+  );
   return {
-    entries: [...(send ? [{ kind: 'send' as const, send }] : []), ...published.map((event) => ({ kind: 'publish' as const, event }))],
+    entries: [
+      ...(send ? [{ kind: 'send' as const, send }] : []),
+      ...published.map((event) => ({ kind: 'publish' as const, event })),
+      ...inbound.topic.map((event) => ({ kind: 'inbound' as const, event })),
+    ],
     unpublished: events.length - published.length,
   };
 }

@@ -20,6 +20,7 @@ export const LogEvent = {
   SUSPECTED_PUMPING: 'SUSPECTED_PUMPING',
   MESSAGE_ENQUEUED: 'MESSAGE_ENQUEUED',
   STATUS_PUBLISHED: 'STATUS_PUBLISHED',
+  INBOUND_PUBLISHED: 'INBOUND_PUBLISHED',
   /** Per-invocation summaries, the INFO lines of the stream and queue consumers and the api's batch path. */
   OUTBOX_BATCH: 'OUTBOX_BATCH',
   ROUTER_BATCH: 'ROUTER_BATCH',

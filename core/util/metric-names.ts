@@ -78,7 +78,7 @@ export const WorkerMetric = {
   UnrecordedSubmissions: 'UnrecordedSubmissions',
   /** Bind leases taken over after their holder let them expire (it crashed, or lost the table), not released. */
   LeaseTakeovers: 'LeaseTakeovers',
-  /** Inbound messages to a number no tenant owns (tenants[].numbers): published without a tenant, log INBOUND_UNOWNED. */
+  /** Inbound messages to a number no tenant owns (tenants[].numbers): recorded without a tenant, log INBOUND_UNOWNED. */
   InboundUnowned: 'InboundUnowned',
 } as const;
 export type WorkerCounter = Exclude<(typeof WorkerMetric)[keyof typeof WorkerMetric], 'BindsUp' | 'WindowInUse' | 'SubmitLatency' | 'ReceiptLatency'>;

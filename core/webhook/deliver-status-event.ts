@@ -1,12 +1,13 @@
 /**
- * One attempt at one status event (or opt-out event), as received from the webhook queue: find
- * the callback URL (the message's own, else its tenant's default), sign with
+ * One attempt at one status event (or opt-out event, or message.inbound event), as received from
+ * the webhook queue: find the URL (the message's own callback URL, else its tenant's default; a
+ * message.inbound event: the tenant's inboundUrl only), sign with
  * the tenant's secret, POST, and when that fails either hand the queue message
  * back after the backoff or dead-letter it with the reason. The caller logs the
  * outcome; nothing here logs.
  */
 import type { SQSRecord } from 'aws-lambda';
-import type { TopicEvent } from '../domain/opt-out-event';
+import { isInboundWebhookEvent, type TopicEvent } from '../domain/opt-out-event';
 import type { StatusEvent } from '../domain/status-event';
 import { changesTwilioStatus } from '../twilio/callback';
 import { nextStepAfterFailure } from '../domain/webhook';
@@ -17,6 +18,8 @@ import type { WebhookQueue } from './webhook-queue';
 export interface WebhookPorts {
   /** The tenant's default callback URL, when it has one. */
   tenantCallbackUrl(tenantId: string): string | undefined;
+  /** Where the tenant's message.inbound events go, when it has an inboundUrl. */
+  tenantInboundUrl(tenantId: string): string | undefined;
   /** Rejects when the secret cannot be read. */
   signingSecret(tenantId: string): Promise<string | undefined>;
   /** The auth token of the tenant's Twilio account, which signs its Twilio-form callbacks; rejects when it cannot be read. */
@@ -55,7 +58,8 @@ export type WebhookOutcome =
  */
 export async function deliverStatusEvent(event: TopicEvent, record: SQSRecord, backoff: GroupBackoff, ports: WebhookPorts): Promise<WebhookOutcome> {
   // Opt-out events have no message and so no callback URL of their own: the tenant's default only.
-  const url = ('callbackUrl' in event ? event.callbackUrl : undefined) ?? ports.tenantCallbackUrl(event.tenantId);
+  // Inbound messages go to the tenant's inboundUrl, never to a callback URL.
+  const url = isInboundWebhookEvent(event) ? ports.tenantInboundUrl(event.tenantId) : (('callbackUrl' in event ? event.callbackUrl : undefined) ?? ports.tenantCallbackUrl(event.tenantId));
   if (!url) return { outcome: 'no-callback' }; // nobody to tell
   const twilioForm = isTwilioForm(event);
   if (twilioForm && !changesTwilioStatus(event)) return { outcome: 'unchanged' };

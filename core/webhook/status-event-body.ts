@@ -1,4 +1,5 @@
-/** The body of a webhook queue message: a status or opt-out event, as the status topic published it. */
+/** The body of a webhook queue message: a status, opt-out or message.inbound event, as the status topic published it. */
+import { InboundWebhookEvent } from '../domain/inbound-event';
 import { OptOutEvent, type TopicEvent } from '../domain/opt-out-event';
 import { StatusEvent } from '../domain/status-event';
 import { describeIssues } from '../util/schema-problems';
@@ -10,7 +11,7 @@ export class InvalidStatusEventError extends Error {
   }
 }
 
-/** Throws InvalidStatusEventError, naming the fields, for anything but a valid status or opt-out event (by its `type`). */
+/** Throws InvalidStatusEventError, naming the fields, for anything but a valid status, opt-out or inbound event (by its `type`). */
 export function parseStatusEventBody(body: string): TopicEvent {
   let json: unknown;
   try {
@@ -18,8 +19,9 @@ export function parseStatusEventBody(body: string): TopicEvent {
   } catch {
     throw new InvalidStatusEventError('body is not JSON');
   }
-  const isOptOut = typeof json === 'object' && json !== null && typeof (json as { type?: unknown }).type === 'string' && (json as { type: string }).type.startsWith('opt_out.');
-  const parsed = isOptOut ? OptOutEvent.safeParse(json) : StatusEvent.safeParse(json);
+  const type = typeof json === 'object' && json !== null && typeof (json as { type?: unknown }).type === 'string' ? (json as { type: string }).type : undefined;
+  const schema = type?.startsWith('opt_out.') ? OptOutEvent : type === 'message.inbound' ? InboundWebhookEvent : StatusEvent;
+  const parsed = schema.safeParse(json);
   if (!parsed.success) throw new InvalidStatusEventError(describeIssues(parsed.error.issues));
   return parsed.data;
 }

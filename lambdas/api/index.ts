@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { MessagesApi } from '../../core/api/messages-api';
 import { CarrierHealth } from '../../core/aws/carrier-health';
 import { ApiEnv, readEnv } from '../../core/aws/env';
+import { InboundStore } from '../../core/aws/inbound-store';
 import { MessageList } from '../../core/aws/message-list';
 import { MessageStore } from '../../core/aws/message-store';
 import { DynamoPumpingCounter } from '../../core/aws/pumping-counter';
@@ -35,6 +36,7 @@ const api = new MessagesApi({
   requests: new DynamoRequestCounter(env.TABLE_NAME),
   pumping: new DynamoPumpingCounter(env.TABLE_NAME),
   optOuts: new OptOutStore(env.TABLE_NAME),
+  inbound: new InboundStore(env.TABLE_NAME),
   usage: new DynamoUsageCounter(env.TABLE_NAME),
   health: () => health.current(),
   onAccepted: (record, route) => {

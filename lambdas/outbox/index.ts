@@ -10,7 +10,9 @@
  *   a redelivered stream record publishes nothing twice), when someone listens
  *   (statusEvents.publish);
  * - each change of state of an opt-out into an opt_out event on the same topic, in order
- *   per tenant and number.
+ *   per tenant and number;
+ * - each recorded inbound message into its message.inbound event on the same topic (for the
+ *   tenant's inboundUrl) and its InboundEvent on the inbound topic.
  * Sends go ten to a request (SendMessageBatch per queue, PublishBatch), a message's
  * in order (core/util/ordered-batches.ts). A failed send fails that stream record and
  * the message's later ones (partial batch response) and the stream retries them: a
@@ -24,12 +26,13 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { sns, sqs } from '../../core/aws/clients';
 import { OutboxEnv, readEnv } from '../../core/aws/env';
 import { CarrierQueues, IngestQueue, queueMessage, sendMessageBatch, type QueueMessage } from '../../core/aws/queues';
+import { InboundTopic } from '../../core/aws/inbound-topic';
 import { StatusTopic } from '../../core/aws/status-topic';
 import { KeyPrefix, messageIdOf } from '../../core/aws/table-keys';
 import { addStatusCounts } from '../../core/aws/status-counts';
 import { DynamoUsageCounter } from '../../core/aws/usage-counter';
 import { runtimeConfig } from '../../core/config/runtime';
-import { isOptOutEvent } from '../../core/domain/opt-out-event';
+import { eventSubject } from '../../core/domain/opt-out-event';
 import { planChange, type OutboxEntry, type StatusEventAudience } from '../../core/domain/outbox';
 import { sendInOrder, type OrderedWork } from '../../core/util/ordered-batches';
 import { createLogger, LogEvent } from '../../core/util/logger';
@@ -40,13 +43,15 @@ const config = runtimeConfig();
 const ingest = new IngestQueue(env.INGEST_QUEUE_URL);
 const carriers = new CarrierQueues(env.CARRIER_QUEUE_URLS);
 const tenantsWithCallback = new Set(config.tenants.filter((t) => t.callbackUrl).map((t) => t.id));
-const topic = new StatusTopic(env.STATUS_TOPIC_ARN, tenantsWithCallback, sns(), env.STATUS_PUBLISH);
-const audience: StatusEventAudience = { publish: config.statusEvents.publish, tenantsWithCallback };
+const tenantsWithInboundUrl = new Set(config.tenants.filter((t) => t.inboundUrl).map((t) => t.id));
+const topic = new StatusTopic(env.STATUS_TOPIC_ARN, tenantsWithCallback, sns(), env.STATUS_PUBLISH, tenantsWithInboundUrl);
+const inboundTopic = new InboundTopic(env.INBOUND_TOPIC_ARN, sns());
+const audience: StatusEventAudience = { publish: config.statusEvents.publish, tenantsWithCallback, tenantsWithInboundUrl };
 const usage = new DynamoUsageCounter(env.TABLE_NAME);
 /** SQS and SNS take at most 10 entries per batch request. */
 const MAX_PER_REQUEST = 10;
 
-type Entry = { kind: 'send'; message: QueueMessage; messageId: string; attempt: number } | Extract<OutboxEntry, { kind: 'publish' }>;
+type Entry = { kind: 'send'; message: QueueMessage; messageId: string; attempt: number } | Extract<OutboxEntry, { kind: 'publish' | 'inbound' }>;
 
 function image(raw: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   return raw ? unmarshall(raw as Record<string, AttributeValue>) : undefined;
@@ -58,10 +63,10 @@ function messageOf(record: DynamoDBRecord): string | undefined {
   return pk === undefined ? undefined : messageIdOf(pk);
 }
 
-/** Whose changes must go out in order: a message's, or one opt-out's (tenant, number and sender). */
+/** Whose changes must go out in order: a message's, one opt-out's (tenant, number and sender), or one inbound message's. */
 function orderKeyOf(record: DynamoDBRecord): string | undefined {
   const { pk, sk } = { pk: record.dynamodb?.Keys?.pk?.S, sk: record.dynamodb?.Keys?.sk?.S };
-  if (pk?.startsWith(KeyPrefix.optOut)) return `${pk}/${sk}`;
+  if (pk?.startsWith(KeyPrefix.optOut) || pk?.startsWith(KeyPrefix.inboundMessage)) return `${pk}/${sk}`;
   return messageOf(record);
 }
 
@@ -71,6 +76,7 @@ function plan(record: DynamoDBRecord, counts: { unpublished: number }): OrderedW
   counts.unpublished += planned.unpublished;
   return planned.entries.map((e) => {
     if (e.kind === 'publish') return { channel: topic.arn, entry: e };
+    if (e.kind === 'inbound') return { channel: inboundTopic.arn, entry: e };
     const { envelope } = e.send;
     const channel = e.send.queue === 'carrier' ? carriers.urlOf(e.send.envelope.carrierId) : ingest.url;
     return { channel, entry: { kind: 'send', message: queueMessage(envelope), messageId: envelope.messageId, attempt: envelope.attempt } };
@@ -79,6 +85,7 @@ function plan(record: DynamoDBRecord, counts: { unpublished: number }): OrderedW
 
 async function sendBatch(channel: string, entries: readonly Entry[]): Promise<readonly (string | undefined)[]> {
   if (channel === topic.arn) return topic.publishBatch(entries.flatMap((e) => (e.kind === 'publish' ? [e.event] : [])));
+  if (channel === inboundTopic.arn) return inboundTopic.publishBatch(entries.flatMap((e) => (e.kind === 'inbound' ? [e.event] : [])));
   return sendMessageBatch(sqs(), channel, entries.flatMap((e) => (e.kind === 'send' ? [e.message] : [])));
 }
 
@@ -109,10 +116,14 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
       if (entry.kind === 'send') {
         enqueued++;
         logger.debug(LogEvent.MESSAGE_ENQUEUED, { messageId: entry.messageId, attempt: entry.attempt });
+      } else if (entry.kind === 'inbound') {
+        published++;
+        logger.debug(LogEvent.INBOUND_PUBLISHED, { inboundId: entry.event.id, ...(entry.event.tenantId !== undefined ? { tenantId: entry.event.tenantId } : {}) });
       } else {
         published++;
         const { event: topicEvent } = entry;
-        const about = isOptOutEvent(topicEvent) ? { tenantId: topicEvent.tenantId, type: topicEvent.type } : { messageId: topicEvent.messageId, status: topicEvent.status };
+        const subject = eventSubject(topicEvent);
+        const about = 'status' in subject ? subject : { tenantId: topicEvent.tenantId, ...subject };
         logger.debug(LogEvent.STATUS_PUBLISHED, { eventId: topicEvent.eventId, ...about });
       }
     }

@@ -1,7 +1,7 @@
 /**
  * Status webhooks: webhook queue (subscribed to the status topic with raw
- * message delivery, so each body is a StatusEvent or an OptOutEvent) → signed POST to the
- * message's callbackUrl, or its tenant's default (opt-out events: the tenant's only). One receive is one attempt;
+ * message delivery, so each body is a StatusEvent, an OptOutEvent or a message.inbound event) → signed POST to the
+ * message's callbackUrl, or its tenant's default (opt-out events: the tenant's only; message.inbound: its inboundUrl). One receive is one attempt;
  * core/webhook/ decides what a failure means for the queue (a backoff, or the
  * DLQ with the reason) and this handler logs it. A record that is not a valid
  * event fails every time and reaches the DLQ through the redrive policy.
@@ -11,7 +11,7 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { runtimeConfig } from '../../core/config/runtime';
-import { isOptOutEvent, type TopicEvent } from '../../core/domain/opt-out-event';
+import { eventSubject, type TopicEvent } from '../../core/domain/opt-out-event';
 import { createLogger, LogEvent } from '../../core/util/logger';
 import { deliverTwilioCallback } from '../../core/twilio/callback';
 import { deliverStatusEvent, isTwilioForm, type WebhookPorts } from '../../core/webhook/deliver-status-event';
@@ -45,6 +45,7 @@ const twilioTokens = new SigningSecrets({ shared: undefined, perTenant: settings
 const tenantOf = (tenantId: string) => runtimeConfig().tenants.find((t) => t.id === tenantId);
 const ports: WebhookPorts = {
   tenantCallbackUrl: (tenantId) => tenantOf(tenantId)?.callbackUrl,
+  tenantInboundUrl: (tenantId) => tenantOf(tenantId)?.inboundUrl,
   signingSecret: (tenantId) => secrets.forTenant(tenantId),
   twilioAuthToken: (tenantId) => twilioTokens.forTenant(tenantId),
   post: (event, target) => {
@@ -88,7 +89,7 @@ async function deliverRecord(record: SQSRecord, backoff: GroupBackoff, tally: Ta
     throw result.error;
   }
   // Ids and status only: never the body (it carries the client's reference) nor the URL's path and query.
-  const subject = isOptOutEvent(event) ? { type: event.type } : { messageId: event.messageId, status: event.status };
+  const subject = eventSubject(event);
   const about = { eventId: event.eventId, ...subject, tenantId: event.tenantId, host: result.host, attempt: result.attempt };
   if (result.outcome === 'delivered') {
     tally.delivered++;

@@ -80,8 +80,9 @@ export class MessageTable extends Construct {
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: ['kind', 'status', 'attempt', 'messageId', 'nextAttempt'],
     });
-    // Every message record by tenant and time, newest first (core/domain/message-list.ts). Only attributes
-    // that never change are projected, so a status change never writes to it.
+    // Every message record by tenant and time, newest first (core/domain/message-list.ts), and every inbound
+    // message (partition INBOX#<tenant>: core/aws/inbound-store.ts). One index for both: CloudFormation adds one
+    // index to a table per update. Only attributes that never change are projected, so a status change never writes to it.
     this.table.addGlobalSecondaryIndex({
       indexName: MessageTable.LIST_INDEX,
       partitionKey: { name: 'listShard', type: dynamodb.AttributeType.STRING },

@@ -6,7 +6,6 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WORKER_VPC_AZS, type CarrierConfig, type PricesConfig } from '../../core/config/schema';
@@ -14,7 +13,6 @@ import { METRICS_NAMESPACE } from '../../core/util/metric-names';
 import type { InboundTenant } from '../../core/domain/number-ownership';
 import { passwordVariable, workerTenants } from '../../worker/settings';
 import { REPO_ROOT } from './gateway-function';
-import { grantPublish } from './grants';
 import { MessageTable } from './message-table';
 
 /**
@@ -42,7 +40,6 @@ export interface SmppWorkerServiceProps {
   /** Carrier id → its queue. */
   readonly carrierQueues: Readonly<Record<string, sqs.IQueue>>;
   readonly table: MessageTable;
-  readonly inboundTopic: sns.Topic;
   readonly retentionDays: number;
   /** The config's retainText: keep a message's text after SUBMITTED. */
   readonly retainText: boolean;
@@ -97,7 +94,7 @@ export const WORKER_STOP_BUDGET_SECONDS = { poll: 20, drain: 25, unbind: 5, rele
 /**
  * The SMPP worker as an ECS Fargate service on arm64: private subnets with NAT
  * egress in two availability zones, tasks spread and rebalanced across them,
- * least-privilege task role (its carrier queues, the table, the inbound topic),
+ * least-privilege task role (its carrier queues and the table),
  * SMPP passwords injected from Secrets Manager, deployments that start the new
  * tasks before stopping the old (circuit breaker with rollback), and a stop
  * timeout long enough to drain, unbind and release the bind leases. The task
@@ -167,7 +164,6 @@ export class SmppWorkerService extends Construct {
       environment: {
         TABLE_NAME: props.table.table.tableName,
         CARRIER_QUEUE_URLS: JSON.stringify(Object.fromEntries(Object.entries(props.carrierQueues).map(([cid, q]) => [cid, q.queueUrl]))),
-        INBOUND_TOPIC_ARN: props.inboundTopic.topicArn,
         WORKER_CARRIERS: JSON.stringify(carriersForTask),
         WORKER_TENANTS: workerTenants(props.tenants),
         DEFAULT_VALIDITY_SECONDS: String(props.defaultValiditySeconds),
@@ -226,13 +222,12 @@ export class SmppWorkerService extends Construct {
     // carrier: the deployment fails its health checks and the circuit breaker rolls it back. Start after the routes.
     this.service.node.addDependency(subnets.internetConnectivityEstablished);
 
-    // Least privilege: only its carrier queues, the item operations it performs, the inbound topic.
+    // Least privilege: only its carrier queues and the item operations it performs (inbound messages are items: the outbox publishes them).
     // PutItem and UpdateItem cover the keywords too: a reply's message record, an opt-out's item (worker/keyword-handler.ts).
     const role = this.taskDefinition.taskRole;
     for (const q of Object.values(props.carrierQueues)) q.grantConsumeMessages(role);
     // BatchGetItem and the PartiQL writes: the coalesced delivery path (core/aws/submitted-writes.ts, receipt-writes.ts).
     props.table.grantItems(role, 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'Query', 'PartiQLUpdate', 'PartiQLInsert');
-    grantPublish(props.inboundTopic, role);
     // Metrics (worker/metrics.ts). PutMetricData has no resource-level permissions: the namespace condition is the scope.
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } } }),

@@ -167,14 +167,22 @@ function statementsOf(fn: GatewayStack['outboxFunction']): { Action: string | st
 }
 
 describe('outbox', () => {
-  it('is invoked by the stream for message records, opt-outs and removed retry timers only', () => {
+  it('is invoked by the stream for message records, opt-outs, new inbound messages and removed retry timers only', () => {
     const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find((m) => m.Properties.FilterCriteria);
     const patterns = mapping!.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
     expect(patterns.map((p: any) => [p.eventName, p.dynamodb.Keys.pk.S[0].prefix])).toEqual([
       [['INSERT', 'MODIFY'], 'MSG#'],
       [['INSERT', 'MODIFY'], 'OPTOUT#'],
+      [['INSERT'], 'INBOUND#'],
       [['REMOVE'], 'TIMER#'],
     ]);
+  });
+
+  it('may publish to the status topic and the inbound topic (it publishes each recorded inbound message), and to no other topic', () => {
+    const gateway = stack as GatewayStack;
+    const publishes = statementsOf(gateway.outboxFunction).filter((s) => [s.Action].flat().includes('sns:Publish'));
+    const topics = publishes.flatMap((s) => [s.Resource].flat()).map((r) => (r as { Ref: string }).Ref);
+    expect([...new Set(topics)].sort()).toEqual([gateway.statusTopic, gateway.inboundTopic].map((t) => stack.getLogicalId(t.node.defaultChild as CfnElement)).sort());
   });
 
   it('may send to the ingest queue, each carrier queue and its failure queue, and to no other queue (first attempts go straight to their carrier)', () => {
@@ -217,7 +225,7 @@ describe('lifecycle', () => {
     template.resourcePropertiesCountIs('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ PasswordLength: 48 }) }, awsConfig().tenants.length);
   });
 
-  it('indexes deadlines for the sweeper', () => {
+  it('indexes deadlines for the sweeper, and inbound messages by tenant and time for GET /v1/inbound', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: Match.arrayWith([Match.objectLike({ IndexName: 'due', KeySchema: [{ AttributeName: 'dueShard', KeyType: 'HASH' }, { AttributeName: 'dueAt', KeyType: 'RANGE' }] })]),
     });

@@ -94,11 +94,11 @@ describe('opt-out keywords', () => {
 });
 
 describe('an inbound message to a number no tenant owns', () => {
-  it('is published without a tenant and flagged, and a STOP in it changes nothing', async () => {
+  it('is recorded without a tenant and flagged, and a STOP in it changes nothing', async () => {
     const before = h.logs.length;
     expect(await h.simA.sendInbound({ from: smscAddress(HANDSET), to: '447700900999', text: 'STOP' })).toEqual([0]);
     const events = h.logs.slice(before).map((l) => l.event);
-    expect(events).toEqual(expect.arrayContaining(['INBOUND_UNOWNED', 'INBOUND_PUBLISHED']));
+    expect(events).toEqual(expect.arrayContaining(['INBOUND_UNOWNED', 'INBOUND_RECORDED']));
     expect(events).not.toContain('KEYWORD_HANDLED');
     expect(await optOuts.get('acme', HANDSET)).toBeUndefined();
   });

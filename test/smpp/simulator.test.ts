@@ -588,6 +588,22 @@ describe('SmscSimulator: inbound (MO) messages', () => {
     expect(parts.map((p) => messageText(p).length)).toEqual([153, 47]);
   });
 
+  it('with resend sends each deliver_sm again once it is answered, the same fields under a new sequence number, as after a lost deliver_sm_resp', async () => {
+    const { sim, port } = await startSimulator();
+    const client = await connect(port);
+    await bind(client);
+
+    const statuses = await sim.sendInbound({ from: '447700900123', to: '447700900000', text: 'Yes', resend: true });
+    const [first, again] = await received(client, 'deliver_sm', 2);
+
+    expect(statuses).toEqual([0, 0]);
+    expect(again?.sequence_number).not.toBe(first?.sequence_number);
+    expect([first, again].map((p) => [p?.source_addr, p?.destination_addr, messageText(p as smpp.PDU)])).toEqual([
+      ['447700900123', '447700900000', 'Yes'],
+      ['447700900123', '447700900000', 'Yes'],
+    ]);
+  });
+
   it('fails when no receiver is bound', async () => {
     const { sim, port } = await startSimulator();
     const client = await connect(port);
@@ -628,6 +644,18 @@ describe('the control port', () => {
     expect(answer).toEqual({ status: 200, body: { parts: 1, commandStatuses: [0] } });
     expect(deliver).toMatchObject({ source_addr: '447700900123', source_addr_ton: 1, destination_addr: '447700900000', dest_addr_ton: 1, esm_class: 0 });
     expect(messageText(deliver as smpp.PDU)).toBe('Stop');
+  });
+
+  it('sends an MO twice with "resend": true, and counts its parts once', async () => {
+    const { sim, port } = await startSimulator();
+    const client = await connect(port);
+    await bind(client);
+    const post = await controlFor(sim);
+
+    const answer = await post(JSON.stringify({ from: '+447700900123', to: '+447700900000', text: 'Yes', resend: true }));
+    await received(client, 'deliver_sm', 2);
+
+    expect(answer).toEqual({ status: 200, body: { parts: 1, commandStatuses: [0, 0] } });
   });
 
   it('sends to a short code with TON 3, and a long text in parts', async () => {

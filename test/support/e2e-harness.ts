@@ -97,9 +97,10 @@ export interface WebhookReceiver {
 
 /**
  * An HTTP server on 127.0.0.1 that records every request. `answer` picks the
- * status per request (default 204), e.g. to fail one event's first attempts.
+ * status per request (default 204), e.g. to fail one event's first attempts;
+ * `port` is a fixed one a tenant's URL in config/local.yaml names (default: any free one).
  */
-export async function startWebhookReceiver(answer: (req: { path: string; headers: IncomingHttpHeaders; rawBody: string; previous: WebhookRequest[] }) => number = () => 204): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(answer: (req: { path: string; headers: IncomingHttpHeaders; rawBody: string; previous: WebhookRequest[] }) => number = () => 204, port = 0): Promise<WebhookReceiver> {
   const requests: WebhookRequest[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -112,10 +113,9 @@ export async function startWebhookReceiver(answer: (req: { path: string; headers
       res.writeHead(status).end();
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };

@@ -12,9 +12,11 @@
  */
 import type { APIGatewayProxyResult, SQSRecord } from 'aws-lambda';
 import { MessagesApi, type ApiLogLevel, type ApiRequest, type MessageRepository, type RequestCounter } from '../../core/api/messages-api';
+import type { InboundRepository } from '../../core/api/inbound-api';
 import type { OptOutRepository } from '../../core/api/opt-outs-api';
 import { InvalidListCursor, type MessageListPage, type MessageListQuery } from '../../core/aws/message-list';
 import { listAt } from '../../core/domain/message-list';
+import type { InboundPageRequest, StoredInbound } from '../../core/aws/inbound-store';
 import type { OptOut, OptOutSource } from '../../core/domain/opt-outs';
 import type { AddLimits, UsageCounter } from '../../core/api/quota-step';
 import type { UsageReader } from '../../core/api/usage-api';
@@ -189,13 +191,14 @@ export function sqsRecord(body: string, receiveCount: number, id = 'sqs-1', grou
 }
 
 /**
- * What deliverStatusEvent reaches, in memory: tenant callback URLs and secrets,
+ * What deliverStatusEvent reaches, in memory: tenant callback and inbound URLs and secrets,
  * a receiver that gives the `answers` in turn (204 when they run out), and the
  * webhook queue's retries and dead letters. `secretError` / `retryError` make
  * the secret read or the visibility change fail.
  */
 export class InMemoryWebhookPorts implements WebhookPorts {
   readonly callbackUrls = new Map<string, string>([['acme', 'https://hooks.acme.example/sms?token=t0ps3cret']]);
+  readonly inboundUrls = new Map<string, string>([['acme', 'https://hooks.acme.example/inbound']]);
   readonly secrets = new Map<string, string>([['acme', 'whsec_test_acme']]);
   readonly twilioTokens = new Map<string, string>([['acme', TWILIO_AUTH_TOKEN]]);
   readonly answers: DeliveryResult[] = [];
@@ -216,6 +219,10 @@ export class InMemoryWebhookPorts implements WebhookPorts {
 
   tenantCallbackUrl(tenantId: string): string | undefined {
     return this.callbackUrls.get(tenantId);
+  }
+
+  tenantInboundUrl(tenantId: string): string | undefined {
+    return this.inboundUrls.get(tenantId);
   }
 
   async signingSecret(tenantId: string): Promise<string | undefined> {
@@ -458,6 +465,32 @@ export class InMemoryOptOutRepository implements OptOutRepository {
   }
 }
 
+/** Recorded inbound messages in memory, listed as the `inbox` index orders them: by received time and id, newest first. */
+export class InMemoryInboundRepository implements InboundRepository {
+  readonly items = new Map<string, StoredInbound>();
+  /** Every page asked for, as the API parsed it. */
+  readonly pages: { tenantId: string; page: InboundPageRequest }[] = [];
+
+  add(...messages: StoredInbound[]): void {
+    for (const m of messages) this.items.set(m.id, m);
+  }
+
+  async get(id: string): Promise<StoredInbound | undefined> {
+    return this.items.get(id);
+  }
+
+  async list(tenantId: string, page: InboundPageRequest): Promise<{ inbound: StoredInbound[]; next?: string }> {
+    this.pages.push({ tenantId, page });
+    const sk = (m: StoredInbound) => `${m.receivedAt}#${m.id}`;
+    const mine = [...this.items.values()]
+      .filter((m) => m.tenantId === tenantId && (page.since === undefined || m.receivedAt >= page.since) && (page.to === undefined || page.to.includes(m.to)) && (page.from === undefined || m.from === page.from))
+      .sort((a, b) => (sk(a) < sk(b) ? 1 : -1));
+    const rest = mine.filter((m) => page.after === undefined || sk(m) < page.after);
+    const inbound = rest.slice(0, page.limit);
+    return { inbound, ...(rest.length > page.limit ? { next: sk(inbound[inbound.length - 1]!) } : {}) };
+  }
+}
+
 /** Request counts per tenant and window, counted like the conditional ADD of DynamoRequestCounter. */
 export class InMemoryRequestCounter implements RequestCounter {
   readonly counts = new Map<string, number>();
@@ -562,6 +595,7 @@ export interface ApiFixture {
   requests: InMemoryRequestCounter;
   pumping: InMemoryPumpingCounter;
   optOuts: InMemoryOptOutRepository;
+  inbound: InMemoryInboundRepository;
   usage: InMemoryUsageCounter;
   /** Every QuotaUsed figure the API reported. */
   quotaUsed: { tenantId: string; quota: QuotaName; percent: number }[];
@@ -589,6 +623,7 @@ export async function apiFixture(configOverrides: Record<string, unknown> = {}):
   const pumping = new InMemoryPumpingCounter();
   const suspectedPumping: ApiFixture['suspectedPumping'] = [];
   const optOuts = new InMemoryOptOutRepository();
+  const inbound = new InMemoryInboundRepository();
   const usage = new InMemoryUsageCounter();
   const quotaUsed: ApiFixture['quotaUsed'] = [];
   const clock = { now: NOW };
@@ -600,6 +635,7 @@ export async function apiFixture(configOverrides: Record<string, unknown> = {}):
     requests,
     pumping,
     optOuts,
+    inbound,
     usage,
     onQuotaUsed: (tenantId, quota, percent) => quotaUsed.push({ tenantId, quota, percent }),
     health: async () => {
@@ -611,7 +647,7 @@ export async function apiFixture(configOverrides: Record<string, unknown> = {}):
     onSuspectedPumping: (tenantId, country) => suspectedPumping.push({ tenantId, country }),
     log: (event, data, level = 'info') => logs.push({ event, data, level }),
   });
-  return { api, messages, requests, pumping, optOuts, usage, quotaUsed, clock, logs, accepted, suspectedPumping, down, health };
+  return { api, messages, requests, pumping, optOuts, inbound, usage, quotaUsed, clock, logs, accepted, suspectedPumping, down, health };
 }
 
 /** A submission body; fields set to undefined are left out. */

@@ -124,7 +124,6 @@ export async function spawnWorker(settings: WorkerSettings, env: Record<string, 
   const childEnv: Record<string, string> = {
     ...(process.env as Record<string, string>),
     TABLE_NAME: settings.tableName,
-    INBOUND_TOPIC_ARN: settings.inboundTopicArn,
     CARRIER_QUEUE_URLS: JSON.stringify(outputs().carrierQueueUrls),
     WORKER_CARRIERS: JSON.stringify(settings.carriers.map((c) => c.config)),
     HEALTH_PORT: '0',

@@ -76,6 +76,19 @@ describe('parseCommandLine', () => {
     expect(options).toEqual({ json: true, apiKey: 'k1' });
   });
 
+  it('reads inbound with its filters and limit, 50 by default, and refuses a limit that is no count', () => {
+    expect(parseCommandLine(['inbound']).command).toEqual({ name: 'inbound', limit: 50 });
+    expect(parseCommandLine(['inbound', '--from', '+447700900123', '--to', '60100', '--since', '2026-12-01T00:00:00Z', '--limit', '120']).command).toEqual({
+      name: 'inbound',
+      from: '+447700900123',
+      to: '60100',
+      since: '2026-12-01T00:00:00Z',
+      limit: 120,
+    });
+    expect(() => parseCommandLine(['inbound', '--limit', 'all'])).toThrow('--limit must be a whole number > 0, got all');
+    expect(() => parseCommandLine(['inbound', '--sender', 'ACME'])).toThrow("--sender is not an option of 'inbound'");
+  });
+
   it('reads status, tail with and without an id, dlq list and dlq redrive', () => {
     expect(parseCommandLine(['status', 'abc']).command).toEqual({ name: 'status', id: 'abc' });
     expect(parseCommandLine(['tail']).command).toEqual({ name: 'tail' });
@@ -89,7 +102,7 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
-    [['frobnicate'], "unknown command 'frobnicate' (send, status, list, tail, opt-outs, usage, dlq)"],
+    [['frobnicate'], "unknown command 'frobnicate' (send, status, list, tail, inbound, opt-outs, usage, dlq)"],
     [['list', '--limit', 'all'], '--limit must be a whole number from 1 to 10000, got all'],
     [['list', '--wait'], "--wait is not an option of 'list'"],
     [['opt-outs'], "'opt-outs' needs a subcommand: list, add or remove"],
@@ -175,6 +188,11 @@ describe('formatting', () => {
     expect(publishedEventsNote({})).toBeUndefined();
   });
 
+  it('prints a message.inbound event on tail as its time, id, numbers and text', () => {
+    const event = { version: 1, type: 'message.inbound', eventId: 'inbound:5f0c', tenantId: 'globex', inboundId: '5f0c', carrierId: 'sim-a', from: '+447700900123', to: '+447700900100', text: 'Yes', parts: 1, receivedAt: '2026-01-01T00:00:01.250Z', occurredAt: '2026-01-01T00:00:01.250Z' };
+    expect(formatEvent(event)).toBe('00:00:01.250  5f0c  INBOUND     +447700900123 → +447700900100  Yes');
+  });
+
   it('prints an opt-out event on tail as its time, type, number and source', () => {
     const event = { version: 1, type: 'opt_out.created', eventId: 'opt-out:0', tenantId: 'acme', number: '+447400123456', source: 'keyword', keyword: 'STOP', optedOutAt: '2026-01-01T00:00:01.250Z', occurredAt: '2026-01-01T00:00:01.250Z' };
     expect(formatEvent(event)).toBe('00:00:01.250  opt_out.created  +447400123456  keyword STOP');
@@ -240,6 +258,18 @@ describe('main', () => {
     expect(await main(['opt-outs', 'list'], t.io)).toBe(0);
     expect(t.calls.map((c) => c.url)).toEqual(['http://api.test/live/v1/opt-outs?limit=100', 'http://api.test/live/v1/opt-outs?limit=100&cursor=c1']);
     expect(t.out()).toBe('+447400123401  2026-12-01T10:00:00.000Z  keyword STOP\n+447400123402  2026-12-01T11:00:00.000Z  api\n');
+  });
+
+  it('inbound asks for the filters, follows nextCursor until --limit messages, and prints one line per message', async () => {
+    const one = { id: 'a1', from: '+447700900123', to: '+447700900100', text: 'Yes', parts: 1, carrierId: 'sim-a', receivedAt: '2026-12-01T11:00:00.000Z', tenantId: 'globex' };
+    const two = { ...one, id: 'a0', text: 'Is 10 ok?', parts: 2, receivedAt: '2026-12-01T10:00:00.000Z' };
+    const t = fakeIo([{ status: 200, body: { inbound: [one], nextCursor: 'c1' } }, { status: 200, body: { inbound: [two], nextCursor: 'c2' } }]);
+    expect(await main(['inbound', '--from', '+447700900123', '--limit', '2'], t.io)).toBe(0);
+    expect(t.calls.map((c) => c.url)).toEqual(['http://api.test/live/v1/inbound?from=%2B447700900123&limit=2', 'http://api.test/live/v1/inbound?from=%2B447700900123&limit=1&cursor=c1']);
+    expect(t.out()).toBe('2026-12-01T11:00:00.000Z  a1  +447700900123 → +447700900100  Yes\n2026-12-01T10:00:00.000Z  a0  +447700900123 → +447700900100 (2 parts)  Is 10 ok?\n');
+    const none = fakeIo([{ status: 200, body: { inbound: [] } }]);
+    expect(await main(['inbound'], none.io)).toBe(0);
+    expect(none.out()).toBe('no inbound messages\n');
   });
 
   it('opt-outs add PUTs the URL-encoded number and prints the opt-out; remove DELETEs it, and a 404 is exit code 1', async () => {
@@ -444,7 +474,8 @@ describe('describeWorkerLine (npm run local)', () => {
   });
 
   it('says what an inbound message was: whose, a keyword and its reply, or to a number nobody owns', () => {
-    expect(line({ message: 'INBOUND_PUBLISHED', carrierId: 'sim-a', inboundId: 'i-1', tenantId: 'acme', from: '+44********23', parts: 1 })).toBe('inbound message from +44********23 published for acme (1 part(s))');
+    expect(line({ message: 'INBOUND_RECORDED', carrierId: 'sim-a', inboundId: 'i-1', tenantId: 'acme', from: '+44********23', parts: 1 })).toBe('inbound message from +44********23 recorded for acme (1 part(s))');
+    expect(line({ message: 'INBOUND_DUPLICATE', carrierId: 'sim-a', inboundId: '0123456789abcdef', from: '+44********23' })).toBe('inbound message from +44********23 resent by sim-a: recorded already as 01234567');
     expect(line({ message: 'INBOUND_UNOWNED', carrierId: 'sim-a', inboundId: 'i-1', from: '+44********23', to: '+44********99' })).toBe('inbound message from +44********23 to +44********99: no tenant owns that number (tenants[].numbers)');
     expect(line({ message: 'KEYWORD_HANDLED', tenantId: 'acme', from: '+44********23', kind: 'stop', changed: true, replyId: '0123456789abcdef' })).toBe('stop keyword from +44********23 for acme, opted out; reply 01234567 ACCEPTED');
     expect(line({ message: 'KEYWORD_HANDLED', tenantId: 'acme', from: '+44********23', kind: 'start', changed: false, replyId: '0123456789abcdef' })).toBe('start keyword from +44********23 for acme, nothing to change; reply 01234567 ACCEPTED');

@@ -2,19 +2,17 @@
  * What the worker does with a deliver_sm, with in-memory stand-ins for the
  * stores and the topic: a receipt is correlated by its normalised SMSC id and
  * counted once, an unreadable PDU is recorded by its reason, and an inbound
- * message is published once all its parts are in, with the tenant that owns its
- * number, after its keyword is handled — its parts released when either fails, so
- * the SMSC's resend handles it again; a message to a number nobody owns is still
- * published, and flagged.
+ * message is recorded once all its parts are in, with the tenant that owns its
+ * number, then its keyword is handled — its parts released when either fails, so
+ * the SMSC's resend handles it again; a resend recorded already is not counted
+ * again; a message to a number nobody owns is still recorded, and flagged.
  */
-import type { PublishCommand } from '@aws-sdk/client-sns';
 import { describe, expect, it, vi } from 'vitest';
-import type { InboundPart } from '../../core/aws/inbound-store';
+import type { InboundPart, StoredInbound } from '../../core/aws/inbound-store';
 import { OptOutConfig } from '../../core/config/schema';
 import type { ReceiptResult } from '../../core/aws/receipt-writes';
 import type { Receipt } from '../../core/domain/receipt';
 import { deliverHandler } from '../../worker/deliver-handler';
-import type { InboundEvent } from '../../worker/inbound-handler';
 import type { InboundPdu } from '../../worker/smpp/carrier-connection';
 
 const CARRIER = { id: 'sim-b', receiptIdFormat: 'hex' as const };
@@ -31,12 +29,12 @@ function inboundPart(concat?: { reference: number; total: number; sequence: numb
 const TENANTS = [{ id: 'acme', numbers: ['+447700900000', '60100'], optOut: OptOutConfig.parse({}) }];
 
 /** The handler with recording stand-ins: the receipt store answers `result`; the inbound store completes a message on its last part. */
-function handlerWith(options: { result?: ReceiptResult; publishFails?: boolean; keywordFails?: boolean } = {}) {
+function handlerWith(options: { result?: ReceiptResult; recordFails?: boolean; keywordFails?: boolean; recordedAlready?: boolean } = {}) {
   const applied: { carrierId: string; key: string; receipt: Receipt }[] = [];
   const malformed: { carrierId: string; reason: string; esmClass: number }[] = [];
   const parts: InboundPart[] = [];
   const claims: string[] = [];
-  const published: InboundEvent[] = [];
+  const recorded: StoredInbound[] = [];
   const keywords: { inboundId: string; tenantId: string; number: string }[] = [];
   const logs: { event: string; data: Record<string, unknown> }[] = [];
   const metrics = { count: vi.fn(), observe: vi.fn() };
@@ -55,28 +53,27 @@ function handlerWith(options: { result?: ReceiptResult; publishFails?: boolean; 
         const message = { id: 'in-1', carrierId: part.carrierId, from: part.from, to: part.to, text: part.text, parts: parts.length, receivedAt: new Date(NOW).toISOString() };
         return { message, confirm: async () => void claims.push('confirmed'), release: async () => void claims.push('released') };
       },
-    },
-    sns: {
-      send: async (command: PublishCommand) => {
-        if (options.publishFails) throw Object.assign(new Error('topic unavailable'), { name: 'InternalErrorException' });
-        published.push(JSON.parse(command.input.Message!));
-        return {};
+      record: async (complete, tenantId) => {
+        if (options.recordFails) throw Object.assign(new Error('table unavailable'), { name: 'InternalServerError' });
+        const message = { ...complete.message, ...(tenantId !== undefined ? { tenantId } : {}) };
+        if (options.recordedAlready) return { created: false, message };
+        recorded.push(message);
+        return { created: true, message };
       },
-    } as never,
-    inboundTopicArn: 'arn:aws:sns:us-east-1:000000000000:inbound',
+    },
     log: (event, data = {}) => logs.push({ event, data }),
     metrics,
     now: () => NOW,
     tenants: TENANTS,
     keywords: {
       handle: async (message, owner) => {
-        if (options.keywordFails) throw Object.assign(new Error('table unavailable'), { name: 'InternalServerError' });
+        if (options.keywordFails) throw Object.assign(new Error('opt-out store unavailable'), { name: 'InternalServerError' });
         keywords.push({ inboundId: message.id, tenantId: owner.tenant.id, number: owner.number });
         return { kind: 'stop', changed: true, replyId: 'reply-1' };
       },
     },
   });
-  return { onDeliver, applied, malformed, parts, claims, published, keywords, logs, metrics };
+  return { onDeliver, applied, malformed, parts, claims, recorded, keywords, logs, metrics };
 }
 
 describe('a receipt', () => {
@@ -118,7 +115,7 @@ describe('an unreadable deliver_sm', () => {
 });
 
 describe('an inbound message', () => {
-  it('is published once its last part is in, then its parts are confirmed', async () => {
+  it('is recorded once its last part is in, then its parts are confirmed', async () => {
     // Prepare
     const h = handlerWith();
 
@@ -131,43 +128,51 @@ describe('an inbound message', () => {
       { carrierId: 'sim-b', from: '+447700900123', to: '447700900000', text: 'STOP', dataCoding: 0, concat: { reference: 7, total: 2, sequence: 1 } },
       { carrierId: 'sim-b', from: '+447700900123', to: '447700900000', text: 'STOP', dataCoding: 0, concat: { reference: 7, total: 2, sequence: 2 } },
     ]);
-    expect(h.published).toEqual([{ version: 1, type: 'inbound', tenantId: 'acme', id: 'in-1', carrierId: 'sim-b', from: '+447700900123', to: '447700900000', text: 'STOP', parts: 2, receivedAt: '2026-12-01T12:00:05.000Z' }]);
+    expect(h.recorded).toEqual([{ tenantId: 'acme', id: 'in-1', carrierId: 'sim-b', from: '+447700900123', to: '447700900000', text: 'STOP', parts: 2, receivedAt: '2026-12-01T12:00:05.000Z' }]);
     expect(h.claims).toEqual(['confirmed']);
-    expect(h.logs.map((l) => l.event)).toEqual(['INBOUND_PART_STORED', 'KEYWORD_HANDLED', 'INBOUND_PUBLISHED']);
+    expect(h.logs.map((l) => l.event)).toEqual(['INBOUND_PART_STORED', 'KEYWORD_HANDLED', 'INBOUND_RECORDED']);
   });
 
-  it('to a tenant’s number has its keyword handled for that tenant and number, and is published with its tenant', async () => {
+  it('to a tenant’s number has its keyword handled for that tenant and number, and is recorded with its tenant', async () => {
     const h = handlerWith();
     await h.onDeliver(inboundPart(undefined, '+60100'));
     expect(h.keywords).toEqual([{ inboundId: 'in-1', tenantId: 'acme', number: '60100' }]);
-    expect(h.published.map((e) => e.tenantId)).toEqual(['acme']);
+    expect(h.recorded.map((e) => e.tenantId)).toEqual(['acme']);
     expect(h.logs.find((l) => l.event === 'KEYWORD_HANDLED')?.data).toEqual({ carrierId: 'sim-b', tenantId: 'acme', inboundId: 'in-1', from: '+447700900123', kind: 'stop', changed: true, replyId: 'reply-1' });
     expect(h.metrics.count).not.toHaveBeenCalled();
   });
 
-  it('to a number no tenant owns is published without a tenant, logged and counted, and no keyword is handled', async () => {
+  it('to a number no tenant owns is recorded without a tenant, logged and counted, and no keyword is handled', async () => {
     const h = handlerWith();
     await h.onDeliver(inboundPart(undefined, '447700900999'));
-    expect(h.published).toEqual([expect.not.objectContaining({ tenantId: expect.anything() })]);
-    expect(h.published[0]).toMatchObject({ id: 'in-1', to: '447700900999' });
+    expect(h.recorded).toEqual([expect.not.objectContaining({ tenantId: expect.anything() })]);
+    expect(h.recorded[0]).toMatchObject({ id: 'in-1', to: '447700900999' });
     expect(h.keywords).toEqual([]);
     expect(h.claims).toEqual(['confirmed']);
     expect(h.logs.find((l) => l.event === 'INBOUND_UNOWNED')?.data).toEqual({ carrierId: 'sim-b', inboundId: 'in-1', from: '+447700900123', to: '447700900999' });
     expect(h.metrics.count.mock.calls).toEqual([['sim-b', 'InboundUnowned']]);
   });
 
-  it('whose publish fails releases its parts and fails, so deliver_sm goes unanswered and comes again', async () => {
-    const h = handlerWith({ publishFails: true });
-    await expect(h.onDeliver(inboundPart())).rejects.toThrow('topic unavailable');
-    expect(h.claims).toEqual(['released']);
-    expect(h.logs.map((l) => l.event)).toEqual(['KEYWORD_HANDLED']);
+  it('that was recorded already (a resent deliver_sm) has its keyword handled again, idempotently, and is logged as a duplicate, not counted', async () => {
+    const h = handlerWith({ recordedAlready: true });
+    await h.onDeliver(inboundPart(undefined, '447700900999'));
+    expect(h.logs.map((l) => l.event)).toEqual(['INBOUND_DUPLICATE']);
+    expect(h.metrics.count).not.toHaveBeenCalled();
+    expect(h.claims).toEqual(['confirmed']);
   });
 
-  it('whose keyword cannot be applied releases its parts, publishes nothing and fails, so the SMSC sends it again', async () => {
-    const h = handlerWith({ keywordFails: true });
+  it('whose record fails releases its parts and fails, so deliver_sm goes unanswered and comes again', async () => {
+    const h = handlerWith({ recordFails: true });
     await expect(h.onDeliver(inboundPart())).rejects.toThrow('table unavailable');
     expect(h.claims).toEqual(['released']);
-    expect(h.published).toEqual([]);
+    expect(h.keywords).toEqual([]);
+    expect(h.logs).toEqual([]);
+  });
+
+  it('whose keyword cannot be applied releases its parts and fails, so the SMSC sends it again', async () => {
+    const h = handlerWith({ keywordFails: true });
+    await expect(h.onDeliver(inboundPart())).rejects.toThrow('opt-out store unavailable');
+    expect(h.claims).toEqual(['released']);
     expect(h.logs).toEqual([]);
   });
 });

@@ -76,7 +76,6 @@ describe('localStackEnv (the worker run locally)', () => {
       AWS_REGION: 'eu-west-1',
       TABLE_NAME: 'SmsGatewayLocal-Messages',
       CARRIER_QUEUE_URLS: JSON.stringify(localOutputs().carrierQueueUrls),
-      INBOUND_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:inbound',
       DELIVERY_WRITES: 'item-by-item',
     });
   });

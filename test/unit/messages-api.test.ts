@@ -14,6 +14,7 @@ import {
   ingestEnvelope,
   InMemoryPumpingCounter,
   InMemoryOptOutRepository,
+  InMemoryInboundRepository,
   InMemoryRequestCounter,
   InMemoryUsageCounter,
   InMemoryRouterPorts,
@@ -905,7 +906,7 @@ describe('callback URLs', () => {
 
   it('accepts a loopback http receiver under the emulator rules', async () => {
     const { messages } = await apiFixture();
-    const local = new MessagesApi({ config: { ...(await runtimeConfigFor()), callbackUrls: { allowHttp: true, allowPrivate: true } }, apiUrl: TEST_API_URL, messages, list: messages, requests: new InMemoryRequestCounter(), pumping: new InMemoryPumpingCounter(), optOuts: new InMemoryOptOutRepository(), usage: new InMemoryUsageCounter(), health: async () => () => true });
+    const local = new MessagesApi({ config: { ...(await runtimeConfigFor()), callbackUrls: { allowHttp: true, allowPrivate: true } }, apiUrl: TEST_API_URL, messages, list: messages, requests: new InMemoryRequestCounter(), pumping: new InMemoryPumpingCounter(), optOuts: new InMemoryOptOutRepository(), inbound: new InMemoryInboundRepository(), usage: new InMemoryUsageCounter(), health: async () => () => true });
     const res = await local.handle(apiRequest({ body: submissionBody({ callbackUrl: 'http://127.0.0.1:8080/hook' }) }));
     expect(res.statusCode).toBe(202);
   });
@@ -988,7 +989,7 @@ describe('per-tenant rate limit (rateLimitPerSecond, one-second windows)', () =>
   it('a failing counter is an error of the request (503 from the Lambda wrapper), not a free pass', async () => {
     // Prepare
     const { messages } = await apiFixture();
-    const api = new MessagesApi({ config: await runtimeConfigFor(), apiUrl: TEST_API_URL, messages, list: messages, requests: { tryCount: () => Promise.reject(new Error('table unavailable')) }, pumping: new InMemoryPumpingCounter(), optOuts: new InMemoryOptOutRepository(), usage: new InMemoryUsageCounter(), health: async () => () => true });
+    const api = new MessagesApi({ config: await runtimeConfigFor(), apiUrl: TEST_API_URL, messages, list: messages, requests: { tryCount: () => Promise.reject(new Error('table unavailable')) }, pumping: new InMemoryPumpingCounter(), optOuts: new InMemoryOptOutRepository(), inbound: new InMemoryInboundRepository(), usage: new InMemoryUsageCounter(), health: async () => () => true });
     // Act / Assess
     await expect(api.handle(apiRequest())).rejects.toThrow('table unavailable');
     expect(messages.size).toBe(0);

@@ -212,7 +212,7 @@ describe('openapi.yaml', () => {
     for (const ref of refs) expect(() => deref({ $ref: ref }), ref).not.toThrow();
   });
 
-  it('documents exactly the sixteen operations, each with a JSON request body where there is one (a form on the Twilio-compatible paths)', () => {
+  it('documents exactly the eighteen operations, each with a JSON request body where there is one (a form on the Twilio-compatible paths)', () => {
     expect(operations().map(({ method, path }) => `${method} ${path}`)).toEqual([
       'GET /v1/messages',
       'POST /v1/messages',
@@ -220,6 +220,8 @@ describe('openapi.yaml', () => {
       'GET /v1/messages/{id}',
       'DELETE /v1/messages/{id}',
       'GET /v1/opt-outs',
+      'GET /v1/inbound',
+      'GET /v1/inbound/{id}',
       'GET /v1/usage',
       'GET /v1/opt-outs/{number}',
       'PUT /v1/opt-outs/{number}',
@@ -426,10 +428,18 @@ describe('the documented paths and methods are the routed ones', () => {
     handle = await dispatcher(fixture, twilioTenants());
     id = bodyOf(await fixture.api.handle(apiRequest())).id;
     await fixture.optOuts.optOut('acme', { number: MOBILE.GB_OTHER, source: 'api', at: new Date() });
+    fixture.inbound.add({ id: INBOUND_ID, carrierId: 'c-a', from: MOBILE.GB, to: '+447700900000', text: 'Yes', parts: 1, receivedAt: '2025-03-01T12:00:00.000Z', tenantId: 'acme' });
   });
 
+  const INBOUND_ID = '0123456789abcdef0123456789abcdef';
   const concrete = (template: string) =>
-    template.replace('{id}', id).replace('{name}', 'rate-limited').replace('{number}', encodeURIComponent(MOBILE.GB_OTHER)).replace('{AccountSid}', TWILIO_ACCOUNT_SID).replace('{Sid}', messageSid(id));
+    template
+      .replace('/v1/inbound/{id}', `/v1/inbound/${INBOUND_ID}`)
+      .replace('{id}', id)
+      .replace('{name}', 'rate-limited')
+      .replace('{number}', encodeURIComponent(MOBILE.GB_OTHER))
+      .replace('{AccountSid}', TWILIO_ACCOUNT_SID)
+      .replace('{Sid}', messageSid(id));
 
   it.each(operations().map(({ path, method }) => ({ path, method })))('$method $path is routed (neither 404 nor 405)', async ({ path, method }) => {
     const res = await handle(apiRequest({ method, path: concrete(path) }));
@@ -480,7 +490,7 @@ describe('every answer of the API is documented for its operation', () => {
         { id: 'de', kind: 'static', match: { country: ['DE'] }, carrier: 'c-b' },
       ],
     });
-    const { messages } = fixture;
+    const { messages, inbound } = fixture;
     const api = { handle: await dispatcher(fixture, tenants) };
     const single = '/v1/messages';
     const batch = '/v1/messages/batch';
@@ -577,6 +587,22 @@ describe('every answer of the API is documented for its operation', () => {
       answers.push({ name, req, res: await api.handle(req) });
     }
 
+    // The inbound messages: a list in pages, one by id, each input problem.
+    const inboundId = '0123456789abcdef0123456789abcdef';
+    inbound.add({ id: inboundId, carrierId: 'c-a', from: '+447400123456', to: '+447700900000', text: 'Yes', parts: 1, receivedAt: '2025-03-01T12:00:00.000Z', tenantId: 'acme' });
+    inbound.add({ id: inboundId.replace('0', '1'), carrierId: 'c-a', from: '+447400123456', to: '+447700900000', text: 'No', parts: 1, receivedAt: '2025-03-01T12:01:00.000Z', tenantId: 'acme' });
+    for (const [name, req] of [
+      get('list inbound', '/v1/inbound'),
+      ['list inbound, first page', apiRequest({ method: 'GET', path: '/v1/inbound', query: { limit: '1', from: '+447400123456' }, body: null })],
+      ['list inbound, bad since', apiRequest({ method: 'GET', path: '/v1/inbound', query: { since: 'yesterday' }, body: null })],
+      get('list inbound no key', '/v1/inbound', { 'x-api-key': undefined }),
+      get('read inbound', `/v1/inbound/${inboundId}`),
+      get('read inbound missing', '/v1/inbound/ffffffffffffffffffffffffffffffff'),
+      get('read inbound no key', `/v1/inbound/${inboundId}`, { 'x-api-key': undefined }),
+    ] as [string, ApiRequest][]) {
+      answers.push({ name, req, res: await api.handle(req) });
+    }
+
     // The problem type pages: no key, HTML or JSON.
     const json = { accept: 'application/json', 'x-api-key': undefined };
     for (const [name, req] of [
@@ -666,6 +692,8 @@ describe('every answer of the API is documented for its operation', () => {
         name,
         twilioRequest(method, path, params, { authorization: `Basic ${Buffer.from(`${INITECH_SID}:${INITECH_TOKEN}`).toString('base64')}` }),
       ]),
+      get('list inbound rate-limited', '/v1/inbound', initech),
+      get('read inbound rate-limited', `/v1/inbound/${inboundId}`, initech),
     ] as [string, ApiRequest][]) {
       answers.push({ name, req, res: await api.handle(req) });
     }

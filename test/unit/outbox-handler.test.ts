@@ -18,6 +18,7 @@ const INGEST = 'https://sqs.local/ingest.fifo';
 const CARRIER_A = 'https://sqs.local/c-a.fifo';
 const CARRIER_B = 'https://sqs.local/c-b.fifo';
 const TOPIC = 'arn:aws:sns:us-east-1:000000000000:status.fifo';
+const INBOUND_TOPIC = 'arn:aws:sns:us-east-1:000000000000:inbound';
 const AT = '2026-01-01T00:00:00.000Z';
 
 /** The handler of a fresh module, with this runtime config (it is read at module load). */
@@ -26,6 +27,7 @@ async function outbox(statusEvents: { publish: 'callbacks' | 'all' } = { publish
   process.env.INGEST_QUEUE_URL = INGEST;
   process.env.CARRIER_QUEUE_URLS = JSON.stringify({ 'c-a': CARRIER_A, 'c-b': CARRIER_B });
   process.env.STATUS_TOPIC_ARN = TOPIC;
+  process.env.INBOUND_TOPIC_ARN = INBOUND_TOPIC;
   process.env.AWS_REGION = 'us-east-1';
   process.env.GATEWAY_RUNTIME_CONFIG = JSON.stringify({ version: 1, tenants, statusEvents });
   resetRuntimeConfigCache();

@@ -10,7 +10,6 @@ function taskEnv(overrides: Record<string, string | undefined> = {}): NodeJS.Pro
   const env: Record<string, string | undefined> = {
     TABLE_NAME: 'messages',
     CARRIER_QUEUE_URLS: JSON.stringify({ 'c-a': 'https://sqs/c-a.fifo' }),
-    INBOUND_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:inbound',
     WORKER_CARRIERS: JSON.stringify([{ id: 'c-a', host: 'smsc.example', port: 2775, systemId: 'gw', passwordSecret: 'sms/c-a' }]),
     CARRIER_PASSWORD_C_A: 'secret',
     RETENTION_DAYS: '30',
@@ -28,11 +27,11 @@ function taskEnv(overrides: Record<string, string | undefined> = {}): NodeJS.Pro
 describe('loadWorkerSettings', () => {
   it('reads the task definition’s environment, the password from its secret variable', () => {
     const settings = loadWorkerSettings(taskEnv());
-    expect(settings).toMatchObject({ tableName: 'messages', inboundTopicArn: 'arn:aws:sns:eu-west-1:123456789012:inbound', retentionDays: 30, retainText: false, logLevel: 'INFO', deliveryWrites: 'partiql' });
+    expect(settings).toMatchObject({ tableName: 'messages', retentionDays: 30, retainText: false, logLevel: 'INFO', deliveryWrites: 'partiql' });
     expect(settings.carriers.map((c) => ({ id: c.config.id, password: c.password, queueUrl: c.queueUrl }))).toEqual([{ id: 'c-a', password: 'secret', queueUrl: 'https://sqs/c-a.fifo' }]);
   });
 
-  it.each(['INBOUND_TOPIC_ARN', 'TABLE_NAME', 'CARRIER_QUEUE_URLS'])('refuses to start without %s, naming it', (name) => {
+  it.each(['TABLE_NAME', 'CARRIER_QUEUE_URLS'])('refuses to start without %s, naming it', (name) => {
     expect(() => loadWorkerSettings(taskEnv({ [name]: undefined }))).toThrow(WorkerSettingsError);
     expect(() => loadWorkerSettings(taskEnv({ [name]: undefined }))).toThrow(name);
   });
