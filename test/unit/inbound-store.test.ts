@@ -91,7 +91,7 @@ describe('InboundStore.list', () => {
       command instanceof QueryCommand ? { Items: [item('b'), item('a')].map((i) => ({ ...key(i.id[0]!), listShard: i.listShard, listAt: i.listAt })) } : { Responses: { messages: [item('a'), item('b')] } },
     );
     const page = await new InboundStore('messages', client).list('globex', { limit: 2 });
-    expect(sent.map((c) => c.constructor.name)).toEqual(['QueryCommand', 'BatchGetCommand']);
+    expect(sent.map((c) => (c as object).constructor.name)).toEqual(['QueryCommand', 'BatchGetCommand']);
     expect(page).toEqual({ inbound: [{ id: 'b'.repeat(32), text: 'text b' }, { id: 'a'.repeat(32), text: 'text a' }] });
   });
 });
