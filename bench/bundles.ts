@@ -60,6 +60,7 @@ const LAMBDA_ENV: Record<string, string> = {
   API_URL: 'https://api.example.com/live',
   INGEST_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/ingest.fifo',
   STATUS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:status.fifo',
+  INBOUND_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:inbound',
   CARRIER_QUEUE_URLS: JSON.stringify({ 'sim-a': 'https://sqs.us-east-1.amazonaws.com/000000000000/a.fifo', 'sim-b': 'https://sqs.us-east-1.amazonaws.com/000000000000/b.fifo' }),
   WEBHOOK_SECRET_ARNS: JSON.stringify({ acme: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:acme' }),
   WEBHOOK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/webhooks.fifo',
