@@ -162,7 +162,10 @@ export class MessagesApi {
     let methods: Record<string, Handler> | undefined;
     const params: Record<string, string> = {};
     if (segments.length === 2 && segments[0] === 'v1' && segments[1] === 'messages') {
-      methods = { GET: (r, t) => this.listApi.list(r.query, t), POST: (r, t) => this.submit(r, t) };
+      // The list only at the path itself: `/v1/messages/` is what an id of "/" (`%2F`, which API Gateway
+      // decodes) or an empty id leaves, and a read of no message is not a list.
+      const list: Record<string, Handler> = req.path.endsWith('/') ? {} : { GET: (r, t) => this.listApi.list(r.query, t) };
+      methods = { ...list, POST: (r, t) => this.submit(r, t) };
     } else if (segments.length === 3 && segments[0] === 'v1' && segments[1] === 'messages' && segments[2] === 'batch') {
       methods = { POST: (r, t) => this.submitBatch(r, t) };
     } else if (segments.length === 3 && segments[0] === 'v1' && segments[1] === 'messages') {

@@ -144,6 +144,12 @@ describe('GET /v1/messages', () => {
     expect(bodyOf(first).messages[0]).not.toHaveProperty('text');
   });
 
+  it('answers 405 to GET /v1/messages/, what an id of "/" leaves once API Gateway decodes %2F: a read of no message is not a list', async () => {
+    const { api } = await apiFixture();
+    const res = await api.handle(apiRequest({ method: 'GET', path: '/v1/messages/', body: null }));
+    expect(res.statusCode).toBe(405);
+  });
+
   it('answers 400 naming the cursor when it is not one the API gave', async () => {
     const { api } = await apiFixture();
     const res = await api.handle(list({ cursor: 'forged' }));
